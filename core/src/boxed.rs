@@ -1,0 +1,282 @@
+//! [`Gen`]: the generator the macros return by default — a box around a [`PinnedGen`], so it is
+//! `Unpin` and its helpers take `&mut self`.
+
+use alloc::boxed::Box;
+use core::fmt;
+use core::iter::FusedIterator;
+use core::panic::Location;
+use core::pin::Pin;
+
+use crate::channel::Body;
+use crate::{CloseError, Generator, GeneratorState, PinnedGen, ResumeError, State};
+
+/// A generator: what `#[generator]` functions and `coroutine!` return.
+///
+/// `Y` is what it yields, `R` what each resume passes in, and `B` the body the macro wrote (an
+/// opaque type; the return type is `B::Output`). The body is boxed once, when the generator is
+/// made; no resume allocates. Being `Unpin`, it can be resumed, iterated and moved freely, and
+/// it is `Send` and `Sync` when what its body holds is.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = u64)]
+/// fn fib(limit: u64) -> &'static str {
+///     let (mut a, mut b) = (0, 1);
+///     while a < limit {
+///         yield_!(a);
+///         (a, b) = (b, a + b);
+///     }
+///     "Done"
+/// }
+///
+/// let mut g = fib(10);
+/// assert_eq!(g.state(), State::Created);
+/// assert_eq!(g.by_ref().collect::<Vec<_>>(), [0, 1, 1, 2, 3, 5, 8]);
+/// assert_eq!(g.take_return(), Some("Done")); // Python's StopIteration.value
+/// assert!(g.is_finished());
+/// ```
+pub struct Gen<Y, R, B: Body<Y, R>> {
+    inner: Pin<Box<PinnedGen<Y, R, B>>>,
+}
+
+impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
+    /// Wraps a body; the macros call this. Nothing runs until the first resume.
+    #[doc(hidden)]
+    pub fn new(body: B) -> Self {
+        Gen { inner: Box::pin(PinnedGen::new(body)) }
+    }
+
+    /// The generator this handle boxes.
+    pub fn as_pin_mut(&mut self) -> Pin<&mut PinnedGen<Y, R, B>> {
+        self.inner.as_mut()
+    }
+
+    /// Resumes the generator with `arg` (Python's `gen.send(arg)`).
+    ///
+    /// For a generator written as a function, the first resume starts the body and its
+    /// argument is dropped, since no `yield_!` is waiting for it (see [`start`](Self::start)).
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// #[generator(yield = i32, resume = i32)]
+    /// fn doubler() {
+    ///     let mut x = yield_!(0);
+    ///     loop {
+    ///         x = yield_!(x * 2);
+    ///     }
+    /// }
+    ///
+    /// let mut g = doubler();
+    /// assert_eq!(g.start(), GeneratorState::Yielded(0));
+    /// assert_eq!(g.send(21), GeneratorState::Yielded(42));
+    /// ```
+    ///
+    /// # Panics
+    /// If the generator finished, was closed, or panicked earlier; the message says which.
+    /// A panic in the body propagates out of this call and poisons the generator. Misuse is
+    /// never undefined behaviour.
+    #[inline]
+    pub fn send(&mut self, arg: R) -> GeneratorState<Y, B::Output> {
+        self.inner.as_mut().send(arg)
+    }
+
+    /// Like [`send`](Self::send), but a finished or poisoned generator is an error, not a panic.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = coroutine! { yield 1; };
+    /// assert_eq!(g.try_send(()), Ok(GeneratorState::Yielded(1)));
+    /// assert_eq!(g.try_send(()), Ok(GeneratorState::Complete(())));
+    /// assert_eq!(g.try_send(()), Err(ResumeError::Finished));
+    /// ```
+    pub fn try_send(&mut self, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
+        self.inner.as_mut().try_send(arg)
+    }
+
+    /// The same as [`try_send`](Self::try_send), named after [`Generator::resume`].
+    pub fn try_resume(&mut self, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
+        self.inner.as_mut().try_send(arg)
+    }
+
+    /// Runs a generator to its first yield without a resume argument: Python's priming
+    /// `next(gen)`, needed before the first `send` of a value can reach a `yield_!`.
+    ///
+    /// # Panics
+    /// If the generator has already started, or if it is a closure-form `coroutine!`, whose
+    /// body binds its first argument (start those with [`send`](Self::send)).
+    pub fn start(&mut self) -> GeneratorState<Y, B::Output> {
+        self.inner.as_mut().start()
+    }
+
+    /// Drops the suspended body in place (Python's `gen.close()` without cleanup code in the
+    /// body): the destructors of its live locals run — a `Drop` guard is Python's `finally` —
+    /// a subgenerator it delegates to is closed with it, and [`is_finished`](Self::is_finished)
+    /// becomes true.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    /// use std::cell::Cell;
+    ///
+    /// struct Finally<'a>(&'a Cell<bool>);
+    /// impl Drop for Finally<'_> {
+    ///     fn drop(&mut self) { self.0.set(true) }
+    /// }
+    ///
+    /// let cleaned = Cell::new(false);
+    /// let flag = &cleaned;
+    /// let mut g = coroutine! {
+    ///     let _guard = Finally(flag);
+    ///     loop { yield 1; }
+    /// };
+    /// g.send(());
+    /// g.close();
+    /// assert!(cleaned.get());
+    /// assert_eq!(g.state(), State::Finished);
+    /// ```
+    pub fn close(&mut self) {
+        self.inner.as_mut().close();
+    }
+
+    /// Python's `inspect.getgeneratorstate`.
+    pub fn state(&self) -> State {
+        self.inner.state()
+    }
+
+    /// Whether the generator will never run again: it returned, was closed or panicked.
+    pub fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    /// The source location (file, line, column) of the yield the generator is suspended at:
+    /// the innermost one while it delegates with `yield_from!`. `None` unless suspended.
+    /// Python's `gi_frame.f_lineno`.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = coroutine! {
+    ///     yield 1;
+    /// };
+    /// g.send(());
+    /// assert_eq!(g.suspended_at().unwrap().line(), line!() - 3);
+    /// ```
+    pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
+        self.inner.suspended_at()
+    }
+
+    /// The return value, once, after the generator completed while being iterated.
+    /// Python's `StopIteration.value`.
+    pub fn take_return(&mut self) -> Option<B::Output> {
+        self.inner.as_mut().take_return()
+    }
+}
+
+impl<Y, T, E, B: Body<Y, Result<T, E>>> Gen<Y, Result<T, E>, B> {
+    /// Throws `err` in at the yield the generator is suspended at (Python's `gen.throw(err)`):
+    /// the `yield_!` evaluates to `Err(err)`, which the body may handle or propagate with `?`.
+    /// Thrown into a generator that has not started, it completes it with that error before
+    /// its body runs.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct Stop;
+    ///
+    /// #[generator(yield = u32, throw = Stop)]
+    /// fn counter() -> Result<u32, Stop> {
+    ///     let mut n = 0;
+    ///     loop {
+    ///         match yield_!(n) {
+    ///             Ok(()) => n += 1,
+    ///             Err(Stop) => return Ok(n),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let mut g = counter();
+    /// g.start();
+    /// g.send(Ok(()));
+    /// assert_eq!(g.throw(Stop), GeneratorState::Complete(Ok(1)));
+    /// assert_eq!(counter().throw(Stop), GeneratorState::Complete(Err(Stop)));
+    /// ```
+    ///
+    /// # Panics
+    /// As [`send`](Self::send).
+    pub fn throw(&mut self, err: E) -> GeneratorState<Y, B::Output> {
+        self.inner.as_mut().throw(err)
+    }
+
+    /// Python's `gen.close()` for generators that can be thrown into: throws `err` in so the
+    /// body can run cleanup code, then ends the generator.
+    ///
+    /// # Return value
+    /// `Ok(return value)` if the body returned; `Err(CloseError::Yielded(value))` if it yielded
+    /// instead (Python's "generator ignored GeneratorExit"; the body is dropped anyway);
+    /// `Err(CloseError::Finished)` / `Err(CloseError::Poisoned)` if nothing was left to run.
+    /// Either way the generator ends finished.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// struct Exit;
+    ///
+    /// #[generator(yield = &'static str, throw = Exit)]
+    /// fn session() -> Result<&'static str, Exit> {
+    ///     loop {
+    ///         if let Err(Exit) = yield_!("working") {
+    ///             return Ok("cleaned up");
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let mut g = session();
+    /// g.start();
+    /// assert_eq!(g.close_with(Exit).ok(), Some(Ok("cleaned up")));
+    /// assert!(g.is_finished());
+    /// ```
+    pub fn close_with(&mut self, err: E) -> Result<B::Output, CloseError<Y>> {
+        self.inner.as_mut().close_with(err)
+    }
+}
+
+impl<Y, R, B: Body<Y, R>> Generator<R> for Gen<Y, R, B> {
+    type Yield = Y;
+    type Return = B::Output;
+
+    #[inline]
+    fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
+        self.get_mut().inner.as_mut().send(arg)
+    }
+}
+
+/// With `R = ()` a generator is an iterator over what it yields; after the last item,
+/// [`Gen::take_return`] hands back the return value.
+impl<Y, B: Body<Y, ()>> Iterator for Gen<Y, (), B> {
+    type Item = Y;
+
+    #[inline]
+    fn next(&mut self) -> Option<Y> {
+        if self.inner.state() == State::Finished {
+            return None;
+        }
+        match self.inner.as_mut().drive(Some(())) {
+            GeneratorState::Yielded(y) => Some(y),
+            GeneratorState::Complete(r) => {
+                self.inner.as_mut().keep_return(r);
+                None
+            }
+        }
+    }
+}
+
+impl<Y, B: Body<Y, ()>> FusedIterator for Gen<Y, (), B> {}
+
+impl<Y, R, B: Body<Y, R>> fmt::Debug for Gen<Y, R, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.inner, f)
+    }
+}

@@ -1,0 +1,178 @@
+//! How a suspended body and its generator exchange values.
+//!
+//! A generator body is an `async` block, so rustc builds its state machine. The body holds a
+//! [`Co`] that points at a one-pointer channel inside the generator. For the length of one
+//! resume the generator points that channel at an [`Exchange`] on its own stack: the resume
+//! argument goes in, the body runs until a `yield_!` leaves a value there, and the generator
+//! takes it out. Between resumes the channel is null, so nothing can reach a stale exchange.
+//!
+//! Delegation (`yield_from!`) to another generator of this crate points the inner generator's
+//! channel at the *outer* exchange: values go straight from the innermost body to the caller,
+//! however deep the delegation.
+
+use core::cell::Cell;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::panic::Location;
+use core::pin::Pin;
+use core::ptr::{self, NonNull};
+use core::task::{Context, Poll};
+
+/// The values that cross between a generator and its body during one resume. Not public API.
+pub struct Exchange<Y, R> {
+    /// The value the body yields; filled by [`YieldFuture`], taken by the generator.
+    pub(crate) yielded: Cell<Option<Y>>,
+    /// The resume argument; filled by the generator, taken by the yield the body waits at
+    /// (or by the body's start for the first resume).
+    pub(crate) resumed: Cell<Option<R>>,
+    /// Where the body suspended: the innermost `yield_!` when delegating.
+    pub(crate) at: Cell<Option<&'static Location<'static>>>,
+}
+
+impl<Y, R> Exchange<Y, R> {
+    pub(crate) fn new(arg: Option<R>) -> Self {
+        Exchange { yielded: Cell::new(None), resumed: Cell::new(arg), at: Cell::new(None) }
+    }
+}
+
+/// The slot a generator keeps for its body: null, or the exchange of the resume in progress.
+pub(crate) struct Channel<Y, R>(Cell<*const Exchange<Y, R>>);
+
+// SAFETY: the pointer is only written by the generator while it holds `Pin<&mut Self>` and only
+// read by the body while the generator polls it, so it is never reached from two threads at once.
+// The exchange it points to lives on the resuming thread's stack for the length of that poll.
+unsafe impl<Y, R> Send for Channel<Y, R> {}
+// SAFETY: `&Generator` gives no access to the channel (see above).
+unsafe impl<Y, R> Sync for Channel<Y, R> {}
+
+impl<Y, R> Channel<Y, R> {
+    pub(crate) const fn new() -> Self {
+        Channel(Cell::new(ptr::null()))
+    }
+
+    /// Points the channel at `ex` for the length of `f`, so the body can reach it.
+    #[inline]
+    pub(crate) fn with<T>(&self, ex: &Exchange<Y, R>, f: impl FnOnce() -> T) -> T {
+        struct Reset<'a, Y, R>(&'a Channel<Y, R>, *const Exchange<Y, R>);
+        impl<Y, R> Drop for Reset<'_, Y, R> {
+            #[inline]
+            fn drop(&mut self) {
+                self.0 .0.set(self.1);
+            }
+        }
+        let _reset = Reset(self, self.0.replace(ex));
+        f()
+    }
+}
+
+/// The handle a generator body uses to reach its generator. Not public API: the macros create
+/// and use it; user code never names it.
+///
+/// Every method that reaches the channel takes `&mut self`, so two yields of one body can never
+/// be in progress at once.
+pub struct Co<Y, R> {
+    chan: NonNull<Channel<Y, R>>,
+    _types: PhantomData<fn(R) -> Y>,
+}
+
+// SAFETY: a `Co` only reaches its generator's channel while that generator polls the body that
+// owns the `Co` (see `Channel`); it carries no `Y` or `R` of its own.
+unsafe impl<Y, R> Send for Co<Y, R> {}
+// SAFETY: every method that reaches the channel takes `&mut self`.
+unsafe impl<Y, R> Sync for Co<Y, R> {}
+
+impl<Y, R> Co<Y, R> {
+    pub(crate) fn new(chan: &Channel<Y, R>) -> Self {
+        Co { chan: NonNull::from(chan), _types: PhantomData }
+    }
+
+    /// The exchange of the resume in progress.
+    ///
+    /// # Panics
+    /// When no resume of this generator is in progress: a yield future was polled by something
+    /// other than its generator.
+    #[inline]
+    pub(crate) fn exchange(&mut self) -> &Exchange<Y, R> {
+        // SAFETY: the channel lives in the pinned generator that owns the body that owns this
+        // `Co`, so it outlives the `Co`. It is only read here, by the body, during a poll.
+        let ex = unsafe { self.chan.as_ref() }.0.get();
+        assert!(!ex.is_null(), "a yield of a generator body was polled outside of its generator");
+        // SAFETY: a non-null channel points at the exchange of the resume in progress, which
+        // stays alive on the resuming stack until the channel is reset after the poll.
+        unsafe { &*ex }
+    }
+
+    /// Yields `value` out of the generator; the returned future evaluates to the next resume
+    /// argument. This is what `yield_!(value)` becomes.
+    #[track_caller]
+    #[inline]
+    pub fn yield_(&mut self, value: Y) -> YieldFuture<'_, Y, R> {
+        YieldFuture { co: self, value: Some(value), at: Location::caller() }
+    }
+
+    /// [`yield_`](Co::yield_) with an explicit source location.
+    #[inline]
+    pub fn yield_at(&mut self, value: Y, at: &'static Location<'static>) -> YieldFuture<'_, Y, R> {
+        YieldFuture { co: self, value: Some(value), at }
+    }
+}
+
+/// The future a `yield_!` awaits: pending once (handing its value out), then ready with the
+/// resume argument. Not public API.
+#[must_use = "a yield does nothing unless awaited"]
+pub struct YieldFuture<'c, Y, R> {
+    co: &'c mut Co<Y, R>,
+    value: Option<Y>,
+    at: &'static Location<'static>,
+}
+
+// The value is never pinned: it is moved out on the first poll.
+impl<Y, R> Unpin for YieldFuture<'_, Y, R> {}
+
+impl<Y, R> Future for YieldFuture<'_, Y, R> {
+    type Output = R;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let this = self.get_mut();
+        let at = this.at;
+        let value = this.value.take();
+        let ex = this.co.exchange();
+        match value {
+            Some(value) => {
+                ex.yielded.set(Some(value));
+                ex.at.set(Some(at));
+                Poll::Pending
+            }
+            None => match ex.resumed.take() {
+                Some(arg) => Poll::Ready(arg),
+                None => panic!("a generator body was polled again without a resume argument"),
+            },
+        }
+    }
+}
+
+/// The suspended body of a generator, before it has started: the closure the macros build
+/// around the user's code. Not public API.
+pub trait Body<Y, R> {
+    /// What the body returns: the generator's `Return` type.
+    type Output;
+    /// The body once started: an `async` block, lowered by rustc into a state machine.
+    type Future: Future<Output = Self::Output>;
+    /// Starts the body with its handle and the first resume argument (`None` for `start()`).
+    fn start(self, co: Co<Y, R>, first: Option<R>) -> Self::Future;
+}
+
+impl<Y, R, M, F> Body<Y, R> for M
+where
+    M: FnOnce(Co<Y, R>, Option<R>) -> F,
+    F: Future,
+{
+    type Output = F::Output;
+    type Future = F;
+
+    #[inline]
+    fn start(self, co: Co<Y, R>, first: Option<R>) -> F {
+        self(co, first)
+    }
+}

@@ -1,0 +1,250 @@
+//! `yield_from!` (PEP 380): delegating to a subgenerator.
+//!
+//! `let r = yield_from!(sub);` desugars, for any [`Generator`], into the loop Python runs:
+//!
+//! ```text
+//! let mut arg = first;                      // Default::default(), or the second argument
+//! let r = loop {
+//!     match sub.resume(arg) {
+//!         Yielded(y) => arg = yield_!(y),   // re-yield outward, forward what comes in
+//!         Complete(r) => break r,
+//!     }
+//! };
+//! ```
+//!
+//! For a generator of this crate the loop is not needed: the subgenerator's channel is pointed
+//! at the exchange of the outermost resume, and its body is polled in place. It yields straight
+//! to the caller and reads resume arguments (sent values and thrown errors alike) straight from
+//! it, so each level of delegation costs one poll, not one re-yield.
+
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::panic::Location;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::channel::{Body, Co, Exchange};
+#[cfg(feature = "alloc")]
+use crate::Gen;
+use crate::{Generator, GeneratorState, PinnedGen};
+
+/// A generator of this crate that can share its caller's exchange.
+pub trait Shared<Y, R>: Unpin {
+    /// The subgenerator's return value.
+    type Output;
+    /// Runs the subgenerator with the caller's exchange.
+    #[doc(hidden)]
+    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+}
+
+impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Pin<&mut PinnedGen<Y, R, B>> {
+    type Output = B::Output;
+    #[inline]
+    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        self.as_mut().step(ex, cx)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Pin<Box<PinnedGen<Y, R, B>>> {
+    type Output = B::Output;
+    #[inline]
+    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        self.as_mut().step(ex, cx)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
+    type Output = B::Output;
+    #[inline]
+    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        self.as_pin_mut().step(ex, cx)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
+    type Output = B::Output;
+    #[inline]
+    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        self.as_pin_mut().step(ex, cx)
+    }
+}
+
+/// The future `yield_from!` awaits for a generator of this crate.
+#[must_use = "futures do nothing unless polled"]
+pub struct SharedDelegate<'c, Y, R, G> {
+    co: &'c mut Co<Y, R>,
+    sub: G,
+    first: Option<R>,
+}
+
+impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
+    type Output = G::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G::Output> {
+        let this = Pin::into_inner(self);
+        let ex = this.co.exchange();
+        if let Some(first) = this.first.take() {
+            ex.resumed.set(Some(first));
+        }
+        this.sub.step_shared(ex, cx)
+    }
+}
+
+// `first` is never pinned, and `G` is `Unpin`.
+impl<Y, R, G: Unpin> Unpin for SharedDelegate<'_, Y, R, G> {}
+
+/// What `yield_from!` accepts: a [`Generator`] with the same Yield and Resume types as the
+/// generator it is used in. Not public API: only here for its error message.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be delegated to with `yield_from!`",
+    label = "not a `Generator<{R}, Yield = {Y}>`",
+    note = "`yield_from!` takes a generator whose Yield and Resume types match the generator \
+            it is used in; wrap an iterator in `resumable::from_iter(..)` to delegate to it"
+)]
+pub trait Delegable<Y, R>: Generator<R, Yield = Y> {}
+
+impl<Y, R, G: Generator<R, Yield = Y>> Delegable<Y, R> for G {}
+
+/// Chooses the delegation for the type of a subgenerator, by autoref: a method on
+/// `Probe<G>` itself (sharing the exchange) is found before one on `&Probe<G>` (the loop).
+pub struct Probe<G>(PhantomData<G>);
+
+/// `Probe` for the value `sub`.
+#[inline]
+pub fn probe<G>(_: &G) -> Probe<G> {
+    Probe(PhantomData)
+}
+
+/// Marks a subgenerator that shares the exchange.
+pub struct SharedTag;
+/// Marks a subgenerator driven by the re-yield loop.
+pub struct LoopTag;
+
+/// Found first: subgenerators of this crate.
+pub trait ViaShared {
+    /// The tag for a subgenerator that shares the exchange.
+    #[inline]
+    fn __resumable_tag(&self) -> SharedTag {
+        SharedTag
+    }
+}
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Gen<Y, R, B>> {}
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<&mut Gen<Y, R, B>> {}
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<&mut PinnedGen<Y, R, B>>> {}
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<Box<PinnedGen<Y, R, B>>>> {}
+
+/// Found otherwise: any generator.
+pub trait ViaLoop {
+    /// The tag for a subgenerator driven by the loop.
+    #[inline]
+    fn __resumable_tag(&self) -> LoopTag {
+        LoopTag
+    }
+}
+impl<G> ViaLoop for &Probe<G> {}
+
+impl SharedTag {
+    /// Delegates to `sub` through the shared exchange, priming it with `first`.
+    #[inline]
+    pub fn delegate<'c, Y, R, G: Shared<Y, R>>(
+        self,
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: R,
+    ) -> SharedDelegate<'c, Y, R, G> {
+        SharedDelegate { co, sub, first: Some(first) }
+    }
+}
+
+impl LoopTag {
+    /// Delegates to `sub` by resuming it and re-yielding what it yields, priming it with
+    /// `first`. Yields are reported at the `yield_from!` that delegated.
+    #[track_caller]
+    #[inline]
+    pub fn delegate<'c, Y, R, G: Delegable<Y, R>>(
+        self,
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: R,
+    ) -> impl Future<Output = G::Return> + 'c
+    where
+        Y: 'c,
+        R: 'c,
+        G: 'c,
+    {
+        reyield(co, sub, first, Location::caller())
+    }
+}
+
+async fn reyield<Y, R, G: Generator<R, Yield = Y>>(
+    co: &mut Co<Y, R>,
+    sub: G,
+    first: R,
+    at: &'static Location<'static>,
+) -> G::Return {
+    let mut sub = core::pin::pin!(sub);
+    let mut arg = first;
+    loop {
+        match sub.as_mut().resume(arg) {
+            GeneratorState::Yielded(y) => arg = co.yield_at(y, at).await,
+            GeneratorState::Complete(r) => return r,
+        }
+    }
+}
+
+/// Makes any iterator a [`Generator`] (Resume = `()`, Return = `()`), so `yield_from!` can
+/// delegate to it — the way Python's `yield from` accepts any iterable.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = char)]
+/// fn letters() {
+///     yield_from!(resumable::from_iter("ab".chars()));
+///     yield_!('c');
+/// }
+///
+/// assert_eq!(letters().collect::<String>(), "abc");
+/// ```
+pub fn from_iter<I: IntoIterator>(iterable: I) -> FromIter<I::IntoIter> {
+    FromIter(iterable.into_iter())
+}
+
+/// An iterator seen as a generator; made by [`from_iter`]. Once the iterator is exhausted every
+/// resume completes again with `()`.
+#[derive(Debug, Clone)]
+pub struct FromIter<I>(I);
+
+// The iterator is never pinned.
+impl<I> Unpin for FromIter<I> {}
+
+impl<I: Iterator> Generator<()> for FromIter<I> {
+    type Yield = I::Item;
+    type Return = ();
+
+    #[inline]
+    fn resume(self: Pin<&mut Self>, (): ()) -> GeneratorState<I::Item, ()> {
+        match self.get_mut().0.next() {
+            Some(item) => GeneratorState::Yielded(item),
+            None => GeneratorState::Complete(()),
+        }
+    }
+}
+
+impl<I: Iterator> Iterator for FromIter<I> {
+    type Item = I::Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<I::Item> {
+        self.0.next()
+    }
+}

@@ -1,0 +1,98 @@
+#![doc = include_str!("../../README.md")]
+#![no_std]
+#![warn(missing_docs, clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(feature = "alloc")]
+mod boxed;
+mod channel;
+mod delegate;
+mod pinned;
+mod state;
+mod status;
+mod stream;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+#[cfg(feature = "alloc")]
+pub use crate::boxed::Gen;
+pub use crate::delegate::{from_iter, FromIter};
+pub use crate::pinned::PinnedGen;
+pub use crate::state::{Generator, GeneratorState};
+pub use crate::status::{CloseError, ResumeError, State};
+#[cfg(feature = "alloc")]
+pub use crate::stream::AsyncGen;
+pub use crate::stream::{Next, PinnedAsyncGen};
+pub use futures_core::{FusedStream, Stream};
+
+/// Turns a function into a generator. See the crate documentation for the full guide.
+pub use resumable_macros::generator;
+
+/// Everything needed to write and drive generators: `use resumable::prelude::*;`.
+pub mod prelude {
+    pub use crate::{coroutine, generator, yield_, yield_from};
+    pub use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
+    pub use futures_core::Stream;
+}
+
+/// Writes a generator inline, with the native `yield` keyword.
+///
+/// * `coroutine! { ..body.. }` — a generator with Resume = `()`; Yield and Return are inferred.
+/// * `coroutine!(|x: T| { ..body.. })` — the first resume argument binds `x`, and each `yield`
+///   evaluates to the next one (Resume = `T`), as in std's `#[coroutine]` closures.
+/// * `coroutine!(async { ..body.. })` — an async generator: the body may `.await`, and it is a
+///   `Stream` of what it yields.
+/// * `coroutine!(pinned ...)` in front of any of them — the zero-allocation, `!Unpin` form.
+///
+/// All forms capture their environment by move, like `async move`.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// let g = coroutine! { yield 1; yield 2; "done" };
+/// assert_eq!(g.collect::<Vec<_>>(), [1, 2]);
+///
+/// let mut c = coroutine!(|x: i32| { let y = yield x + 1; y * 2 });
+/// assert_eq!(c.send(1), GeneratorState::Yielded(2));
+/// assert_eq!(c.send(10), GeneratorState::Complete(20));
+/// ```
+#[macro_export]
+macro_rules! coroutine {
+    ($($body:tt)*) => {
+        $crate::__private::coroutine_impl! { ($crate) $($body)* }
+    };
+}
+
+/// Suspends the generator, handing `value` out; evaluates to the value it is resumed with.
+///
+/// Only meaningful inside a `#[generator]` function or a `coroutine!`, which rewrite it;
+/// anywhere else it is a compile error. `yield_!()` yields `()`.
+#[macro_export]
+macro_rules! yield_ {
+    ($($value:tt)*) => {
+        ::core::compile_error!(
+            "`yield_!` can only be used in the body of a `#[generator]` function or a `coroutine!`"
+        )
+    };
+}
+
+/// Delegates to a subgenerator (Python's `yield from`, PEP 380) and evaluates to its return
+/// value.
+///
+/// `yield_from!(sub)` primes `sub` with `Default::default()` (`Ok(Default::default())` in a
+/// `throw` generator); `yield_from!(sub, first)` primes it with `first`. Only meaningful inside
+/// a `#[generator]` function or a `coroutine!`; anywhere else it is a compile error.
+#[macro_export]
+macro_rules! yield_from {
+    ($($sub:tt)*) => {
+        ::core::compile_error!(
+            "`yield_from!` can only be used in the body of a `#[generator]` function or a `coroutine!`"
+        )
+    };
+}

@@ -1,0 +1,319 @@
+//! [`PinnedGen`]: the generator itself, kept in place. Every other generator type of this crate
+//! is a handle to one of these.
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomPinned;
+use core::mem;
+use core::panic::Location;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use crate::channel::{Body, Channel, Co, Exchange};
+use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
+
+/// What the generator holds: the body before it starts, the running body, or nothing.
+enum Stage<B, F> {
+    /// Not resumed yet: the closure holding the arguments.
+    Created(B),
+    /// Started: the `async` block's state machine. Structurally pinned.
+    Running(F),
+    /// Returned, closed or poisoned: the body has been dropped.
+    Done,
+}
+
+/// Where the generator is; `Running` is only seen from inside a resume, so a generator found
+/// `Running` by a later call is one whose body panicked.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Status {
+    Created,
+    Suspended,
+    Running,
+    Returned,
+    Closed,
+}
+
+/// A generator that allocates nothing: `#[generator(pinned)]` and `coroutine!(pinned ...)`.
+///
+/// It is `!Unpin` (its body may borrow its own locals across a yield, and it points at itself),
+/// so it must be pinned before it is resumed: `core::pin::pin!` on the stack, or `Box::pin`.
+/// The helpers take `self: Pin<&mut Self>`, so call them through `as_mut()`:
+///
+/// ```
+/// use core::pin::pin;
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = u32, pinned)]
+/// fn countdown(from: u32) {
+///     for i in (1..=from).rev() {
+///         yield_!(i);
+///     }
+/// }
+///
+/// let mut g = pin!(countdown(2));
+/// assert_eq!(g.as_mut().send(()), GeneratorState::Yielded(2));
+/// assert_eq!(g.as_mut().send(()), GeneratorState::Yielded(1));
+/// assert_eq!(g.as_mut().send(()), GeneratorState::Complete(()));
+/// assert_eq!(g.state(), State::Finished);
+/// ```
+pub struct PinnedGen<Y, R, B: Body<Y, R>> {
+    stage: Stage<B, B::Future>,
+    chan: Channel<Y, R>,
+    status: Status,
+    at: Option<&'static Location<'static>>,
+    ret: Option<B::Output>,
+    _pinned: PhantomPinned,
+}
+
+const FINISHED: &str = "generator resumed after it finished";
+const CLOSED: &str = "generator resumed after it was closed";
+const POISONED: &str = "generator resumed after its body panicked";
+const AWAITED: &str = "a generator body awaited a future that is not a yield; \
+                       only `#[generator] async fn` and async blocks may `.await`";
+
+impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
+    /// Wraps a body; the macros call this. Nothing runs until the first resume.
+    #[doc(hidden)]
+    pub const fn new(body: B) -> Self {
+        PinnedGen {
+            stage: Stage::Created(body),
+            chan: Channel::new(),
+            status: Status::Created,
+            at: None,
+            ret: None,
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// Runs the body until it suspends or returns, with `ex` as its exchange.
+    ///
+    /// This is the one place a body is polled. Delegation calls it with the exchange of the
+    /// outermost resume, so yields go straight there.
+    ///
+    /// # Panics
+    /// When the generator had finished, been closed or panicked.
+    pub(crate) fn step(
+        self: Pin<&mut Self>,
+        ex: &Exchange<Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
+        // SAFETY: nothing below moves the pinned `Running` body: it is polled through a pinned
+        // reference and dropped in place. Only the unpinned `Created` closure is moved out.
+        let this = unsafe { self.get_unchecked_mut() };
+        match this.status {
+            Status::Created | Status::Suspended => {}
+            Status::Running => panic!("{POISONED}"),
+            Status::Returned => panic!("{FINISHED}"),
+            Status::Closed => panic!("{CLOSED}"),
+        }
+        this.status = Status::Running;
+        if let Stage::Created(_) = this.stage {
+            let Stage::Created(body) = mem::replace(&mut this.stage, Stage::Done) else {
+                unreachable!()
+            };
+            this.stage = Stage::Running(body.start(Co::new(&this.chan), ex.resumed.take()));
+        }
+        let Stage::Running(fut) = &mut this.stage else { unreachable!() };
+        // SAFETY: `fut` lives inside `self`, which is pinned, and is only ever dropped in place.
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        let poll = this.chan.with(ex, || fut.poll(cx));
+        match poll {
+            Poll::Ready(out) => {
+                this.stage = Stage::Done;
+                this.status = Status::Returned;
+                this.at = None;
+                Poll::Ready(out)
+            }
+            Poll::Pending => {
+                this.status = Status::Suspended;
+                this.at = ex.at.get();
+                Poll::Pending
+            }
+        }
+    }
+
+    /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
+    pub(crate) fn drive(mut self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        let ex = Exchange::new(arg);
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.as_mut().step(&ex, &mut cx) {
+            Poll::Ready(out) => GeneratorState::Complete(out),
+            Poll::Pending => match ex.yielded.take() {
+                Some(y) => GeneratorState::Yielded(y),
+                None => {
+                    self.poison();
+                    panic!("{AWAITED}")
+                }
+            },
+        }
+    }
+
+    fn poison(self: Pin<&mut Self>) {
+        // SAFETY: only the status is written.
+        unsafe { self.get_unchecked_mut() }.status = Status::Running;
+    }
+
+    fn check(&self) -> Result<(), ResumeError> {
+        match self.state() {
+            State::Created | State::Suspended => Ok(()),
+            State::Finished => Err(ResumeError::Finished),
+            State::Poisoned => Err(ResumeError::Poisoned),
+        }
+    }
+
+    /// Resumes the generator with `arg` (Python's `gen.send(arg)`).
+    ///
+    /// For a generator written as a function, the first resume starts the body and its
+    /// argument is dropped, since no yield is waiting for it (see [`start`](Self::start)).
+    ///
+    /// # Panics
+    /// If the generator finished, was closed, or panicked earlier; the message says which.
+    /// A panic in the body propagates out of this call and poisons the generator.
+    pub fn send(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
+        self.drive(Some(arg))
+    }
+
+    /// Like [`send`](Self::send), but a finished or poisoned generator is an error, not a panic.
+    pub fn try_send(self: Pin<&mut Self>, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
+        self.check()?;
+        Ok(self.drive(Some(arg)))
+    }
+
+    /// The same as [`try_send`](Self::try_send), named after [`Generator::resume`].
+    pub fn try_resume(self: Pin<&mut Self>, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
+        self.try_send(arg)
+    }
+
+    /// Runs a generator to its first yield without a resume argument: Python's priming
+    /// `next(gen)`.
+    ///
+    /// # Panics
+    /// If the generator has already started, or if it is a closure-form `coroutine!`, whose
+    /// body binds its first argument (start those with [`send`](Self::send)).
+    pub fn start(self: Pin<&mut Self>) -> GeneratorState<Y, B::Output> {
+        assert!(
+            self.status == Status::Created,
+            "start() runs a generator to its first yield, but this one has already started; use send()"
+        );
+        self.drive(None)
+    }
+
+    /// Drops the suspended body in place: the destructors of its live locals run (a `Drop`
+    /// guard is Python's `finally`), a subgenerator it was delegating to is closed with it, and
+    /// the generator becomes [`State::Finished`]. Closing a finished generator does nothing.
+    pub fn close(self: Pin<&mut Self>) {
+        // SAFETY: the body is dropped in place, never moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Status::Created | Status::Suspended = this.status {
+            this.status = Status::Closed;
+        }
+        this.at = None;
+        this.stage = Stage::Done;
+    }
+
+    /// Python's `inspect.getgeneratorstate`.
+    pub fn state(&self) -> State {
+        match self.status {
+            Status::Created => State::Created,
+            Status::Suspended => State::Suspended,
+            Status::Running => State::Poisoned,
+            Status::Returned | Status::Closed => State::Finished,
+        }
+    }
+
+    /// Whether the generator will never run again: it returned, was closed or panicked.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state(), State::Finished | State::Poisoned)
+    }
+
+    /// The source location (file, line, column) of the yield the generator is suspended at:
+    /// the innermost one while it delegates with `yield_from!`. `None` unless
+    /// [`State::Suspended`]. Python's `gi_frame.f_lineno`.
+    pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
+        if self.status == Status::Suspended {
+            self.at
+        } else {
+            None
+        }
+    }
+
+    /// The return value, once, after the generator completed while being iterated (an
+    /// iterator's `next` has nowhere else to put it). Python's `StopIteration.value`.
+    pub fn take_return(self: Pin<&mut Self>) -> Option<B::Output> {
+        // SAFETY: only the unpinned return value is moved out.
+        unsafe { self.get_unchecked_mut() }.ret.take()
+    }
+
+    /// Keeps the return value for [`take_return`](Self::take_return).
+    pub(crate) fn keep_return(self: Pin<&mut Self>, value: B::Output) {
+        // SAFETY: only the unpinned return value is written.
+        unsafe { self.get_unchecked_mut() }.ret = Some(value);
+    }
+}
+
+impl<Y, T, E, B: Body<Y, Result<T, E>>> PinnedGen<Y, Result<T, E>, B> {
+    /// Throws `err` in at the yield the generator is suspended at (Python's `gen.throw(err)`):
+    /// the `yield_!` evaluates to `Err(err)`, which the body may handle or propagate with `?`.
+    /// Thrown into a generator that has not started, it completes it with that error before
+    /// its body runs.
+    ///
+    /// # Panics
+    /// As [`send`](Self::send).
+    pub fn throw(self: Pin<&mut Self>, err: E) -> GeneratorState<Y, B::Output> {
+        self.drive(Some(Err(err)))
+    }
+
+    /// Python's `gen.close()` for generators that can be thrown into: throws `err` in so the
+    /// body can run its cleanup code, then ends the generator.
+    ///
+    /// # Return value
+    /// `Ok(return value)` if the body returned; `Err(CloseError::Yielded(value))` if it yielded
+    /// instead (its body is dropped anyway); `Err(CloseError::Finished)` or
+    /// `Err(CloseError::Poisoned)` if there was nothing left to run. Either way the generator
+    /// ends finished.
+    pub fn close_with(mut self: Pin<&mut Self>, err: E) -> Result<B::Output, CloseError<Y>> {
+        match self.check() {
+            Err(ResumeError::Finished) => return Err(CloseError::Finished),
+            Err(ResumeError::Poisoned) => return Err(CloseError::Poisoned),
+            Ok(()) => {}
+        }
+        match self.as_mut().drive(Some(Err(err))) {
+            GeneratorState::Complete(out) => Ok(out),
+            GeneratorState::Yielded(y) => {
+                self.close();
+                Err(CloseError::Yielded(y))
+            }
+        }
+    }
+}
+
+impl<Y, R, B: Body<Y, R>> Generator<R> for PinnedGen<Y, R, B> {
+    type Yield = Y;
+    type Return = B::Output;
+
+    #[inline]
+    fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
+        self.drive(Some(arg))
+    }
+}
+
+/// `file:line:column`, or `-` when there is no location.
+pub(crate) struct At(pub(crate) Option<&'static Location<'static>>);
+
+impl fmt::Debug for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(at) => write!(f, "{}:{}:{}", at.file(), at.line(), at.column()),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+impl<Y, R, B: Body<Y, R>> fmt::Debug for PinnedGen<Y, R, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Generator")
+            .field("state", &self.state())
+            .field("suspended_at", &At(self.suspended_at()))
+            .finish()
+    }
+}

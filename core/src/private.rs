@@ -1,0 +1,73 @@
+//! Not public API: everything the macros' expansions name, reached only as
+//! `::resumable::__private::…`. Nothing here is covered by semver, and none of it should be
+//! used directly.
+
+pub use crate::channel::{Body, Co, YieldFuture};
+pub use crate::delegate::{probe, Delegable, LoopTag, Probe, SharedTag, ViaLoop, ViaShared};
+pub use crate::PinnedGen;
+#[cfg(feature = "alloc")]
+pub use crate::{AsyncGen, Gen};
+pub use crate::PinnedAsyncGen;
+pub use core;
+pub use resumable_macros::coroutine_impl;
+
+/// Names lifetimes in an opaque return type so it may capture them (`impl Body<..> +
+/// Captures<(&'a (), ..)>`), in every edition.
+pub trait Captures<T: ?Sized> {}
+impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
+
+/// Makes a boxed generator, fixing the body's return type so `?` and coercions in the body
+/// know their target.
+#[cfg(feature = "alloc")]
+#[inline]
+pub fn gen<Y, R, T, M, F>(body: M) -> Gen<Y, R, M>
+where
+    M: FnOnce(Co<Y, R>, Option<R>) -> F,
+    F: core::future::Future<Output = T>,
+{
+    Gen::new(body)
+}
+
+/// As [`gen`], for `pinned` generators.
+#[inline]
+pub const fn pinned<Y, R, T, M, F>(body: M) -> PinnedGen<Y, R, M>
+where
+    M: FnOnce(Co<Y, R>, Option<R>) -> F,
+    F: core::future::Future<Output = T>,
+{
+    PinnedGen::new(body)
+}
+
+/// As [`gen`], for async generators.
+#[cfg(feature = "alloc")]
+#[inline]
+pub fn async_gen<Y, M, F>(body: M) -> AsyncGen<Y, M>
+where
+    M: FnOnce(Co<Y, ()>, Option<()>) -> F,
+    F: core::future::Future<Output = ()>,
+{
+    AsyncGen::new(body)
+}
+
+/// As [`gen`], for `pinned` async generators.
+#[inline]
+pub const fn pinned_async_gen<Y, M, F>(body: M) -> PinnedAsyncGen<Y, M>
+where
+    M: FnOnce(Co<Y, ()>, Option<()>) -> F,
+    F: core::future::Future<Output = ()>,
+{
+    PinnedAsyncGen::new(body)
+}
+
+/// The first resume argument of a closure-form `coroutine!`.
+#[track_caller]
+#[inline]
+pub fn first_arg<R>(first: Option<R>) -> R {
+    match first {
+        Some(arg) => arg,
+        None => panic!(
+            "this coroutine binds its first resume argument, so it cannot be start()ed: \
+             start it with send(arg)"
+        ),
+    }
+}

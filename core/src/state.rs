@@ -1,0 +1,138 @@
+//! The [`Generator`] trait and the [`GeneratorState`] it reports.
+//!
+//! Both mirror `core::ops::Coroutine` and `core::ops::CoroutineState` from nightly Rust, so code
+//! written against them can move to std once coroutines are stable.
+
+use core::ops::DerefMut;
+use core::pin::Pin;
+
+/// What a generator did when it was resumed: it yielded a value, or it returned.
+///
+/// Python's `send()` either returns the next yielded value or raises `StopIteration(value)`;
+/// here both outcomes are values of this enum.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// let mut g = coroutine! { yield 1; "done" };
+/// assert_eq!(g.send(()), GeneratorState::Yielded(1));
+/// assert_eq!(g.send(()), GeneratorState::Complete("done"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GeneratorState<Y, R> {
+    /// The generator suspended at a yield and handed out this value.
+    Yielded(Y),
+    /// The generator finished and returned this value.
+    Complete(R),
+}
+
+impl<Y, R> GeneratorState<Y, R> {
+    /// The yielded value, if the generator yielded.
+    pub fn yielded(self) -> Option<Y> {
+        match self {
+            GeneratorState::Yielded(y) => Some(y),
+            GeneratorState::Complete(_) => None,
+        }
+    }
+
+    /// The returned value, if the generator completed.
+    pub fn complete(self) -> Option<R> {
+        match self {
+            GeneratorState::Yielded(_) => None,
+            GeneratorState::Complete(r) => Some(r),
+        }
+    }
+
+    /// Whether the generator completed.
+    pub fn is_complete(&self) -> bool {
+        matches!(self, GeneratorState::Complete(_))
+    }
+}
+
+/// A computation that can be suspended and resumed, handing values out and taking values in.
+///
+/// `R` is the type of the value passed in on each resume (Python's `send(value)`);
+/// [`Yield`](Generator::Yield) is the type handed out at each suspension, and
+/// [`Return`](Generator::Return) the type of the final value.
+///
+/// The `#[generator]` attribute and the `coroutine!` macro write implementations of this trait
+/// for you; it can also be implemented by hand, and anything that implements it can be driven by
+/// the schedulers of this crate or delegated to with `yield_from!`.
+///
+/// ```
+/// use core::pin::Pin;
+/// use resumable::{Generator, GeneratorState};
+///
+/// /// The hand-written form of `coroutine!(|start: u32| { yield start; yield start + 1; })`.
+/// struct TwoFrom(Option<u32>, u8);
+///
+/// impl Generator<u32> for TwoFrom {
+///     type Yield = u32;
+///     type Return = ();
+///     fn resume(mut self: Pin<&mut Self>, arg: u32) -> GeneratorState<u32, ()> {
+///         let start = *self.0.get_or_insert(arg);
+///         self.1 += 1;
+///         match self.1 {
+///             1 => GeneratorState::Yielded(start),
+///             2 => GeneratorState::Yielded(start + 1),
+///             _ => GeneratorState::Complete(()),
+///         }
+///     }
+/// }
+///
+/// let mut g = TwoFrom(None, 0);
+/// assert_eq!(Pin::new(&mut g).resume(7), GeneratorState::Yielded(7));
+/// assert_eq!(Pin::new(&mut g).resume(0), GeneratorState::Yielded(8));
+/// assert_eq!(Pin::new(&mut g).resume(0), GeneratorState::Complete(()));
+/// ```
+#[must_use = "generators do nothing unless resumed"]
+pub trait Generator<R = ()> {
+    /// The type of value this generator yields.
+    type Yield;
+    /// The type of value this generator returns when it completes.
+    type Return;
+
+    /// Resumes the generator with `arg`, running it until it yields or returns.
+    ///
+    /// # Return value
+    /// [`GeneratorState::Yielded`] with the value of the yield the generator stopped at, or
+    /// [`GeneratorState::Complete`] with its return value.
+    ///
+    /// # Panics
+    /// Implementations may panic when resumed after they completed. The generators written by
+    /// this crate's macros panic with a message saying whether the generator had finished, had
+    /// been closed or had panicked earlier; `try_resume` reports the same as an error instead.
+    /// Misuse is never undefined behaviour.
+    fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return>;
+}
+
+impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for &mut G {
+    type Yield = G::Yield;
+    type Return = G::Return;
+
+    fn resume(mut self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return> {
+        G::resume(Pin::new(&mut **self), arg)
+    }
+}
+
+impl<P, R> Generator<R> for Pin<P>
+where
+    P: DerefMut<Target: Generator<R>>,
+{
+    type Yield = <P::Target as Generator<R>>::Yield;
+    type Return = <P::Target as Generator<R>>::Return;
+
+    fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return> {
+        <P::Target as Generator<R>>::resume(self.as_deref_mut(), arg)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for alloc::boxed::Box<G> {
+    type Yield = G::Yield;
+    type Return = G::Return;
+
+    fn resume(mut self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return> {
+        G::resume(Pin::new(&mut **self), arg)
+    }
+}

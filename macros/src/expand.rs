@@ -1,0 +1,207 @@
+//! Expansion: a checked generator (from `#[generator]` or `coroutine!`) becomes a call that
+//! wraps its rewritten body in an `async move` block.
+//!
+//! ```text
+//! #[generator(yield = u64)]                    fn fib(limit: u64)
+//! fn fib(limit: u64) -> &'static str {   ==>     -> Gen<u64, (), impl Body<u64, (), Output = &'static str>> {
+//!     ..yield_!(a)..                             gen(move |mut co, _first| async move {
+//! }                                                  ..{ let v = a; Co::yield_(&mut co, v).await }..
+//!                                                })
+//!                                            }
+//! ```
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{ItemFn, ReturnType, Type};
+
+use crate::model::{Coroutine, CoroutineBody, GeneratorFn};
+use crate::rewrite::Rewriter;
+
+/// The four kinds of generator, by the type the expansion returns.
+#[derive(Clone, Copy)]
+pub(crate) struct Kind {
+    pub(crate) is_async: bool,
+    pub(crate) pinned: bool,
+}
+
+impl Kind {
+    /// The generator type, with `body` as its body type.
+    fn wrapper(self, krate: &TokenStream, y: &TokenStream, r: &TokenStream, body: TokenStream) -> TokenStream {
+        match (self.is_async, self.pinned) {
+            (false, false) => quote!(#krate::Gen<#y, #r, #body>),
+            (false, true) => quote!(#krate::PinnedGen<#y, #r, #body>),
+            (true, false) => quote!(#krate::AsyncGen<#y, #body>),
+            (true, true) => quote!(#krate::PinnedAsyncGen<#y, #body>),
+        }
+    }
+
+    /// The constructor, with explicit type arguments where they are known.
+    fn constructor(self, krate: &TokenStream, y: &TokenStream, r: &TokenStream, ret: &TokenStream) -> TokenStream {
+        match (self.is_async, self.pinned) {
+            (false, false) => quote!(#krate::__private::gen::<#y, #r, #ret, _, _>),
+            (false, true) => quote!(#krate::__private::pinned::<#y, #r, #ret, _, _>),
+            (true, false) => quote!(#krate::__private::async_gen::<#y, _, _>),
+            (true, true) => quote!(#krate::__private::pinned_async_gen::<#y, _, _>),
+        }
+    }
+}
+
+/// The body closure: `move |mut co: Co<Y, R>, first: Option<R>| async move { prologue; body }`.
+fn body_closure(
+    krate: &TokenStream,
+    co: &Ident,
+    y: &TokenStream,
+    r: &TokenStream,
+    first: TokenStream,
+    prologue: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
+    quote! {
+        move |mut #co: #krate::__private::Co<#y, #r>, #first: ::core::option::Option<#r>| async move {
+            let _ = &mut #co;
+            #prologue
+            #body
+        }
+    }
+}
+
+/// `#[generator(..)] fn`: the function keeps its name, attributes, visibility and generics, and
+/// returns the generator instead of running the body.
+pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
+    let GeneratorFn { mut item, krate, yield_ty, resume_ty, throw_ty, kind } = gen;
+    let co = Ident::new("__co", Span::mixed_site());
+    let first = Ident::new("__first", Span::mixed_site());
+
+    let mut rewriter = Rewriter::new(&co, &krate);
+    rewriter.is_async = kind.is_async;
+    rewriter.throws = throw_ty.is_some();
+    rewriter.visit_block_mut(&mut item.block);
+
+    let y = yield_ty.to_token_stream();
+    let r = match (&resume_ty, &throw_ty) {
+        (None, None) => quote!(()),
+        (Some(r), None) => r.to_token_stream(),
+        (r, Some(e)) => {
+            let r = r.as_ref().map_or_else(|| quote!(()), ToTokens::to_token_stream);
+            quote!(::core::result::Result<#r, #e>)
+        }
+    };
+    let ret = match &item.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    // Thrown into before the body runs, an error completes the generator with it.
+    let (first_param, prologue) = match &throw_ty {
+        Some(e) => {
+            let span = e.span();
+            let prologue = quote_spanned! {span=>
+                if let ::core::option::Option::Some(::core::result::Result::Err(__err)) = #first {
+                    return ::core::result::Result::Err(::core::convert::From::from(__err));
+                }
+            };
+            (first.to_token_stream(), prologue)
+        }
+        None => (quote!(_), TokenStream::new()),
+    };
+
+    let lifetimes = crate::lifetimes::name_elided(&mut item.sig);
+    let captures = if lifetimes.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(+ #krate::__private::Captures<(#(&#lifetimes (),)*)>)
+    };
+    let body_ty = quote!(impl #krate::__private::Body<#y, #r, Output = #ret> #captures);
+    let wrapper = kind.wrapper(&krate, &y, &r, body_ty);
+    let ret_arg = if mentions_impl(&item.sig.output) { quote!(_) } else { ret.clone() };
+    let constructor = kind.constructor(&krate, &y, &r, &ret_arg);
+    let stmts = &item.block.stmts;
+    let closure = body_closure(&krate, &co, &y, &r, first_param, prologue, quote!(#(#stmts)*));
+
+    item.sig.asyncness = None;
+    item.sig.output = syn::parse_quote!(-> #wrapper);
+    let ItemFn { attrs, vis, sig, .. } = &item;
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #constructor(#closure)
+        }
+    }
+}
+
+/// `coroutine!(..)`: an expression that makes the generator.
+pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
+    let Coroutine { krate, pinned, body } = co_input;
+    let co = Ident::new("__co", Span::mixed_site());
+    let first = Ident::new("__first", Span::mixed_site());
+    let mut rewriter = Rewriter::new(&co, &krate);
+    rewriter.native_yield = true;
+    let infer = quote!(_);
+    match body {
+        CoroutineBody::Block(mut block) => {
+            rewriter.visit_block_mut(&mut block);
+            let stmts = &block.stmts;
+            let unit = quote!(());
+            let kind = Kind { is_async: false, pinned };
+            let constructor = kind.constructor(&krate, &infer, &unit, &infer);
+            let closure = body_closure(&krate, &co, &infer, &unit, quote!(_), TokenStream::new(), quote!(#(#stmts)*));
+            quote!(#constructor(#closure))
+        }
+        CoroutineBody::Async(mut block) => {
+            rewriter.is_async = true;
+            rewriter.visit_block_mut(&mut block);
+            let stmts = &block.stmts;
+            let unit = quote!(());
+            let kind = Kind { is_async: true, pinned };
+            let constructor = kind.constructor(&krate, &infer, &unit, &infer);
+            let closure = body_closure(&krate, &co, &infer, &unit, quote!(_), TokenStream::new(), quote!(#(#stmts)*));
+            quote!(#constructor(#closure))
+        }
+        CoroutineBody::Closure { arg, arg_ty, ret, mut body } => {
+            rewriter.throws = arg_ty.as_ref().is_some_and(is_result);
+            rewriter.visit_expr_mut(&mut body);
+            let r = arg_ty.as_ref().map_or_else(|| quote!(_), ToTokens::to_token_stream);
+            let (first_param, prologue) = match &arg {
+                Some(pat) => {
+                    let ann = arg_ty.as_ref().map(|ty| quote!(: #ty));
+                    (first.to_token_stream(), quote!(let #pat #ann = #krate::__private::first_arg(#first);))
+                }
+                None => (quote!(_), TokenStream::new()),
+            };
+            let r = if arg.is_none() { quote!(()) } else { r };
+            let ret = ret.map_or(infer.clone(), |ty| ty.into_token_stream());
+            let kind = Kind { is_async: false, pinned };
+            let constructor = kind.constructor(&krate, &infer, &r, &ret);
+            let closure = body_closure(&krate, &co, &infer, &r, first_param, prologue, body.into_token_stream());
+            quote!(#constructor(#closure))
+        }
+    }
+}
+
+/// Whether a type is spelled `Result<..>` (a resume type that can carry a thrown error).
+fn is_result(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Result"))
+}
+
+/// Whether a return type contains `impl Trait`, which cannot be a turbofish argument.
+fn mentions_impl(output: &ReturnType) -> bool {
+    output.to_token_stream().into_iter().any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "impl"))
+}
+
+/// The original function with its body replaced, beside the errors: one mistake gives one
+/// error, and uses of the function elsewhere still resolve.
+pub(crate) fn with_errors(errors: syn::Error, item: Option<ItemFn>) -> TokenStream {
+    let errors = errors.into_compile_error();
+    let Some(item) = item else { return errors };
+    let ItemFn { attrs, vis, sig, .. } = &item;
+    quote! {
+        #errors
+        #(#attrs)*
+        #[allow(unused_variables, unreachable_code, clippy::unused_self)]
+        #vis #sig {
+            ::core::unreachable!()
+        }
+    }
+}
+

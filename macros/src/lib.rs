@@ -1,0 +1,54 @@
+//! The proc macros of [`resumable`](https://docs.rs/resumable). Not for direct use: depend on
+//! `resumable`, which re-exports them.
+//!
+//! The pipeline reads parse → check → rewrite → expand:
+//! - [`args`]: the keys of `#[generator(..)]`;
+//! - [`model`]: the function or `coroutine!` input, checked against them;
+//! - [`rewrite`]: each yield in the body becomes an `.await` on the generator's channel;
+//! - [`expand`]: the body is wrapped in an `async move` block and handed to the generator type.
+#![forbid(unsafe_code)]
+
+mod args;
+mod error;
+mod expand;
+mod lifetimes;
+mod model;
+mod rewrite;
+
+use proc_macro::TokenStream;
+
+/// Turns a function into a generator: `#[generator(yield = T, resume = R, throw = E, pinned)]`.
+/// See the `resumable` crate for the guide.
+#[proc_macro_attribute]
+pub fn generator(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item: syn::ItemFn = match syn::parse(item.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let err = syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "#[generator] applies to functions and methods that have a body",
+            );
+            let mut out = err.into_compile_error();
+            out.extend(proc_macro2::TokenStream::from(item));
+            return out.into();
+        }
+    };
+    let checked = syn::parse::<args::Args>(args)
+        .map_err(|err| (err, item.clone()))
+        .and_then(|args| model::GeneratorFn::check(args, item));
+    match checked {
+        Ok(gen) => expand::generator_fn(gen),
+        Err((err, item)) => expand::with_errors(err, Some(item)),
+    }
+    .into()
+}
+
+/// The implementation of `resumable::coroutine!`, which passes its `$crate` path first.
+#[doc(hidden)]
+#[proc_macro]
+pub fn coroutine_impl(input: TokenStream) -> TokenStream {
+    syn::parse::<model::Coroutine>(input)
+        .map(expand::coroutine)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

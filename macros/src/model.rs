@@ -1,0 +1,160 @@
+//! Parse and check: what the user wrote, validated, with their syn nodes kept so every error
+//! points at the code that caused it.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{Block, Expr, ItemFn, Pat, ReturnType, Token, Type};
+
+use crate::args::Args;
+use crate::error::{bail, Errors};
+use crate::expand::Kind;
+
+/// A checked `#[generator(..)] fn`.
+pub(crate) struct GeneratorFn {
+    pub(crate) item: ItemFn,
+    pub(crate) krate: TokenStream,
+    pub(crate) yield_ty: Type,
+    pub(crate) resume_ty: Option<Type>,
+    pub(crate) throw_ty: Option<Type>,
+    pub(crate) kind: Kind,
+}
+
+impl GeneratorFn {
+    /// Checks the arguments against the function they are on; reports every mistake at once.
+    pub(crate) fn check(args: Args, item: ItemFn) -> Result<Self, (syn::Error, ItemFn)> {
+        let mut errors = Errors::default();
+        let sig = &item.sig;
+        let is_async = sig.asyncness.is_some();
+        if args.yield_ty.is_none() {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "missing `yield = T`: say what the generator yields, e.g. `#[generator(yield = u32)]`",
+            ));
+        }
+        if is_async {
+            for key in [&args.resume_ty, &args.throw_ty].into_iter().flatten() {
+                errors.push_spanned(
+                    &key.key,
+                    "an async generator is driven by polling and takes no resume value: remove this key",
+                );
+            }
+            if let ReturnType::Type(_, ty) = &sig.output {
+                errors.push_spanned(
+                    ty,
+                    "an async generator returns `()`: what it produces are the items it yields; \
+                     remove the return type",
+                );
+            }
+        }
+        if let (Some(throw), ReturnType::Default) = (&args.throw_ty, &sig.output) {
+            if !is_async {
+                errors.push_spanned(
+                    &throw.key,
+                    "a `throw` generator must return a `Result` (e.g. `-> Result<(), MyError>`) so \
+                     errors thrown into it can propagate with `?`",
+                );
+            }
+        }
+        if let Some(c) = &sig.constness {
+            errors.push_spanned(c, "a generator cannot be a `const fn`");
+        }
+        if let Some(abi) = &sig.abi {
+            errors.push_spanned(abi, "a generator cannot have an explicit ABI");
+        }
+        if let Some(v) = &sig.variadic {
+            errors.push_spanned(v, "a generator cannot be variadic");
+        }
+        if let Some(err) = errors.take() {
+            return Err((err, item));
+        }
+        let krate = args.krate.map_or_else(|| quote!(::resumable), |k| k.value.to_token_stream());
+        Ok(GeneratorFn {
+            item,
+            krate,
+            yield_ty: args.yield_ty.expect("checked").value,
+            resume_ty: args.resume_ty.map(|k| k.value),
+            throw_ty: args.throw_ty.map(|k| k.value),
+            kind: Kind { is_async, pinned: args.pinned.is_some() },
+        })
+    }
+}
+
+use quote::ToTokens as _;
+
+/// What `coroutine!` was given, after the `$crate` path its wrapper passes.
+pub(crate) struct Coroutine {
+    pub(crate) krate: TokenStream,
+    pub(crate) pinned: bool,
+    pub(crate) body: CoroutineBody,
+}
+
+pub(crate) enum CoroutineBody {
+    /// `coroutine! { stmts }`
+    Block(Block),
+    /// `coroutine!(async { stmts })`
+    Async(Block),
+    /// `coroutine!(|arg: T| -> Ret { body })`
+    Closure { arg: Option<Pat>, arg_ty: Option<Type>, ret: Option<Type>, body: Expr },
+}
+
+impl Parse for Coroutine {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let krate = match input.parse::<TokenTree>()? {
+            TokenTree::Group(g) => g.stream(),
+            other => bail!(other, "`coroutine_impl!` is called through `coroutine!`"),
+        };
+        let pinned = input.peek(syn::Ident)
+            && input.fork().parse::<syn::Ident>().is_ok_and(|i| i == "pinned")
+            && (input.peek2(syn::token::Brace)
+                || input.peek2(Token![|])
+                || input.peek2(Token![||])
+                || input.peek2(Token![move])
+                || input.peek2(Token![async]));
+        if pinned {
+            input.parse::<syn::Ident>()?;
+        }
+        let body = if input.peek(Token![async]) && (input.peek2(syn::token::Brace) || input.peek2(Token![move])) {
+            input.parse::<Token![async]>()?;
+            input.parse::<Option<Token![move]>>()?;
+            let block: Block = input.parse()?;
+            if !input.is_empty() {
+                bail!(input.parse::<TokenStream>()?, "an async generator is one `async {{ .. }}` block; nothing may follow it");
+            }
+            CoroutineBody::Async(block)
+        } else if input.peek(Token![|]) || input.peek(Token![||]) || (input.peek(Token![move]) && (input.peek2(Token![|]) || input.peek2(Token![||]))) {
+            let closure: syn::ExprClosure = input.parse()?;
+            if !input.is_empty() {
+                bail!(input.parse::<TokenStream>()?, "a coroutine closure is one closure; nothing may follow it");
+            }
+            closure_body(closure)?
+        } else {
+            let stmts = input.call(Block::parse_within)?;
+            CoroutineBody::Block(Block { brace_token: Default::default(), stmts })
+        };
+        Ok(Coroutine { krate, pinned, body })
+    }
+}
+
+fn closure_body(closure: syn::ExprClosure) -> syn::Result<CoroutineBody> {
+    if let Some(a) = &closure.asyncness {
+        bail!(a, "write an async generator as `coroutine!(async {{ .. }})`; it takes no argument");
+    }
+    if closure.inputs.len() > 1 {
+        bail!(
+            &closure.inputs,
+            "a coroutine closure takes one argument, its first resume value; take several as a \
+             tuple: `|(a, b): (A, B)|`"
+        );
+    }
+    let (arg, arg_ty) = match closure.inputs.into_iter().next() {
+        None => (None, None),
+        Some(Pat::Type(t)) => (Some(*t.pat), Some(*t.ty)),
+        Some(pat) => (Some(pat), None),
+    };
+    let ret = match closure.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some(*ty),
+    };
+    Ok(CoroutineBody::Closure { arg, arg_ty, ret, body: *closure.body })
+}

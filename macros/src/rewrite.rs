@@ -1,0 +1,291 @@
+//! The rewrite of a generator body: a `VisitMut` that turns each yield into an `.await` on the
+//! generator's channel, and reports the yields that cannot work where they are.
+//!
+//! The body ends up inside an `async move` block, so rustc builds its state machine; these are
+//! the only places the rewrite touches.
+
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Macro, Stmt, Token};
+
+use crate::error::error_expr;
+
+/// What encloses the code being visited, as far as suspending goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The generator body itself: yields work here.
+    Body,
+    /// A closure in the body: a separate function, which cannot suspend the generator.
+    Closure,
+    /// An `async` block in the body: a separate future.
+    AsyncBlock,
+}
+
+/// Rewrites one generator body.
+pub(crate) struct Rewriter<'a> {
+    /// The hygienic name of the body's `Co` handle.
+    pub(crate) co: &'a Ident,
+    /// The path of the `resumable` crate.
+    pub(crate) krate: &'a TokenStream,
+    /// Whether the native `yield` keyword is ours to rewrite (`coroutine!`), or only `yield_!`.
+    pub(crate) native_yield: bool,
+    /// Whether the body may `.await` (an async generator).
+    pub(crate) is_async: bool,
+    /// Whether resume values are `Result`s, so `yield_from!` primes with `Ok(Default::default())`.
+    pub(crate) throws: bool,
+    scope: Scope,
+}
+
+impl<'a> Rewriter<'a> {
+    pub(crate) fn new(co: &'a Ident, krate: &'a TokenStream) -> Self {
+        Rewriter { co, krate, native_yield: false, is_async: false, throws: false, scope: Scope::Body }
+    }
+
+    fn nested(&mut self, scope: Scope, f: impl FnOnce(&mut Self)) {
+        let saved = self.scope;
+        self.scope = scope;
+        f(self);
+        self.scope = saved;
+    }
+
+    /// Why a yield cannot be here, if it cannot.
+    fn misplaced(&self, what: &str) -> Option<String> {
+        match self.scope {
+            Scope::Body => None,
+            Scope::Closure => Some(format!(
+                "{what} cannot be used inside a closure: a closure is a separate function and \
+                 cannot suspend the generator around it; move the yield out of the closure, or \
+                 make the closure a generator of its own with `coroutine!(|arg| ..)`"
+            )),
+            Scope::AsyncBlock => Some(format!(
+                "{what} cannot be used inside an `async` block nested in a generator: the block \
+                 is a separate future; yield from the generator body itself, or write an async \
+                 generator with `coroutine!(async {{ .. }})`"
+            )),
+        }
+    }
+
+    /// `yield_!(value)` (or native `yield value`) desugars into
+    /// `{ let v = value; Co::yield_(&mut co, v).await }`: hand the value out, suspend, and
+    /// evaluate to the resume argument. The value is evaluated first so it may yield itself.
+    fn yield_expr(&mut self, span: Span, value: Option<Expr>) -> TokenStream {
+        let Rewriter { co, krate, .. } = *self;
+        let value = match value {
+            Some(mut value) => {
+                self.visit_expr_mut(&mut value);
+                value.into_token_stream()
+            }
+            None => quote_spanned!(span=> ()),
+        };
+        let bound = Ident::new("__value", Span::mixed_site().located_at(value.span()));
+        quote_spanned! {span=>
+            {
+                let #bound = #value;
+                #krate::__private::Co::yield_(&mut #co, #bound).await
+            }
+        }
+    }
+
+    /// `let r = yield_from!(sub, first)` desugars into a delegation future chosen for the type
+    /// of `sub` (see `resumable::__private::Probe`), awaited in place: it evaluates to `sub`'s
+    /// return value.
+    fn yield_from_expr(&mut self, mac: &Macro) -> TokenStream {
+        let span = mac.path.span();
+        let args = match mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
+            Ok(args) if (1..=2).contains(&args.len()) => args,
+            _ => {
+                return error_expr(
+                    mac,
+                    "`yield_from!` takes a generator and, optionally, the first value to resume \
+                     it with: `yield_from!(sub)` or `yield_from!(sub, first)`",
+                )
+            }
+        };
+        let mut args = args.into_iter();
+        let mut sub = args.next().expect("one argument");
+        self.visit_expr_mut(&mut sub);
+        let first = match args.next() {
+            Some(mut first) => {
+                self.visit_expr_mut(&mut first);
+                first.into_token_stream()
+            }
+            None if self.throws => quote_spanned! {span=>
+                ::core::result::Result::Ok(::core::default::Default::default())
+            },
+            None => quote_spanned!(span=> ::core::default::Default::default()),
+        };
+        let Rewriter { co, krate, .. } = *self;
+        let sub_name = Ident::new("__sub", Span::mixed_site());
+        let first_name = Ident::new("__first", Span::mixed_site());
+        quote_spanned! {span=>
+            {
+                let #sub_name = #sub;
+                let #first_name = #first;
+                {
+                    use #krate::__private::{ViaLoop as _, ViaShared as _};
+                    (&#krate::__private::probe(&#sub_name)).__resumable_tag()
+                }
+                .delegate(&mut #co, #sub_name, #first_name)
+                .await
+            }
+        }
+    }
+
+    /// The replacement for a `yield_!` / `yield_from!` macro call, or `None` for other macros
+    /// (whose arguments are rewritten in place).
+    fn rewrite_macro(&mut self, mac: &mut Macro) -> Option<TokenStream> {
+        let name = mac.path.segments.last()?.ident.to_string();
+        match name.as_str() {
+            "yield_" => Some(match self.misplaced("`yield_!`") {
+                Some(msg) => error_expr(&mac.path, msg),
+                None if mac.tokens.is_empty() => self.yield_expr(mac.path.span(), None),
+                None => match mac.parse_body::<Expr>() {
+                    Ok(value) => self.yield_expr(mac.path.span(), Some(value)),
+                    Err(_) => error_expr(&*mac, "`yield_!` takes one value: `yield_!(value)`"),
+                },
+            }),
+            "yield_from" => Some(match self.misplaced("`yield_from!`") {
+                Some(msg) => error_expr(&mac.path, msg),
+                None => self.yield_from_expr(mac),
+            }),
+            // A nested generator rewrites its own body.
+            "coroutine" => None,
+            _ => {
+                self.rewrite_macro_args(mac);
+                None
+            }
+        }
+    }
+
+    /// Rewrites yields in the arguments of another macro (`println!("{}", yield_!(x))`): as
+    /// expressions when the arguments parse as a comma-separated list, else token by token.
+    fn rewrite_macro_args(&mut self, mac: &mut Macro) {
+        if !self.mentions_yield(mac.tokens.clone()) {
+            return;
+        }
+        if let Ok(mut args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
+            for arg in args.iter_mut() {
+                self.visit_expr_mut(arg);
+            }
+            mac.tokens = args.into_token_stream();
+        } else {
+            mac.tokens = self.rewrite_tokens(mac.tokens.clone());
+        }
+    }
+
+    fn mentions_yield(&self, tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(id) => id == "yield_" || id == "yield_from" || (self.native_yield && id == "yield"),
+            TokenTree::Group(g) => self.mentions_yield(g.stream()),
+            _ => false,
+        })
+    }
+
+    /// Token-level rewrite of `yield_!(..)` / `yield_from!(..)` for macro arguments that are not
+    /// plain expressions.
+    fn rewrite_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        let mut out = TokenStream::new();
+        let mut iter = tokens.into_iter().peekable();
+        while let Some(tt) = iter.next() {
+            match tt {
+                TokenTree::Ident(id) if id == "yield_" || id == "yield_from" => {
+                    let is_call = matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    if !is_call {
+                        out.extend([TokenTree::Ident(id)]);
+                        continue;
+                    }
+                    let bang = iter.next().expect("peeked");
+                    match iter.next() {
+                        Some(TokenTree::Group(args)) => {
+                            let mut mac: Macro = syn::parse2(quote!(#id #bang #args)).expect("a macro call");
+                            let expr = self.rewrite_macro(&mut mac).expect("a yield macro");
+                            out.extend(expr);
+                        }
+                        other => {
+                            out.extend([TokenTree::Ident(id), bang]);
+                            out.extend(other);
+                        }
+                    }
+                }
+                TokenTree::Ident(id) if self.native_yield && id == "yield" => {
+                    out.extend(error_expr(
+                        &id,
+                        "`yield` cannot be rewritten inside this macro's arguments; write \
+                         `yield_!(value)` here, or bind the yield to a variable first",
+                    ));
+                }
+                TokenTree::Group(g) => {
+                    let mut inner = Group::new(g.delimiter(), self.rewrite_tokens(g.stream()));
+                    inner.set_span(g.span());
+                    out.extend([TokenTree::Group(inner)]);
+                }
+                other => out.extend([other]),
+            }
+        }
+        out
+    }
+}
+
+impl VisitMut for Rewriter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Macro(m) => {
+                if let Some(new) = self.rewrite_macro(&mut m.mac) {
+                    *expr = Expr::Verbatim(new);
+                }
+            }
+            Expr::Yield(y) if self.native_yield => {
+                let span = y.yield_token.span;
+                *expr = Expr::Verbatim(match self.misplaced("`yield`") {
+                    Some(msg) => error_expr(y.yield_token, msg),
+                    None => self.yield_expr(span, y.expr.take().map(|e| *e)),
+                });
+            }
+            Expr::Yield(y) => {
+                *expr = Expr::Verbatim(error_expr(
+                    y.yield_token,
+                    "the `yield` keyword is unstable in attribute input; in a `#[generator]` \
+                     function write `yield_!(value)` (the `coroutine!` macro accepts `yield`)",
+                ));
+            }
+            Expr::Await(a) if !self.is_async && self.scope == Scope::Body => {
+                let (dot, kw) = (a.dot_token, a.await_token);
+                *expr = Expr::Verbatim(error_expr(
+                    quote!(#dot #kw),
+                    "`.await` is not allowed in a generator that is not async: nothing would poll \
+                     the awaited future; make it an async generator with \
+                     `#[generator(yield = T)] async fn` (or `coroutine!(async { .. })`)",
+                ));
+            }
+            Expr::Return(r) if self.is_async && self.scope == Scope::Body && r.expr.is_some() => {
+                let value = r.expr.take();
+                *expr = Expr::Verbatim(error_expr(
+                    value,
+                    "an async generator cannot return a value: it hands out its items with \
+                     `yield_!`; write `return;`",
+                ));
+            }
+            Expr::Closure(c) => self.nested(Scope::Closure, |s| visit_mut::visit_expr_closure_mut(s, c)),
+            Expr::Async(a) => self.nested(Scope::AsyncBlock, |s| visit_mut::visit_expr_async_mut(s, a)),
+            Expr::Const(c) => self.nested(Scope::Closure, |s| visit_mut::visit_expr_const_mut(s, c)),
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        if let Stmt::Macro(m) = stmt {
+            if let Some(new) = self.rewrite_macro(&mut m.mac) {
+                *stmt = Stmt::Expr(Expr::Verbatim(new), m.semi_token);
+            }
+            return;
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
+    }
+
+    /// Nested items are functions of their own: their yields are not ours.
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
