@@ -1,6 +1,7 @@
 //! [`PinnedGen`]: the generator itself, kept in place. Every other generator type of this crate
 //! is a handle to one of these.
 
+use core::cell::UnsafeCell;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomPinned;
@@ -20,6 +21,26 @@ enum Stage<B, F> {
     Running(F),
     /// Returned, closed or poisoned: the body has been dropped.
     Done,
+}
+
+/// The stage, kept where shared references to the generator do not reach it.
+///
+/// A suspended body may hold references into itself (its `Co`, borrowed by the yield it waits
+/// at). Reading those bytes through `&PinnedGen` — as `state()` does — would, under the aliasing
+/// model, invalidate those self-references. Inside an `UnsafeCell` they are never read through a
+/// shared reference: the stage is only reached with `&mut` (`UnsafeCell::get_mut`).
+struct StageCell<B, F>(UnsafeCell<Stage<B, F>>);
+
+// SAFETY: the cell is only accessed through `&mut StageCell` (`get_mut`), never through `&self`,
+// so sharing `&StageCell` across threads gives access to nothing; moving it moves a `Stage`.
+unsafe impl<B: Send, F: Send> Send for StageCell<B, F> {}
+// SAFETY: as above: `&StageCell` exposes nothing.
+unsafe impl<B: Sync, F: Sync> Sync for StageCell<B, F> {}
+
+impl<B, F> StageCell<B, F> {
+    fn get(&mut self) -> &mut Stage<B, F> {
+        self.0.get_mut()
+    }
 }
 
 /// Where the generator is; `Running` is only seen from inside a resume, so a generator found
@@ -57,7 +78,7 @@ enum Status {
 /// assert_eq!(g.state(), State::Finished);
 /// ```
 pub struct PinnedGen<Y, R, B: Body<Y, R>> {
-    stage: Stage<B, B::Future>,
+    stage: StageCell<B, B::Future>,
     chan: Channel<Y, R>,
     status: Status,
     at: Option<&'static Location<'static>>,
@@ -76,7 +97,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     #[doc(hidden)]
     pub const fn new(body: B) -> Self {
         PinnedGen {
-            stage: Stage::Created(body),
+            stage: StageCell(UnsafeCell::new(Stage::Created(body))),
             chan: Channel::new(),
             status: Status::Created,
             at: None,
@@ -107,19 +128,18 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             Status::Closed => panic!("{CLOSED}"),
         }
         this.status = Status::Running;
-        if let Stage::Created(_) = this.stage {
-            let Stage::Created(body) = mem::replace(&mut this.stage, Stage::Done) else {
-                unreachable!()
-            };
-            this.stage = Stage::Running(body.start(Co::new(&this.chan), ex.resumed.take()));
+        let stage = this.stage.get();
+        if let Stage::Created(_) = stage {
+            let Stage::Created(body) = mem::replace(stage, Stage::Done) else { unreachable!() };
+            *stage = Stage::Running(body.start(Co::new(&this.chan), ex.resumed.take()));
         }
-        let Stage::Running(fut) = &mut this.stage else { unreachable!() };
+        let Stage::Running(fut) = stage else { unreachable!() };
         // SAFETY: `fut` lives inside `self`, which is pinned, and is only ever dropped in place.
         let fut = unsafe { Pin::new_unchecked(fut) };
         let poll = this.chan.with(ex, || fut.poll(cx));
         match poll {
             Poll::Ready(out) => {
-                this.stage = Stage::Done;
+                *this.stage.get() = Stage::Done;
                 this.status = Status::Returned;
                 this.at = None;
                 Poll::Ready(out)
@@ -208,7 +228,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             this.status = Status::Closed;
         }
         this.at = None;
-        this.stage = Stage::Done;
+        *this.stage.get() = Stage::Done;
     }
 
     /// Python's `inspect.getgeneratorstate`.

@@ -79,6 +79,24 @@ pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
     rewriter.throws = throw_ty.is_some();
     rewriter.visit_block_mut(&mut item.block);
 
+    // The output types may elide lifetimes the inputs now name: fill them in the same way.
+    let (mut yield_ty, mut resume_ty, mut throw_ty) = (yield_ty, resume_ty, throw_ty);
+    let named = crate::lifetimes::name_elided(&mut item.sig);
+    if let Some(lifetime) = &named.output {
+        let outputs = [Some(&mut yield_ty), resume_ty.as_mut(), throw_ty.as_mut()];
+        for ty in outputs.into_iter().flatten() {
+            crate::lifetimes::fill_elided(ty, lifetime);
+        }
+        if let ReturnType::Type(_, ty) = &mut item.sig.output {
+            crate::lifetimes::fill_elided(ty, lifetime);
+        }
+    }
+    let lifetimes = &named.all;
+    let captures = if lifetimes.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(+ #krate::__private::Captures<(#(&#lifetimes (),)*)>)
+    };
     let y = yield_ty.to_token_stream();
     let r = match (&resume_ty, &throw_ty) {
         (None, None) => quote!(()),
@@ -92,6 +110,7 @@ pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
+
     // Thrown into before the body runs, an error completes the generator with it.
     let (first_param, prologue) = match &throw_ty {
         Some(e) => {
@@ -106,12 +125,6 @@ pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
         None => (quote!(_), TokenStream::new()),
     };
 
-    let lifetimes = crate::lifetimes::name_elided(&mut item.sig);
-    let captures = if lifetimes.is_empty() {
-        TokenStream::new()
-    } else {
-        quote!(+ #krate::__private::Captures<(#(&#lifetimes (),)*)>)
-    };
     let body_ty = quote!(impl #krate::__private::Body<#y, #r, Output = #ret> #captures);
     let wrapper = kind.wrapper(&krate, &y, &r, body_ty);
     let ret_arg = if mentions_impl(&item.sig.output) { quote!(_) } else { ret.clone() };

@@ -72,7 +72,7 @@ impl<'a> Rewriter<'a> {
     /// `{ let v = value; Co::yield_(&mut co, v).await }`: hand the value out, suspend, and
     /// evaluate to the resume argument. The value is evaluated first so it may yield itself.
     fn yield_expr(&mut self, span: Span, value: Option<Expr>) -> TokenStream {
-        let Rewriter { co, krate, .. } = *self;
+        let co = self.co;
         let value = match value {
             Some(mut value) => {
                 self.visit_expr_mut(&mut value);
@@ -81,10 +81,12 @@ impl<'a> Rewriter<'a> {
             None => quote_spanned!(span=> ()),
         };
         let bound = Ident::new("__value", Span::mixed_site().located_at(value.span()));
+        // A method call: `#[track_caller]` then reports the method name's span, which is the
+        // user's `yield_` token, so `suspended_at()` names the line of the yield.
         quote_spanned! {span=>
             {
                 let #bound = #value;
-                #krate::__private::Co::yield_(&mut #co, #bound).await
+                #co.yield_(#bound).await
             }
         }
     }
@@ -106,6 +108,7 @@ impl<'a> Rewriter<'a> {
         };
         let mut args = args.into_iter();
         let mut sub = args.next().expect("one argument");
+        let sub_span = sub.span();
         self.visit_expr_mut(&mut sub);
         let first = match args.next() {
             Some(mut first) => {
@@ -118,13 +121,15 @@ impl<'a> Rewriter<'a> {
             None => quote_spanned!(span=> ::core::default::Default::default()),
         };
         let Rewriter { co, krate, .. } = *self;
-        let sub_name = Ident::new("__sub", Span::mixed_site());
+        // Where `sub` is not a generator, rustc points at the user's expression.
+        let sub_name = Ident::new("__sub", Span::mixed_site().located_at(sub_span));
         let first_name = Ident::new("__first", Span::mixed_site());
         quote_spanned! {span=>
             {
                 let #sub_name = #sub;
                 let #first_name = #first;
                 {
+                    #[allow(unused_imports)]
                     use #krate::__private::{ViaLoop as _, ViaShared as _};
                     (&#krate::__private::probe(&#sub_name)).__resumable_tag()
                 }

@@ -1,0 +1,167 @@
+//! Every path through the core crate's `unsafe` code, small enough to run under Miri:
+//! pinned and boxed generators, first resume, yields, delegation through the shared exchange
+//! and through the re-yield loop, async generators, close, drop mid-delegation and poisoning.
+
+use core::pin::{pin, Pin};
+use core::task::{Context, Poll, Waker};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use resumable::prelude::*;
+
+type Log = Rc<RefCell<Vec<&'static str>>>;
+
+struct Noisy(&'static str, Log);
+
+impl Drop for Noisy {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(self.0);
+    }
+}
+
+#[generator(yield = u32, resume = u32)]
+fn echo(log: Log) -> u32 {
+    let _n = Noisy("echo", log);
+    let mut last = yield_!(0);
+    while last != 0 {
+        last = yield_!(last * 2);
+    }
+    7
+}
+
+#[generator(yield = u32, resume = u32)]
+fn outer(log: Log) -> u32 {
+    let _n = Noisy("outer", log.clone());
+    let a = yield_from!(echo(log.clone()));
+    let mut sub = echo(log);
+    let b = yield_from!(&mut sub);
+    a + b
+}
+
+#[test]
+fn boxed_send_and_return() {
+    let log = Log::default();
+    let mut g = echo(log.clone());
+    assert_eq!(g.send(99), GeneratorState::Yielded(0));
+    assert_eq!(g.send(4), GeneratorState::Yielded(8));
+    assert_eq!(g.send(0), GeneratorState::Complete(7));
+    assert_eq!(*log.borrow(), ["echo"]);
+    assert_eq!(g.try_send(1), Err(ResumeError::Finished));
+}
+
+#[test]
+fn pinned_on_the_stack() {
+    let log = Log::default();
+    let body = |mut co: resumable::__private::Co<u32, ()>, _: Option<()>| async move {
+        let v = [1, 2, 3];
+        for x in &v {
+            co.yield_(*x).await;
+        }
+        v.len()
+    };
+    let mut g = pin!(resumable::__private::pinned::<u32, (), usize, _, _>(body));
+    let mut got = Vec::new();
+    while let GeneratorState::Yielded(x) = g.as_mut().resume(()) {
+        got.push(x);
+    }
+    assert_eq!(got, [1, 2, 3]);
+    drop(log);
+}
+
+#[test]
+fn shared_delegation_two_ways_and_drop_in_the_middle() {
+    let log = Log::default();
+    let mut g = outer(log.clone());
+    assert_eq!(g.send(0), GeneratorState::Yielded(0));
+    assert_eq!(g.send(3), GeneratorState::Yielded(6));
+    assert!(g.suspended_at().is_some());
+    assert_eq!(g.send(0), GeneratorState::Yielded(0));
+    assert_eq!(*log.borrow(), ["echo"]);
+    assert_eq!(g.send(5), GeneratorState::Yielded(10));
+    drop(g);
+    assert_eq!(*log.borrow(), ["echo", "echo", "outer"]);
+}
+
+#[test]
+fn loop_delegation_and_from_iter() {
+    let mut g = coroutine! {
+        let n = yield_from!(Box::pin(coroutine! { yield 1; yield 2; 40 }));
+        yield_from!(resumable::from_iter([3, 4]));
+        n + 2
+    };
+    assert_eq!(g.by_ref().collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(g.take_return(), Some(42));
+}
+
+#[test]
+fn close_and_close_with() {
+    let log = Log::default();
+    let mut g = echo(log.clone());
+    g.send(0);
+    g.close();
+    assert_eq!(*log.borrow(), ["echo"]);
+    assert_eq!(g.state(), State::Finished);
+
+    let mut t = coroutine!(|r: Result<(), &'static str>| {
+        let mut r = r;
+        loop {
+            if let Err(e) = r {
+                return e.len();
+            }
+            r = yield ();
+        }
+    });
+    t.send(Ok(()));
+    assert_eq!(t.close_with("stop").ok(), Some(4));
+}
+
+#[test]
+fn panics_poison() {
+    let mut g = coroutine! {
+        let _keep = String::from("dropped after the panic");
+        yield 1;
+        panic!("boom");
+    };
+    g.send(());
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.send(())));
+    assert!(caught.is_err());
+    assert_eq!(g.state(), State::Poisoned);
+    assert_eq!(g.try_send(()), Err(ResumeError::Poisoned));
+}
+
+#[test]
+fn async_generators_poll() {
+    struct YieldOnce(bool);
+    impl core::future::Future for YieldOnce {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.0 {
+                Poll::Ready(())
+            } else {
+                self.0 = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }
+    }
+    let mut s = coroutine!(async {
+        for i in 0..3u8 {
+            YieldOnce(false).await;
+            yield i;
+        }
+    });
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut got = Vec::new();
+    loop {
+        match Pin::new(&mut s).poll_next(&mut cx) {
+            Poll::Ready(Some(v)) => got.push(v),
+            Poll::Ready(None) => break,
+            Poll::Pending => {}
+        }
+    }
+    assert_eq!(got, [0, 1, 2]);
+
+    let mut p = pin!(coroutine!(pinned async { yield 5u8; }));
+    assert_eq!(p.as_mut().poll_next(&mut cx), Poll::Ready(Some(5)));
+    assert_eq!(p.as_mut().poll_next(&mut cx), Poll::Ready(None));
+}
