@@ -41,7 +41,10 @@ fn worker(name: &'static str) -> Result<u32, Signal> {
                 println!("      [{name}] got Exit: saving {done} results, then returning");
                 return Ok(done);
             }
-            Err(other) => return Err(other), // same as `yield_!(done)?` for this arm
+            Err(Signal::Fatal(why)) => {
+                println!("      [{name}] fatal: {why}; giving up");
+                return Err(Signal::Fatal(why)); // what `yield_!(done)?` would do
+            }
         }
     }
 }

@@ -222,6 +222,7 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> Gen<Y, Result<T, E>, B> {
     /// ```
     /// use resumable::prelude::*;
     ///
+    /// #[derive(Debug, PartialEq)]
     /// struct Exit;
     ///
     /// #[generator(yield = &'static str, throw = Exit)]

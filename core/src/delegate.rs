@@ -170,7 +170,7 @@ impl LoopTag {
     /// `first`. Yields are reported at the `yield_from!` that delegated.
     #[track_caller]
     #[inline]
-    pub fn delegate<'c, Y, R, G: Delegable<Y, R>>(
+    pub fn delegate<'c, Y, R, G: Delegable<Y, R> + 'c>(
         self,
         co: &'c mut Co<Y, R>,
         sub: G,
@@ -179,7 +179,6 @@ impl LoopTag {
     where
         Y: 'c,
         R: 'c,
-        G: 'c,
     {
         reyield(co, sub, first, Location::caller())
     }

@@ -78,6 +78,8 @@ impl<Y, B: Body<Y, ()>> AsyncGen<Y, B> {
     }
 
     /// The next item: a future that resolves to `Some(item)`, or `None` once the body returned.
+    // The async counterpart of `Iterator::next`, as `StreamExt::next` is.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Next<'_, Self> {
         Next(Pin::new(self))
     }

@@ -54,8 +54,11 @@ impl Parse for Args {
                 let key: kw::pinned = input.parse()?;
                 if input.peek(Token![=]) {
                     let eq: Token![=] = input.parse()?;
-                    errors.push_spanned(eq, "`pinned` takes no value: write `#[generator(yield = T, pinned)]`");
-                    let _: Type = input.parse()?;
+                    let value = skip_value(input)?;
+                    errors.push_spanned(
+                        quote::quote!(#eq #value),
+                        "`pinned` takes no value: write `#[generator(yield = T, pinned)]`",
+                    );
                 }
                 store(&mut args.pinned, key, (), "pinned", &mut errors);
             } else if input.peek(syn::Ident) || input.peek(syn::Lit) {

@@ -41,3 +41,16 @@ impl Errors {
 pub(crate) fn error_expr(node: impl quote::ToTokens, msg: impl std::fmt::Display) -> TokenStream {
     syn::Error::new_spanned(node, msg).into_compile_error()
 }
+
+/// The span of an item's keyword (`struct`, `fn`, ..), after its attributes and visibility:
+/// where to point when `#[generator]` is on something it cannot turn into a generator.
+pub(crate) fn item_keyword(item: TokenStream) -> proc_macro2::Span {
+    let keyword = |input: syn::parse::ParseStream| {
+        input.call(syn::Attribute::parse_outer)?;
+        input.parse::<syn::Visibility>()?;
+        let span = input.cursor().token_tree().map(|(tt, _)| tt.span());
+        input.parse::<TokenStream>()?;
+        Ok(span)
+    };
+    syn::parse::Parser::parse2(keyword, item).ok().flatten().unwrap_or_else(proc_macro2::Span::call_site)
+}

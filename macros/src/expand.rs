@@ -12,7 +12,6 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{ItemFn, ReturnType, Type};
 
@@ -113,9 +112,9 @@ pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
 
     // Thrown into before the body runs, an error completes the generator with it.
     let (first_param, prologue) = match &throw_ty {
-        Some(e) => {
-            let span = e.span();
-            let prologue = quote_spanned! {span=>
+        Some(_) => {
+            // Generated code, spanned as such, so lints on the user's code do not see it.
+            let prologue = quote_spanned! {Span::mixed_site()=>
                 if let ::core::option::Option::Some(::core::result::Result::Err(__err)) = #first {
                     return ::core::result::Result::Err(::core::convert::From::from(__err));
                 }

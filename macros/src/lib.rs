@@ -25,7 +25,7 @@ pub fn generator(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(_) => {
             let err = syn::Error::new(
-                proc_macro2::Span::call_site(),
+                error::item_keyword(item.clone().into()),
                 "#[generator] applies to functions and methods that have a body",
             );
             let mut out = err.into_compile_error();
@@ -33,12 +33,12 @@ pub fn generator(args: TokenStream, item: TokenStream) -> TokenStream {
             return out.into();
         }
     };
-    let checked = syn::parse::<args::Args>(args)
-        .map_err(|err| (err, item.clone()))
-        .and_then(|args| model::GeneratorFn::check(args, item));
+    // The original function is kept for the error path: reported beside the errors, it lets
+    // the rest of the crate resolve its name.
+    let checked = syn::parse::<args::Args>(args).and_then(|args| model::GeneratorFn::check(args, item.clone()));
     match checked {
         Ok(gen) => expand::generator_fn(gen),
-        Err((err, item)) => expand::with_errors(err, Some(item)),
+        Err(err) => expand::with_errors(err, Some(item)),
     }
     .into()
 }

@@ -22,7 +22,7 @@ pub(crate) struct GeneratorFn {
 
 impl GeneratorFn {
     /// Checks the arguments against the function they are on; reports every mistake at once.
-    pub(crate) fn check(args: Args, item: ItemFn) -> Result<Self, (syn::Error, ItemFn)> {
+    pub(crate) fn check(args: Args, item: ItemFn) -> syn::Result<Self> {
         let mut errors = Errors::default();
         let sig = &item.sig;
         let is_async = sig.asyncness.is_some();
@@ -66,7 +66,7 @@ impl GeneratorFn {
             errors.push_spanned(v, "a generator cannot be variadic");
         }
         if let Some(err) = errors.take() {
-            return Err((err, item));
+            return Err(err);
         }
         let krate = args.krate.map_or_else(|| quote!(::resumable), |k| k.value.to_token_stream());
         Ok(GeneratorFn {
@@ -89,13 +89,15 @@ pub(crate) struct Coroutine {
     pub(crate) body: CoroutineBody,
 }
 
+// Built once per macro call and consumed at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum CoroutineBody {
     /// `coroutine! { stmts }`
     Block(Block),
     /// `coroutine!(async { stmts })`
     Async(Block),
     /// `coroutine!(|arg: T| -> Ret { body })`
-    Closure { arg: Option<Pat>, arg_ty: Option<Type>, ret: Option<Type>, body: Expr },
+    Closure { arg: Option<Pat>, arg_ty: Option<Type>, ret: Option<Type>, body: Box<Expr> },
 }
 
 impl Parse for Coroutine {
@@ -156,5 +158,5 @@ fn closure_body(closure: syn::ExprClosure) -> syn::Result<CoroutineBody> {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some(*ty),
     };
-    Ok(CoroutineBody::Closure { arg, arg_ty, ret, body: *closure.body })
+    Ok(CoroutineBody::Closure { arg, arg_ty, ret, body: closure.body })
 }

@@ -121,19 +121,22 @@ impl<'a> Rewriter<'a> {
             None => quote_spanned!(span=> ::core::default::Default::default()),
         };
         let Rewriter { co, krate, .. } = *self;
-        // Where `sub` is not a generator, rustc points at the user's expression.
-        let sub_name = Ident::new("__sub", Span::mixed_site().located_at(sub_span));
+        // Diagnostics: the delegation is spanned on `sub` and its binding shares the user's
+        // context, so a `sub` that cannot be delegated to is one error, reported at the
+        // `yield_from!` (the method name's span, which `#[track_caller]` reports too). The
+        // binding cannot capture user code: `sub` and `first` are evaluated before it exists.
+        let sub_name = Ident::new("__resumable_sub", sub_span);
         let first_name = Ident::new("__first", Span::mixed_site());
-        quote_spanned! {span=>
+        let delegate = Ident::new("delegate", span);
+        quote_spanned! {sub_span=>
             {
-                let #sub_name = #sub;
-                let #first_name = #first;
+                let (#sub_name, #first_name) = (#sub, #first);
                 {
                     #[allow(unused_imports)]
                     use #krate::__private::{ViaLoop as _, ViaShared as _};
                     (&#krate::__private::probe(&#sub_name)).__resumable_tag()
                 }
-                .delegate(&mut #co, #sub_name, #first_name)
+                .#delegate(&mut #co, #sub_name, #first_name)
                 .await
             }
         }
