@@ -44,7 +44,9 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     /// Wraps a body; the macros call this. Nothing runs until the first resume.
     #[doc(hidden)]
     pub fn new(body: B) -> Self {
-        Gen { inner: Box::pin(PinnedGen::new(body)) }
+        Gen {
+            inner: Box::pin(PinnedGen::new(body)),
+        }
     }
 
     /// The generator this handle boxes.

@@ -31,7 +31,11 @@ pub struct Exchange<Y, R> {
 
 impl<Y, R> Exchange<Y, R> {
     pub(crate) fn new(arg: Option<R>) -> Self {
-        Exchange { yielded: Cell::new(None), resumed: Cell::new(arg), at: Cell::new(None) }
+        Exchange {
+            yielded: Cell::new(None),
+            resumed: Cell::new(arg),
+            at: Cell::new(None),
+        }
     }
 }
 
@@ -83,7 +87,10 @@ unsafe impl<Y, R> Sync for Co<Y, R> {}
 
 impl<Y, R> Co<Y, R> {
     pub(crate) fn new(chan: &Channel<Y, R>) -> Self {
-        Co { chan: NonNull::from(chan), _types: PhantomData }
+        Co {
+            chan: NonNull::from(chan),
+            _types: PhantomData,
+        }
     }
 
     /// The exchange of the resume in progress.
@@ -96,7 +103,10 @@ impl<Y, R> Co<Y, R> {
         // SAFETY: the channel lives in the pinned generator that owns the body that owns this
         // `Co`, so it outlives the `Co`. It is only read here, by the body, during a poll.
         let ex = unsafe { self.chan.as_ref() }.0.get();
-        assert!(!ex.is_null(), "a yield of a generator body was polled outside of its generator");
+        assert!(
+            !ex.is_null(),
+            "a yield of a generator body was polled outside of its generator"
+        );
         // SAFETY: a non-null channel points at the exchange of the resume in progress, which
         // stays alive on the resuming stack until the channel is reset after the poll.
         unsafe { &*ex }
@@ -107,13 +117,21 @@ impl<Y, R> Co<Y, R> {
     #[track_caller]
     #[inline]
     pub fn yield_(&mut self, value: Y) -> YieldFuture<'_, Y, R> {
-        YieldFuture { co: self, value: Some(value), at: Location::caller() }
+        YieldFuture {
+            co: self,
+            value: Some(value),
+            at: Location::caller(),
+        }
     }
 
     /// [`yield_`](Co::yield_) with an explicit source location.
     #[inline]
     pub fn yield_at(&mut self, value: Y, at: &'static Location<'static>) -> YieldFuture<'_, Y, R> {
-        YieldFuture { co: self, value: Some(value), at }
+        YieldFuture {
+            co: self,
+            value: Some(value),
+            at,
+        }
     }
 }
 

@@ -161,7 +161,11 @@ impl SharedTag {
         sub: G,
         first: R,
     ) -> SharedDelegate<'c, Y, R, G> {
-        SharedDelegate { co, sub, first: Some(first) }
+        SharedDelegate {
+            co,
+            sub,
+            first: Some(first),
+        }
     }
 }
 

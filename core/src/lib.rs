@@ -1,6 +1,10 @@
 #![doc = include_str!("../../README.md")]
 #![no_std]
-#![warn(missing_docs, clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
+#![warn(
+    missing_docs,
+    clippy::undocumented_unsafe_blocks,
+    unsafe_op_in_unsafe_fn
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

@@ -130,10 +130,14 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         this.status = Status::Running;
         let stage = this.stage.get();
         if let Stage::Created(_) = stage {
-            let Stage::Created(body) = mem::replace(stage, Stage::Done) else { unreachable!() };
+            let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
+                unreachable!()
+            };
             *stage = Stage::Running(body.start(Co::new(&this.chan), ex.resumed.take()));
         }
-        let Stage::Running(fut) = stage else { unreachable!() };
+        let Stage::Running(fut) = stage else {
+            unreachable!()
+        };
         // SAFETY: `fut` lives inside `self`, which is pinned, and is only ever dropped in place.
         let fut = unsafe { Pin::new_unchecked(fut) };
         let poll = this.chan.with(ex, || fut.poll(cx));
@@ -194,13 +198,19 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// Like [`send`](Self::send), but a finished or poisoned generator is an error, not a panic.
-    pub fn try_send(self: Pin<&mut Self>, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
+    pub fn try_send(
+        self: Pin<&mut Self>,
+        arg: R,
+    ) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
         self.check()?;
         Ok(self.drive(Some(arg)))
     }
 
     /// The same as [`try_send`](Self::try_send), named after [`Generator::resume`].
-    pub fn try_resume(self: Pin<&mut Self>, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
+    pub fn try_resume(
+        self: Pin<&mut Self>,
+        arg: R,
+    ) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
         self.try_send(arg)
     }
 

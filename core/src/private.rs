@@ -4,10 +4,10 @@
 
 pub use crate::channel::{Body, Co, YieldFuture};
 pub use crate::delegate::{probe, Delegable, LoopTag, Probe, SharedTag, ViaLoop, ViaShared};
+pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
 #[cfg(feature = "alloc")]
 pub use crate::{AsyncGen, Gen};
-pub use crate::PinnedAsyncGen;
 pub use core;
 pub use resumable_macros::coroutine_impl;
 
@@ -16,11 +16,11 @@ pub use resumable_macros::coroutine_impl;
 pub trait Captures<T: ?Sized> {}
 impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
 
-/// Makes a boxed generator, fixing the body's return type so `?` and coercions in the body
+/// Makes a boxed generator (not named `gen`: a keyword in edition 2024), fixing the body's return type so `?` and coercions in the body
 /// know their target.
 #[cfg(feature = "alloc")]
 #[inline]
-pub fn gen<Y, R, T, M, F>(body: M) -> Gen<Y, R, M>
+pub fn boxed<Y, R, T, M, F>(body: M) -> Gen<Y, R, M>
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: core::future::Future<Output = T>,
@@ -28,7 +28,7 @@ where
     Gen::new(body)
 }
 
-/// As [`gen`], for `pinned` generators.
+/// As [`boxed`], for `pinned` generators.
 #[inline]
 pub const fn pinned<Y, R, T, M, F>(body: M) -> PinnedGen<Y, R, M>
 where
@@ -38,10 +38,10 @@ where
     PinnedGen::new(body)
 }
 
-/// As [`gen`], for async generators.
+/// As [`boxed`], for async generators.
 #[cfg(feature = "alloc")]
 #[inline]
-pub fn async_gen<Y, M, F>(body: M) -> AsyncGen<Y, M>
+pub fn boxed_async<Y, M, F>(body: M) -> AsyncGen<Y, M>
 where
     M: FnOnce(Co<Y, ()>, Option<()>) -> F,
     F: core::future::Future<Output = ()>,
@@ -49,9 +49,9 @@ where
     AsyncGen::new(body)
 }
 
-/// As [`gen`], for `pinned` async generators.
+/// As [`boxed`], for `pinned` async generators.
 #[inline]
-pub const fn pinned_async_gen<Y, M, F>(body: M) -> PinnedAsyncGen<Y, M>
+pub const fn pinned_async<Y, M, F>(body: M) -> PinnedAsyncGen<Y, M>
 where
     M: FnOnce(Co<Y, ()>, Option<()>) -> F,
     F: core::future::Future<Output = ()>,

@@ -74,7 +74,9 @@ impl<Y, B: Body<Y, ()>> AsyncGen<Y, B> {
     /// Wraps a body; the macros call this. Nothing runs until the first poll.
     #[doc(hidden)]
     pub fn new(body: B) -> Self {
-        AsyncGen { inner: Box::pin(PinnedGen::new(body)) }
+        AsyncGen {
+            inner: Box::pin(PinnedGen::new(body)),
+        }
     }
 
     /// The next item: a future that resolves to `Some(item)`, or `None` once the body returned.
@@ -138,7 +140,9 @@ impl<Y, B: Body<Y, ()>> PinnedAsyncGen<Y, B> {
     /// Wraps a body; the macros call this. Nothing runs until the first poll.
     #[doc(hidden)]
     pub const fn new(body: B) -> Self {
-        PinnedAsyncGen { inner: PinnedGen::new(body) }
+        PinnedAsyncGen {
+            inner: PinnedGen::new(body),
+        }
     }
 
     fn project(self: Pin<&mut Self>) -> Pin<&mut PinnedGen<Y, (), B>> {

@@ -63,7 +63,10 @@ impl Parse for Args {
                 store(&mut args.pinned, key, (), "pinned", &mut errors);
             } else if input.peek(syn::Ident) || input.peek(syn::Lit) {
                 let unknown: proc_macro2::TokenTree = input.parse()?;
-                errors.push_spanned(&unknown, format!("unknown key `{unknown}`; the keys are {VALID}"));
+                errors.push_spanned(
+                    &unknown,
+                    format!("unknown key `{unknown}`; the keys are {VALID}"),
+                );
                 if input.parse::<Option<Token![=]>>()?.is_some() {
                     let _: proc_macro2::TokenStream = skip_value(input)?;
                 }
@@ -80,11 +83,19 @@ impl Parse for Args {
     }
 }
 
-fn expect_eq(key: &impl quote::ToTokens, name: &str, example: &str, input: ParseStream) -> syn::Result<Token![=]> {
+fn expect_eq(
+    key: &impl quote::ToTokens,
+    name: &str,
+    example: &str,
+    input: ParseStream,
+) -> syn::Result<Token![=]> {
     if input.peek(Token![=]) {
         input.parse()
     } else {
-        Err(syn::Error::new_spanned(key, format!("expected `=` after `{name}`: write `{example}`")))
+        Err(syn::Error::new_spanned(
+            key,
+            format!("expected `=` after `{name}`: write `{example}`"),
+        ))
     }
 }
 
@@ -106,7 +117,13 @@ fn set<K: quote::ToTokens>(
     Ok(())
 }
 
-fn store<K: quote::ToTokens, T>(slot: &mut Option<Key<T>>, key: K, value: T, name: &str, errors: &mut Errors) {
+fn store<K: quote::ToTokens, T>(
+    slot: &mut Option<Key<T>>,
+    key: K,
+    value: T,
+    name: &str,
+    errors: &mut Errors,
+) {
     let key = key.into_token_stream();
     if slot.is_some() {
         errors.push_spanned(&key, format!("duplicate `{name}` key"));
@@ -129,4 +146,3 @@ fn skip_value(input: ParseStream) -> syn::Result<proc_macro2::TokenStream> {
         Ok((out, rest))
     })
 }
-

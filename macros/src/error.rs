@@ -52,5 +52,8 @@ pub(crate) fn item_keyword(item: TokenStream) -> proc_macro2::Span {
         input.parse::<TokenStream>()?;
         Ok(span)
     };
-    syn::parse::Parser::parse2(keyword, item).ok().flatten().unwrap_or_else(proc_macro2::Span::call_site)
+    syn::parse::Parser::parse2(keyword, item)
+        .ok()
+        .flatten()
+        .unwrap_or_else(proc_macro2::Span::call_site)
 }

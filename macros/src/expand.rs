@@ -4,7 +4,7 @@
 //! ```text
 //! #[generator(yield = u64)]                    fn fib(limit: u64)
 //! fn fib(limit: u64) -> &'static str {   ==>     -> Gen<u64, (), impl Body<u64, (), Output = &'static str>> {
-//!     ..yield_!(a)..                             gen(move |mut co, _first| async move {
+//!     ..yield_!(a)..                             boxed(move |mut co, _first| async move {
 //! }                                                  ..{ let v = a; Co::yield_(&mut co, v).await }..
 //!                                                })
 //!                                            }
@@ -27,7 +27,13 @@ pub(crate) struct Kind {
 
 impl Kind {
     /// The generator type, with `body` as its body type.
-    fn wrapper(self, krate: &TokenStream, y: &TokenStream, r: &TokenStream, body: TokenStream) -> TokenStream {
+    fn wrapper(
+        self,
+        krate: &TokenStream,
+        y: &TokenStream,
+        r: &TokenStream,
+        body: TokenStream,
+    ) -> TokenStream {
         match (self.is_async, self.pinned) {
             (false, false) => quote!(#krate::Gen<#y, #r, #body>),
             (false, true) => quote!(#krate::PinnedGen<#y, #r, #body>),
@@ -37,12 +43,18 @@ impl Kind {
     }
 
     /// The constructor, with explicit type arguments where they are known.
-    fn constructor(self, krate: &TokenStream, y: &TokenStream, r: &TokenStream, ret: &TokenStream) -> TokenStream {
+    fn constructor(
+        self,
+        krate: &TokenStream,
+        y: &TokenStream,
+        r: &TokenStream,
+        ret: &TokenStream,
+    ) -> TokenStream {
         match (self.is_async, self.pinned) {
-            (false, false) => quote!(#krate::__private::gen::<#y, #r, #ret, _, _>),
+            (false, false) => quote!(#krate::__private::boxed::<#y, #r, #ret, _, _>),
             (false, true) => quote!(#krate::__private::pinned::<#y, #r, #ret, _, _>),
-            (true, false) => quote!(#krate::__private::async_gen::<#y, _, _>),
-            (true, true) => quote!(#krate::__private::pinned_async_gen::<#y, _, _>),
+            (true, false) => quote!(#krate::__private::boxed_async::<#y, _, _>),
+            (true, true) => quote!(#krate::__private::pinned_async::<#y, _, _>),
         }
     }
 }
@@ -68,8 +80,15 @@ fn body_closure(
 
 /// `#[generator(..)] fn`: the function keeps its name, attributes, visibility and generics, and
 /// returns the generator instead of running the body.
-pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
-    let GeneratorFn { mut item, krate, yield_ty, resume_ty, throw_ty, kind } = gen;
+pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
+    let GeneratorFn {
+        mut item,
+        krate,
+        yield_ty,
+        resume_ty,
+        throw_ty,
+        kind,
+    } = checked;
     let co = Ident::new("__co", Span::mixed_site());
     let first = Ident::new("__first", Span::mixed_site());
 
@@ -101,7 +120,9 @@ pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
         (None, None) => quote!(()),
         (Some(r), None) => r.to_token_stream(),
         (r, Some(e)) => {
-            let r = r.as_ref().map_or_else(|| quote!(()), ToTokens::to_token_stream);
+            let r = r
+                .as_ref()
+                .map_or_else(|| quote!(()), ToTokens::to_token_stream);
             quote!(::core::result::Result<#r, #e>)
         }
     };
@@ -126,14 +147,28 @@ pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
 
     let body_ty = quote!(impl #krate::__private::Body<#y, #r, Output = #ret> #captures);
     let wrapper = kind.wrapper(&krate, &y, &r, body_ty);
-    let ret_arg = if mentions_impl(&item.sig.output) { quote!(_) } else { ret.clone() };
+    let ret_arg = if mentions_impl(&item.sig.output) {
+        quote!(_)
+    } else {
+        ret.clone()
+    };
     let constructor = kind.constructor(&krate, &y, &r, &ret_arg);
     let stmts = &item.block.stmts;
-    let closure = body_closure(&krate, &co, &y, &r, first_param, prologue, quote!(#(#stmts)*));
+    let closure = body_closure(
+        &krate,
+        &co,
+        &y,
+        &r,
+        first_param,
+        prologue,
+        quote!(#(#stmts)*),
+    );
 
     item.sig.asyncness = None;
     item.sig.output = syn::parse_quote!(-> #wrapper);
-    let ItemFn { attrs, vis, sig, .. } = &item;
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &item;
     quote! {
         #(#attrs)*
         #vis #sig {
@@ -144,7 +179,11 @@ pub(crate) fn generator_fn(gen: GeneratorFn) -> TokenStream {
 
 /// `coroutine!(..)`: an expression that makes the generator.
 pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
-    let Coroutine { krate, pinned, body } = co_input;
+    let Coroutine {
+        krate,
+        pinned,
+        body,
+    } = co_input;
     let co = Ident::new("__co", Span::mixed_site());
     let first = Ident::new("__first", Span::mixed_site());
     let mut rewriter = Rewriter::new(&co, &krate);
@@ -155,9 +194,20 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
             rewriter.visit_block_mut(&mut block);
             let stmts = &block.stmts;
             let unit = quote!(());
-            let kind = Kind { is_async: false, pinned };
+            let kind = Kind {
+                is_async: false,
+                pinned,
+            };
             let constructor = kind.constructor(&krate, &infer, &unit, &infer);
-            let closure = body_closure(&krate, &co, &infer, &unit, quote!(_), TokenStream::new(), quote!(#(#stmts)*));
+            let closure = body_closure(
+                &krate,
+                &co,
+                &infer,
+                &unit,
+                quote!(_),
+                TokenStream::new(),
+                quote!(#(#stmts)*),
+            );
             quote!(#constructor(#closure))
         }
         CoroutineBody::Async(mut block) => {
@@ -165,27 +215,59 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
             rewriter.visit_block_mut(&mut block);
             let stmts = &block.stmts;
             let unit = quote!(());
-            let kind = Kind { is_async: true, pinned };
+            let kind = Kind {
+                is_async: true,
+                pinned,
+            };
             let constructor = kind.constructor(&krate, &infer, &unit, &infer);
-            let closure = body_closure(&krate, &co, &infer, &unit, quote!(_), TokenStream::new(), quote!(#(#stmts)*));
+            let closure = body_closure(
+                &krate,
+                &co,
+                &infer,
+                &unit,
+                quote!(_),
+                TokenStream::new(),
+                quote!(#(#stmts)*),
+            );
             quote!(#constructor(#closure))
         }
-        CoroutineBody::Closure { arg, arg_ty, ret, mut body } => {
+        CoroutineBody::Closure {
+            arg,
+            arg_ty,
+            ret,
+            mut body,
+        } => {
             rewriter.throws = arg_ty.as_ref().is_some_and(is_result);
             rewriter.visit_expr_mut(&mut body);
-            let r = arg_ty.as_ref().map_or_else(|| quote!(_), ToTokens::to_token_stream);
+            let r = arg_ty
+                .as_ref()
+                .map_or_else(|| quote!(_), ToTokens::to_token_stream);
             let (first_param, prologue) = match &arg {
                 Some(pat) => {
                     let ann = arg_ty.as_ref().map(|ty| quote!(: #ty));
-                    (first.to_token_stream(), quote!(let #pat #ann = #krate::__private::first_arg(#first);))
+                    (
+                        first.to_token_stream(),
+                        quote!(let #pat #ann = #krate::__private::first_arg(#first);),
+                    )
                 }
                 None => (quote!(_), TokenStream::new()),
             };
             let r = if arg.is_none() { quote!(()) } else { r };
             let ret = ret.map_or(infer.clone(), |ty| ty.into_token_stream());
-            let kind = Kind { is_async: false, pinned };
+            let kind = Kind {
+                is_async: false,
+                pinned,
+            };
             let constructor = kind.constructor(&krate, &infer, &r, &ret);
-            let closure = body_closure(&krate, &co, &infer, &r, first_param, prologue, body.into_token_stream());
+            let closure = body_closure(
+                &krate,
+                &co,
+                &infer,
+                &r,
+                first_param,
+                prologue,
+                body.into_token_stream(),
+            );
             quote!(#constructor(#closure))
         }
     }
@@ -198,7 +280,10 @@ fn is_result(ty: &Type) -> bool {
 
 /// Whether a return type contains `impl Trait`, which cannot be a turbofish argument.
 fn mentions_impl(output: &ReturnType) -> bool {
-    output.to_token_stream().into_iter().any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "impl"))
+    output
+        .to_token_stream()
+        .into_iter()
+        .any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "impl"))
 }
 
 /// The original function with its body replaced, beside the errors: one mistake gives one
@@ -206,7 +291,9 @@ fn mentions_impl(output: &ReturnType) -> bool {
 pub(crate) fn with_errors(errors: syn::Error, item: Option<ItemFn>) -> TokenStream {
     let errors = errors.into_compile_error();
     let Some(item) = item else { return errors };
-    let ItemFn { attrs, vis, sig, .. } = &item;
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &item;
     quote! {
         #errors
         #(#attrs)*
@@ -216,4 +303,3 @@ pub(crate) fn with_errors(errors: syn::Error, item: Option<ItemFn>) -> TokenStre
         }
     }
 }
-

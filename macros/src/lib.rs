@@ -35,9 +35,10 @@ pub fn generator(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     // The original function is kept for the error path: reported beside the errors, it lets
     // the rest of the crate resolve its name.
-    let checked = syn::parse::<args::Args>(args).and_then(|args| model::GeneratorFn::check(args, item.clone()));
+    let checked = syn::parse::<args::Args>(args)
+        .and_then(|args| model::GeneratorFn::check(args, item.clone()));
     match checked {
-        Ok(gen) => expand::generator_fn(gen),
+        Ok(checked) => expand::generator_fn(checked),
         Err(err) => expand::with_errors(err, Some(item)),
     }
     .into()

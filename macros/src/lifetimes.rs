@@ -35,13 +35,25 @@ pub(crate) fn name_elided(sig: &mut Signature) -> Named {
             }
         }
     }
-    let mut all: Vec<Lifetime> = sig.generics.lifetimes().map(|p| p.lifetime.clone()).collect();
+    let mut all: Vec<Lifetime> = sig
+        .generics
+        .lifetimes()
+        .map(|p| p.lifetime.clone())
+        .collect();
     for lifetime in &namer.fresh {
-        sig.generics.params.push(GenericParam::Lifetime(LifetimeParam::new(lifetime.clone())));
+        sig.generics
+            .params
+            .push(GenericParam::Lifetime(LifetimeParam::new(lifetime.clone())));
         all.push(lifetime.clone());
     }
     in_inputs.dedup();
-    let output = receiver.or_else(|| if in_inputs.len() == 1 { in_inputs.pop() } else { None });
+    let output = receiver.or_else(|| {
+        if in_inputs.len() == 1 {
+            in_inputs.pop()
+        } else {
+            None
+        }
+    });
     Named { all, output }
 }
 
@@ -61,7 +73,11 @@ pub(crate) fn fill_elided(ty: &mut syn::Type, lifetime: &Lifetime) {
             }
         }
         fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
-        fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut syn::ParenthesizedGenericArguments) {}
+        fn visit_parenthesized_generic_arguments_mut(
+            &mut self,
+            _: &mut syn::ParenthesizedGenericArguments,
+        ) {
+        }
         fn visit_type_impl_trait_mut(&mut self, _: &mut syn::TypeImplTrait) {}
     }
     Fill(lifetime).visit_type_mut(ty);
@@ -77,7 +93,11 @@ impl VisitMut for Collect<'_> {
         }
     }
     fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut syn::ParenthesizedGenericArguments) {}
+    fn visit_parenthesized_generic_arguments_mut(
+        &mut self,
+        _: &mut syn::ParenthesizedGenericArguments,
+    ) {
+    }
 }
 
 struct Namer {
@@ -114,5 +134,9 @@ impl VisitMut for Namer {
 
     // `fn(&T)` and `Fn(&T)` have elision scopes of their own.
     fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut syn::ParenthesizedGenericArguments) {}
+    fn visit_parenthesized_generic_arguments_mut(
+        &mut self,
+        _: &mut syn::ParenthesizedGenericArguments,
+    ) {
+    }
 }

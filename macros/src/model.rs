@@ -68,14 +68,19 @@ impl GeneratorFn {
         if let Some(err) = errors.take() {
             return Err(err);
         }
-        let krate = args.krate.map_or_else(|| quote!(::resumable), |k| k.value.to_token_stream());
+        let krate = args
+            .krate
+            .map_or_else(|| quote!(::resumable), |k| k.value.to_token_stream());
         Ok(GeneratorFn {
             item,
             krate,
             yield_ty: args.yield_ty.expect("checked").value,
             resume_ty: args.resume_ty.map(|k| k.value),
             throw_ty: args.throw_ty.map(|k| k.value),
-            kind: Kind { is_async, pinned: args.pinned.is_some() },
+            kind: Kind {
+                is_async,
+                pinned: args.pinned.is_some(),
+            },
         })
     }
 }
@@ -97,7 +102,12 @@ pub(crate) enum CoroutineBody {
     /// `coroutine!(async { stmts })`
     Async(Block),
     /// `coroutine!(|arg: T| -> Ret { body })`
-    Closure { arg: Option<Pat>, arg_ty: Option<Type>, ret: Option<Type>, body: Box<Expr> },
+    Closure {
+        arg: Option<Pat>,
+        arg_ty: Option<Type>,
+        ret: Option<Type>,
+        body: Box<Expr>,
+    },
 }
 
 impl Parse for Coroutine {
@@ -107,7 +117,10 @@ impl Parse for Coroutine {
             other => bail!(other, "`coroutine_impl!` is called through `coroutine!`"),
         };
         let pinned = input.peek(syn::Ident)
-            && input.fork().parse::<syn::Ident>().is_ok_and(|i| i == "pinned")
+            && input
+                .fork()
+                .parse::<syn::Ident>()
+                .is_ok_and(|i| i == "pinned")
             && (input.peek2(syn::token::Brace)
                 || input.peek2(Token![|])
                 || input.peek2(Token![||])
@@ -116,31 +129,52 @@ impl Parse for Coroutine {
         if pinned {
             input.parse::<syn::Ident>()?;
         }
-        let body = if input.peek(Token![async]) && (input.peek2(syn::token::Brace) || input.peek2(Token![move])) {
+        let body = if input.peek(Token![async])
+            && (input.peek2(syn::token::Brace) || input.peek2(Token![move]))
+        {
             input.parse::<Token![async]>()?;
             input.parse::<Option<Token![move]>>()?;
             let block: Block = input.parse()?;
             if !input.is_empty() {
-                bail!(input.parse::<TokenStream>()?, "an async generator is one `async {{ .. }}` block; nothing may follow it");
+                bail!(
+                    input.parse::<TokenStream>()?,
+                    "an async generator is one `async {{ .. }}` block; nothing may follow it"
+                );
             }
             CoroutineBody::Async(block)
-        } else if input.peek(Token![|]) || input.peek(Token![||]) || (input.peek(Token![move]) && (input.peek2(Token![|]) || input.peek2(Token![||]))) {
+        } else if input.peek(Token![|])
+            || input.peek(Token![||])
+            || (input.peek(Token![move]) && (input.peek2(Token![|]) || input.peek2(Token![||])))
+        {
             let closure: syn::ExprClosure = input.parse()?;
             if !input.is_empty() {
-                bail!(input.parse::<TokenStream>()?, "a coroutine closure is one closure; nothing may follow it");
+                bail!(
+                    input.parse::<TokenStream>()?,
+                    "a coroutine closure is one closure; nothing may follow it"
+                );
             }
             closure_body(closure)?
         } else {
             let stmts = input.call(Block::parse_within)?;
-            CoroutineBody::Block(Block { brace_token: Default::default(), stmts })
+            CoroutineBody::Block(Block {
+                brace_token: Default::default(),
+                stmts,
+            })
         };
-        Ok(Coroutine { krate, pinned, body })
+        Ok(Coroutine {
+            krate,
+            pinned,
+            body,
+        })
     }
 }
 
 fn closure_body(closure: syn::ExprClosure) -> syn::Result<CoroutineBody> {
     if let Some(a) = &closure.asyncness {
-        bail!(a, "write an async generator as `coroutine!(async {{ .. }})`; it takes no argument");
+        bail!(
+            a,
+            "write an async generator as `coroutine!(async {{ .. }})`; it takes no argument"
+        );
     }
     if closure.inputs.len() > 1 {
         bail!(
@@ -158,5 +192,10 @@ fn closure_body(closure: syn::ExprClosure) -> syn::Result<CoroutineBody> {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some(*ty),
     };
-    Ok(CoroutineBody::Closure { arg, arg_ty, ret, body: closure.body })
+    Ok(CoroutineBody::Closure {
+        arg,
+        arg_ty,
+        ret,
+        body: closure.body,
+    })
 }

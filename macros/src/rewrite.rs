@@ -41,7 +41,14 @@ pub(crate) struct Rewriter<'a> {
 
 impl<'a> Rewriter<'a> {
     pub(crate) fn new(co: &'a Ident, krate: &'a TokenStream) -> Self {
-        Rewriter { co, krate, native_yield: false, is_async: false, throws: false, scope: Scope::Body }
+        Rewriter {
+            co,
+            krate,
+            native_yield: false,
+            is_async: false,
+            throws: false,
+            scope: Scope::Body,
+        }
     }
 
     fn nested(&mut self, scope: Scope, f: impl FnOnce(&mut Self)) {
@@ -96,16 +103,15 @@ impl<'a> Rewriter<'a> {
     /// return value.
     fn yield_from_expr(&mut self, mac: &Macro) -> TokenStream {
         let span = mac.path.span();
-        let args = match mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
-            Ok(args) if (1..=2).contains(&args.len()) => args,
-            _ => {
-                return error_expr(
+        let args =
+            match mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
+                Ok(args) if (1..=2).contains(&args.len()) => args,
+                _ => return error_expr(
                     mac,
                     "`yield_from!` takes a generator and, optionally, the first value to resume \
                      it with: `yield_from!(sub)` or `yield_from!(sub, first)`",
-                )
-            }
-        };
+                ),
+            };
         let mut args = args.into_iter();
         let mut sub = args.next().expect("one argument");
         let sub_span = sub.span();
@@ -186,7 +192,9 @@ impl<'a> Rewriter<'a> {
 
     fn mentions_yield(&self, tokens: TokenStream) -> bool {
         tokens.into_iter().any(|tt| match tt {
-            TokenTree::Ident(id) => id == "yield_" || id == "yield_from" || (self.native_yield && id == "yield"),
+            TokenTree::Ident(id) => {
+                id == "yield_" || id == "yield_from" || (self.native_yield && id == "yield")
+            }
             TokenTree::Group(g) => self.mentions_yield(g.stream()),
             _ => false,
         })
@@ -200,7 +208,8 @@ impl<'a> Rewriter<'a> {
         while let Some(tt) = iter.next() {
             match tt {
                 TokenTree::Ident(id) if id == "yield_" || id == "yield_from" => {
-                    let is_call = matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    let is_call =
+                        matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!');
                     if !is_call {
                         out.extend([TokenTree::Ident(id)]);
                         continue;
@@ -208,7 +217,8 @@ impl<'a> Rewriter<'a> {
                     let bang = iter.next().expect("peeked");
                     match iter.next() {
                         Some(TokenTree::Group(args)) => {
-                            let mut mac: Macro = syn::parse2(quote!(#id #bang #args)).expect("a macro call");
+                            let mut mac: Macro =
+                                syn::parse2(quote!(#id #bang #args)).expect("a macro call");
                             let expr = self.rewrite_macro(&mut mac).expect("a yield macro");
                             out.extend(expr);
                         }
@@ -276,9 +286,15 @@ impl VisitMut for Rewriter<'_> {
                      `yield_!`; write `return;`",
                 ));
             }
-            Expr::Closure(c) => self.nested(Scope::Closure, |s| visit_mut::visit_expr_closure_mut(s, c)),
-            Expr::Async(a) => self.nested(Scope::AsyncBlock, |s| visit_mut::visit_expr_async_mut(s, a)),
-            Expr::Const(c) => self.nested(Scope::Closure, |s| visit_mut::visit_expr_const_mut(s, c)),
+            Expr::Closure(c) => {
+                self.nested(Scope::Closure, |s| visit_mut::visit_expr_closure_mut(s, c))
+            }
+            Expr::Async(a) => {
+                self.nested(Scope::AsyncBlock, |s| visit_mut::visit_expr_async_mut(s, a))
+            }
+            Expr::Const(c) => {
+                self.nested(Scope::Closure, |s| visit_mut::visit_expr_const_mut(s, c))
+            }
             _ => visit_mut::visit_expr_mut(self, expr),
         }
     }
@@ -296,4 +312,3 @@ impl VisitMut for Rewriter<'_> {
     /// Nested items are functions of their own: their yields are not ours.
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
-
