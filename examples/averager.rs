@@ -30,7 +30,10 @@ fn main() {
 
     // The body has not reached a yield yet, so nothing could receive a value: start() runs it
     // to the first `yield_!` (Python's priming `next(avg)`).
-    println!("start()     -> {:?}   (primed: suspended at its first yield)", avg.start());
+    println!(
+        "start()     -> {:?}   (primed: suspended at its first yield)",
+        avg.start()
+    );
 
     for term in [10.0, 30.0, 5.0, 15.0] {
         match avg.send(term) {
@@ -38,7 +41,11 @@ fn main() {
             GeneratorState::Complete(()) => unreachable!("averager never returns"),
         }
     }
-    println!("state: {:?}, suspended at {}", avg.state(), avg.suspended_at().expect("suspended"));
+    println!(
+        "state: {:?}, suspended at {}",
+        avg.state(),
+        avg.suspended_at().expect("suspended")
+    );
 
     // The generator holds its running total between sends: state that a closure would have to
     // keep in captured variables lives here in ordinary locals.

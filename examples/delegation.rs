@@ -79,6 +79,9 @@ fn main() {
     let mut b = branch();
     b.start();
     b.send(Ok(()));
-    println!("   suspended at {} (the innermost yield)", b.suspended_at().expect("suspended"));
+    println!(
+        "   suspended at {} (the innermost yield)",
+        b.suspended_at().expect("suspended")
+    );
     println!("   throw(Cancel) -> {:?}", b.throw(Cancel));
 }

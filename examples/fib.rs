@@ -33,7 +33,9 @@ fn main() {
         match g.send(()) {
             GeneratorState::Yielded(n) => print!("{n} "),
             GeneratorState::Complete(value) => {
-                println!("\n   -> Complete({value:?}): the return value, Python's StopIteration.value");
+                println!(
+                    "\n   -> Complete({value:?}): the return value, Python's StopIteration.value"
+                );
                 break;
             }
         }

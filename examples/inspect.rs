@@ -27,8 +27,15 @@ fn main() {
     let mut g = steps();
     show("made:", &g);
     while let GeneratorState::Yielded(value) = g.send(()) {
-        let at = g.suspended_at().expect("a suspended generator knows where it is");
-        println!("yielded {value:<22} state={:?} at line {} col {}", g.state(), at.line(), at.column());
+        let at = g
+            .suspended_at()
+            .expect("a suspended generator knows where it is");
+        println!(
+            "yielded {value:<22} state={:?} at line {} col {}",
+            g.state(),
+            at.line(),
+            at.column()
+        );
     }
     show("returned:", &g);
 
@@ -41,7 +48,10 @@ fn main() {
     std::panic::set_hook(Box::new(|_| {}));
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poisoned.send(())));
     std::panic::set_hook(hook);
-    println!("\na body that panics: resume panicked = {}", caught.is_err());
+    println!(
+        "\na body that panics: resume panicked = {}",
+        caught.is_err()
+    );
     show("after the panic:", &poisoned);
     println!("try_send(()) now -> {:?}", poisoned.try_send(()));
 }

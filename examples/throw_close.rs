@@ -55,7 +55,10 @@ fn main() {
     println!("   start()           -> {:?}", w.start());
     println!("   send(Ok(()))      -> {:?}", w.send(Ok(())));
     println!("   throw(Skip)       -> {:?}", w.throw(Signal::Skip));
-    println!("   throw(Fatal(..))  -> {:?}", w.throw(Signal::Fatal("disk full")));
+    println!(
+        "   throw(Fatal(..))  -> {:?}",
+        w.throw(Signal::Fatal("disk full"))
+    );
     println!("   state: {:?}", w.state());
 
     println!("\n2. close(): no code of the body runs, but its destructors do (Drop = finally)");
@@ -63,7 +66,11 @@ fn main() {
     w.start();
     w.send(Ok(()));
     w.close();
-    println!("   state after close: {:?}, is_finished: {}", w.state(), w.is_finished());
+    println!(
+        "   state after close: {:?}, is_finished: {}",
+        w.state(),
+        w.is_finished()
+    );
 
     println!("\n3. close_with(Exit): the body runs its cleanup code and returns");
     let mut w = worker("w3");
@@ -84,10 +91,16 @@ fn main() {
         }
     });
     stubborn.send(Ok(()));
-    println!("   close_with(Exit)  -> {:?}   (Python: generator ignored GeneratorExit)", stubborn.close_with(Signal::Exit));
+    println!(
+        "   close_with(Exit)  -> {:?}   (Python: generator ignored GeneratorExit)",
+        stubborn.close_with(Signal::Exit)
+    );
     println!("   state: {:?}", stubborn.state());
 
     println!("\n5. throw() into a generator that never started: it completes with the error");
     let mut w = worker("w5");
-    println!("   throw(Fatal(..))  -> {:?}   (its body never ran, so no cleanup line)", w.throw(Signal::Fatal("too early")));
+    println!(
+        "   throw(Fatal(..))  -> {:?}   (its body never ran, so no cleanup line)",
+        w.throw(Signal::Fatal("too early"))
+    );
 }

@@ -63,7 +63,10 @@ impl Holder {
 fn expansions_compile_without_warnings_and_with_shadowed_names() {
     let mut g = keyed(5);
     assert_eq!(g.start(), GeneratorState::Yielded(5));
-    assert_eq!(g.send(::core::result::Result::Ok(1)), GeneratorState::Yielded(1));
+    assert_eq!(
+        g.send(::core::result::Result::Ok(1)),
+        GeneratorState::Yielded(1)
+    );
     assert_eq!(
         g.send(::core::result::Result::Ok(2)),
         GeneratorState::Complete(::core::result::Result::Ok(3))
@@ -75,4 +78,3 @@ fn expansions_compile_without_warnings_and_with_shadowed_names() {
     let c = coroutine! { yield 1u8; };
     assert_eq!(c.count(), 1);
 }
-

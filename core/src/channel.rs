@@ -177,8 +177,39 @@ pub trait Body<Y, R> {
     type Output;
     /// The body once started: an `async` block, lowered by rustc into a state machine.
     type Future: Future<Output = Self::Output>;
+    /// Whether the body binds its first resume argument (a closure-form `coroutine!`), so it
+    /// cannot be started without one.
+    const BINDS_FIRST: bool = false;
     /// Starts the body with its handle and the first resume argument (`None` for `start()`).
     fn start(self, co: Co<Y, R>, first: Option<R>) -> Self::Future;
+}
+
+/// A body that binds its first resume argument: a closure-form `coroutine!`. Not public API.
+pub struct BindsFirst<M>(M);
+
+/// Marks a closure-form body, fixing its return type as `gen` does.
+#[inline]
+pub fn binds_first<Y, R, T, M, F>(body: M) -> BindsFirst<M>
+where
+    M: FnOnce(Co<Y, R>, Option<R>) -> F,
+    F: Future<Output = T>,
+{
+    BindsFirst(body)
+}
+
+impl<Y, R, M, F> Body<Y, R> for BindsFirst<M>
+where
+    M: FnOnce(Co<Y, R>, Option<R>) -> F,
+    F: Future,
+{
+    type Output = F::Output;
+    type Future = F;
+    const BINDS_FIRST: bool = true;
+
+    #[inline]
+    fn start(self, co: Co<Y, R>, first: Option<R>) -> F {
+        (self.0)(co, first)
+    }
 }
 
 impl<Y, R, M, F> Body<Y, R> for M

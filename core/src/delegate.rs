@@ -20,7 +20,6 @@
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 use core::future::Future;
-use core::marker::PhantomData;
 use core::panic::Location;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -31,12 +30,20 @@ use crate::Gen;
 use crate::{Generator, GeneratorState, PinnedGen};
 
 /// A generator of this crate that can share its caller's exchange.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be delegated to with `yield_from!` here: its Yield or Resume type differs",
+    label = "not a generator yielding `{Y}` and resumed with `{R}`",
+    note = "`yield_from!` takes a generator whose Yield and Resume types match the generator it is used in"
+)]
 pub trait Shared<Y, R>: Unpin {
     /// The subgenerator's return value.
     type Output;
     /// Runs the subgenerator with the caller's exchange.
     #[doc(hidden)]
     fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    /// Closes the subgenerator, when the generator delegating to it is closed first.
+    #[doc(hidden)]
+    fn close_shared(&mut self);
 }
 
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Pin<&mut PinnedGen<Y, R, B>> {
@@ -44,6 +51,10 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Pin<&mut PinnedGen<Y, R, B>> {
     #[inline]
     fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_mut().step(ex, cx)
+    }
+    #[inline]
+    fn close_shared(&mut self) {
+        self.as_mut().close();
     }
 }
 
@@ -54,6 +65,10 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Pin<Box<PinnedGen<Y, R, B>>> {
     fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_mut().step(ex, cx)
     }
+    #[inline]
+    fn close_shared(&mut self) {
+        self.as_mut().close();
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -62,6 +77,10 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     #[inline]
     fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_pin_mut().step(ex, cx)
+    }
+    #[inline]
+    fn close_shared(&mut self) {
+        self.as_pin_mut().close();
     }
 }
 
@@ -72,14 +91,29 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_pin_mut().step(ex, cx)
     }
+    #[inline]
+    fn close_shared(&mut self) {
+        self.as_pin_mut().close();
+    }
 }
 
 /// The future `yield_from!` awaits for a generator of this crate.
 #[must_use = "futures do nothing unless polled"]
-pub struct SharedDelegate<'c, Y, R, G> {
+pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
     co: &'c mut Co<Y, R>,
     sub: G,
     first: Option<R>,
+    done: bool,
+}
+
+/// Closing the delegating generator drops this future mid-delegation: the subgenerator is
+/// closed with it, even when it is only borrowed (`yield_from!(&mut sub)`), as PEP 380 says.
+impl<Y, R, G: Shared<Y, R>> Drop for SharedDelegate<'_, Y, R, G> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.sub.close_shared();
+        }
+    }
 }
 
 impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
@@ -92,12 +126,14 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         if let Some(first) = this.first.take() {
             ex.resumed.set(Some(first));
         }
-        this.sub.step_shared(ex, cx)
+        let poll = this.sub.step_shared(ex, cx);
+        this.done = poll.is_ready();
+        poll
     }
 }
 
 // `first` is never pinned, and `G` is `Unpin`.
-impl<Y, R, G: Unpin> Unpin for SharedDelegate<'_, Y, R, G> {}
+impl<Y, R, G: Shared<Y, R>> Unpin for SharedDelegate<'_, Y, R, G> {}
 
 /// What `yield_from!` accepts: a [`Generator`] with the same Yield and Resume types as the
 /// generator it is used in. Not public API: only here for its error message.
@@ -113,13 +149,7 @@ impl<Y, R, G: Generator<R, Yield = Y>> Delegable<Y, R> for G {}
 
 /// Chooses the delegation for the type of a subgenerator, by autoref: a method on
 /// `Probe<G>` itself (sharing the exchange) is found before one on `&Probe<G>` (the loop).
-pub struct Probe<G>(PhantomData<G>);
-
-/// `Probe` for the value `sub`.
-#[inline]
-pub fn probe<G>(_: &G) -> Probe<G> {
-    Probe(PhantomData)
-}
+pub struct Probe<G>(pub G);
 
 /// Marks a subgenerator that shares the exchange.
 pub struct SharedTag;
@@ -165,6 +195,7 @@ impl SharedTag {
             co,
             sub,
             first: Some(first),
+            done: false,
         }
     }
 }

@@ -16,6 +16,8 @@ mod boxed;
 mod channel;
 mod delegate;
 mod pinned;
+#[cfg(feature = "alloc")]
+pub mod sched;
 mod state;
 mod status;
 mod stream;

@@ -222,6 +222,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// body binds its first argument (start those with [`send`](Self::send)).
     pub fn start(self: Pin<&mut Self>) -> GeneratorState<Y, B::Output> {
         assert!(
+            !B::BINDS_FIRST,
+            "this coroutine binds its first resume argument, so it cannot be start()ed: \
+             start it with send(arg)"
+        );
+        assert!(
             self.status == Status::Created,
             "start() runs a generator to its first yield, but this one has already started; use send()"
         );

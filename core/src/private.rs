@@ -2,8 +2,8 @@
 //! `::resumable::__private::…`. Nothing here is covered by semver, and none of it should be
 //! used directly.
 
-pub use crate::channel::{Body, Co, YieldFuture};
-pub use crate::delegate::{probe, Delegable, LoopTag, Probe, SharedTag, ViaLoop, ViaShared};
+pub use crate::channel::{binds_first, BindsFirst, Body, Co, YieldFuture};
+pub use crate::delegate::{Delegable, LoopTag, Probe, Shared, SharedTag, ViaLoop, ViaShared};
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
 #[cfg(feature = "alloc")]
@@ -70,4 +70,11 @@ pub fn first_arg<R>(first: Option<R>) -> R {
              start it with send(arg)"
         ),
     }
+}
+
+/// The identity, at the declared return type: `return value` and the body's tail go through it
+/// so they coerce (`Box<T>` to `Box<dyn Trait>`, say), as they would in a plain function.
+#[inline(always)]
+pub fn ret<T>(value: T) -> T {
+    value
 }

@@ -72,6 +72,8 @@ fn body_closure(
     quote! {
         move |mut #co: #krate::__private::Co<#y, #r>, #first: ::core::option::Option<#r>| async move {
             let _ = &mut #co;
+            #[allow(unused_imports)]
+            use #krate::__private::{ViaLoop as _, ViaShared as _};
             #prologue
             #body
         }
@@ -95,6 +97,15 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
     let mut rewriter = Rewriter::new(&co, &krate);
     rewriter.is_async = kind.is_async;
     rewriter.throws = throw_ty.is_some();
+    // Returned values coerce to the declared type (`Box<dyn Trait>`, say); `()` and
+    // `impl Trait` need no coercion site.
+    let coerce_to = match &item.sig.output {
+        ReturnType::Type(_, ty) if !kind.is_async && !mentions_impl(&item.sig.output) => {
+            Some(ty.to_token_stream())
+        }
+        _ => None,
+    };
+    rewriter.ret.clone_from(&coerce_to);
     rewriter.visit_block_mut(&mut item.block);
 
     // The output types may elide lifetimes the inputs now name: fill them in the same way.
@@ -145,7 +156,14 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
         None => (quote!(_), TokenStream::new()),
     };
 
-    let body_ty = quote!(impl #krate::__private::Body<#y, #r, Output = #ret> #captures);
+    // The body's future is named as an opaque type of its own, so its auto traits (`Send`,
+    // `Sync`) show through; as a projection of the body type they would be hidden.
+    let future = if mentions_impl(&item.sig.output) {
+        TokenStream::new()
+    } else {
+        quote!(, Future = impl ::core::future::Future<Output = #ret> #captures)
+    };
+    let body_ty = quote!(impl #krate::__private::Body<#y, #r, Output = #ret #future> #captures);
     let wrapper = kind.wrapper(&krate, &y, &r, body_ty);
     let ret_arg = if mentions_impl(&item.sig.output) {
         quote!(_)
@@ -153,6 +171,20 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
         ret.clone()
     };
     let constructor = kind.constructor(&krate, &y, &r, &ret_arg);
+    if let (Some(ret), Some(syn::Stmt::Expr(tail, None))) =
+        (&coerce_to, item.block.stmts.last_mut())
+    {
+        // The tail coerces like a `return` (see `Rewriter::ret`). A loop or a macro call
+        // (`panic!`, `unreachable!`) is left alone: it usually diverges, and the call would be
+        // unreachable code.
+        if !matches!(
+            tail,
+            syn::Expr::Loop(_) | syn::Expr::Macro(_) | syn::Expr::While(_)
+        ) {
+            let value = std::mem::replace(tail, syn::Expr::Verbatim(TokenStream::new()));
+            *tail = syn::Expr::Verbatim(quote!(#krate::__private::ret::<#ret>(#value)));
+        }
+    }
     let stmts = &item.block.stmts;
     let closure = body_closure(
         &krate,
@@ -258,7 +290,6 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
                 is_async: false,
                 pinned,
             };
-            let constructor = kind.constructor(&krate, &infer, &r, &ret);
             let closure = body_closure(
                 &krate,
                 &co,
@@ -268,7 +299,15 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
                 prologue,
                 body.into_token_stream(),
             );
-            quote!(#constructor(#closure))
+            if arg.is_none() {
+                let constructor = kind.constructor(&krate, &infer, &r, &ret);
+                return quote!(#constructor(#closure));
+            }
+            // A body that binds its first argument says so, so `start()` can refuse it.
+            let wrapper = kind.wrapper(&krate, &infer, &r, infer.clone());
+            quote! {
+                <#wrapper>::new(#krate::__private::binds_first::<_, #r, #ret, _, _>(#closure))
+            }
         }
     }
 }

@@ -2,10 +2,10 @@
 //! `resumable`, which re-exports them.
 //!
 //! The pipeline reads parse → check → rewrite → expand:
-//! - [`args`]: the keys of `#[generator(..)]`;
-//! - [`model`]: the function or `coroutine!` input, checked against them;
-//! - [`rewrite`]: each yield in the body becomes an `.await` on the generator's channel;
-//! - [`expand`]: the body is wrapped in an `async move` block and handed to the generator type.
+//! - `args`: the keys of `#[generator(..)]`;
+//! - `model`: the function or `coroutine!` input, checked against them;
+//! - `rewrite`: each yield in the body becomes an `.await` on the generator's channel;
+//! - `expand`: the body is wrapped in an `async move` block and handed to the generator type.
 #![forbid(unsafe_code)]
 
 mod args;

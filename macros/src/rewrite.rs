@@ -36,6 +36,8 @@ pub(crate) struct Rewriter<'a> {
     pub(crate) is_async: bool,
     /// Whether resume values are `Result`s, so `yield_from!` primes with `Ok(Default::default())`.
     pub(crate) throws: bool,
+    /// The declared return type, when returned values need a coercion site.
+    pub(crate) ret: Option<TokenStream>,
     scope: Scope,
 }
 
@@ -47,6 +49,7 @@ impl<'a> Rewriter<'a> {
             native_yield: false,
             is_async: false,
             throws: false,
+            ret: None,
             scope: Scope::Body,
         }
     }
@@ -75,26 +78,27 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    /// `yield_!(value)` (or native `yield value`) desugars into
-    /// `{ let v = value; Co::yield_(&mut co, v).await }`: hand the value out, suspend, and
-    /// evaluate to the resume argument. The value is evaluated first so it may yield itself.
+    /// `yield_!(value)` (or native `yield value`) desugars into `co.yield_(value).await`: hand
+    /// the value out, suspend, and evaluate to the resume argument. A value that yields itself
+    /// is bound first (`match value { v => co.yield_(v).await }`), since both need `co`.
+    ///
+    /// The call carries the user's span: `#[track_caller]` reports it, so `suspended_at()`
+    /// names the line of the yield. No braces do: lints read user-spanned braces as user code.
     fn yield_expr(&mut self, span: Span, value: Option<Expr>) -> TokenStream {
         let co = self.co;
-        let value = match value {
-            Some(mut value) => {
-                self.visit_expr_mut(&mut value);
-                value.into_token_stream()
-            }
-            None => quote_spanned!(span=> ()),
+        // `#[track_caller]` reports the span from the method name to the closing parenthesis.
+        let call = |value: TokenStream| quote_spanned!(span=> #co.yield_(#value).await);
+        let Some(mut value) = value else {
+            return call(quote_spanned!(span=> ()));
         };
-        let bound = Ident::new("__value", Span::mixed_site().located_at(value.span()));
-        // A method call: `#[track_caller]` then reports the method name's span, which is the
-        // user's `yield_` token, so `suspended_at()` names the line of the yield.
-        quote_spanned! {span=>
-            {
-                let #bound = #value;
-                #co.yield_(#bound).await
-            }
+        let nested = self.mentions_yield(value.to_token_stream());
+        self.visit_expr_mut(&mut value);
+        if nested {
+            let bound = Ident::new("__value", Span::mixed_site());
+            let call = call(bound.to_token_stream());
+            quote!(match #value { #bound => #call })
+        } else {
+            call(value.into_token_stream())
         }
     }
 
@@ -131,19 +135,16 @@ impl<'a> Rewriter<'a> {
         // context, so a `sub` that cannot be delegated to is one error, reported at the
         // `yield_from!` (the method name's span, which `#[track_caller]` reports too). The
         // binding cannot capture user code: `sub` and `first` are evaluated before it exists.
-        let sub_name = Ident::new("__resumable_sub", sub_span);
+        // The probe traits are imported once, at the top of the body.
+        let probe = Ident::new("__resumable_sub", sub_span);
         let first_name = Ident::new("__first", Span::mixed_site());
         let delegate = Ident::new("delegate", span);
         quote_spanned! {sub_span=>
-            {
-                let (#sub_name, #first_name) = (#sub, #first);
-                {
-                    #[allow(unused_imports)]
-                    use #krate::__private::{ViaLoop as _, ViaShared as _};
-                    (&#krate::__private::probe(&#sub_name)).__resumable_tag()
-                }
-                .#delegate(&mut #co, #sub_name, #first_name)
-                .await
+            match (#krate::__private::Probe(#sub), #first) {
+                (#probe, #first_name) => (&#probe)
+                    .__resumable_tag()
+                    .#delegate(&mut #co, #probe.0, #first_name)
+                    .await,
             }
         }
     }
@@ -277,6 +278,19 @@ impl VisitMut for Rewriter<'_> {
                      the awaited future; make it an async generator with \
                      `#[generator(yield = T)] async fn` (or `coroutine!(async { .. })`)",
                 ));
+            }
+            // `return value` desugars into `return ret::<Ret>(value)`: an async block has no
+            // declared output, so this call is where `value` coerces to the return type.
+            Expr::Return(r)
+                if !self.is_async && self.scope == Scope::Body && self.ret.is_some() =>
+            {
+                visit_mut::visit_expr_return_mut(self, r);
+                if let Some(value) = r.expr.take() {
+                    let (krate, ret) = (self.krate, self.ret.as_ref().expect("checked"));
+                    r.expr = Some(Box::new(Expr::Verbatim(
+                        quote!(#krate::__private::ret::<#ret>(#value)),
+                    )));
+                }
             }
             Expr::Return(r) if self.is_async && self.scope == Scope::Body && r.expr.is_some() => {
                 let value = r.expr.take();

@@ -1,0 +1,70 @@
+//! Helpers shared by the integration tests: a drop log, panic capture and a tiny executor.
+#![allow(dead_code)]
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// The order in which [`Noisy`] values were dropped.
+pub type Log = Rc<RefCell<Vec<&'static str>>>;
+
+pub fn new_log() -> Log {
+    Rc::default()
+}
+
+pub fn entries(log: &Log) -> Vec<&'static str> {
+    log.borrow().clone()
+}
+
+/// Writes its name into a [`Log`] when dropped: a drop counter that also records order.
+pub struct Noisy {
+    name: &'static str,
+    log: Log,
+}
+
+impl Noisy {
+    pub fn new(name: &'static str, log: &Log) -> Self {
+        Noisy {
+            name,
+            log: log.clone(),
+        }
+    }
+}
+
+impl Drop for Noisy {
+    fn drop(&mut self) {
+        self.log.borrow_mut().push(self.name);
+    }
+}
+
+/// The text of a panic payload.
+pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(payload) => match payload.downcast::<&'static str>() {
+            Ok(s) => (*s).to_owned(),
+            Err(_) => "<non-string panic payload>".to_owned(),
+        },
+    }
+}
+
+/// Runs `f`, turning a panic into `Err(message)`.
+pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    panic::catch_unwind(AssertUnwindSafe(f)).map_err(panic_message)
+}
+
+/// Polls `fut` to completion with a no-op waker (every future in these tests makes progress
+/// when polled again).
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}

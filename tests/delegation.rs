@@ -1,0 +1,529 @@
+//! `yield_from!` (PEP 380): yields go out, sends and throws go in, the return value comes back;
+//! to generators of this crate, to hand-written `Generator`s, and to iterators via `from_iter`.
+
+use core::pin::Pin;
+
+use resumable::prelude::*;
+
+#[derive(Debug, PartialEq, Clone)]
+struct Boom(u32);
+
+// ---------------------------------------------------------------------------------------------
+// Yields and return values
+
+#[generator(yield = u64)]
+fn inner(n: u64) -> u64 {
+    for i in 0..n {
+        yield_!(i);
+    }
+    n * 100
+}
+
+#[generator(yield = u64)]
+fn middle() -> u64 {
+    let a = yield_from!(inner(2));
+    yield_!(a);
+    let b = yield_from!(inner(1));
+    a + b
+}
+
+#[generator(yield = u64)]
+fn outer() -> u64 {
+    yield_!(1000);
+    let r = yield_from!(middle());
+    r + 1
+}
+
+#[test]
+fn yields_of_two_levels_come_out_in_order_and_returns_flow_back_up() {
+    let mut g = outer();
+    assert_eq!(g.by_ref().collect::<Vec<_>>(), [1000, 0, 1, 200, 0]);
+    assert_eq!(g.take_return(), Some(301));
+}
+
+#[test]
+fn subgenerator_that_returns_without_yielding_continues_the_same_resume() {
+    #[generator(yield = u32)]
+    fn empty() -> u32 {
+        5
+    }
+    #[generator(yield = u32)]
+    fn uses_empty() -> u32 {
+        let a = yield_from!(empty());
+        yield_!(a);
+        let b = yield_from!(empty());
+        a + b
+    }
+    let mut g = uses_empty();
+    assert_eq!(g.send(()), GeneratorState::Yielded(5));
+    assert_eq!(g.send(()), GeneratorState::Complete(10));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Send values are forwarded
+
+#[generator(yield = i32, resume = i32)]
+fn acc() -> i32 {
+    let mut sum = 0;
+    loop {
+        let x = yield_!(sum);
+        if x == 0 {
+            return sum;
+        }
+        sum += x;
+    }
+}
+
+#[generator(yield = i32, resume = i32)]
+fn acc_middle() -> i32 {
+    let r = yield_from!(acc());
+    let doubled = yield_!(-r) * 2;
+    r + doubled
+}
+
+#[generator(yield = i32, resume = i32)]
+fn acc_outer() -> i32 {
+    let r = yield_from!(acc_middle());
+    r * 100
+}
+
+#[test]
+fn sent_values_are_forwarded_through_two_levels() {
+    let mut g = acc_outer();
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
+    assert_eq!(g.send(3), GeneratorState::Yielded(3));
+    assert_eq!(g.send(4), GeneratorState::Yielded(7));
+    assert_eq!(
+        g.send(0),
+        GeneratorState::Yielded(-7),
+        "the middle level yields after the inner returned"
+    );
+    assert_eq!(g.send(5), GeneratorState::Complete((7 + 10) * 100));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throws are forwarded
+
+#[generator(yield = u32, resume = u32, throw = Boom)]
+fn catcher() -> Result<u32, Boom> {
+    let mut n = 0;
+    loop {
+        match yield_!(n) {
+            Ok(x) => n += x,
+            Err(Boom(0)) => return Ok(n),
+            Err(Boom(code)) => n += code * 1000, // caught: keep going
+        }
+    }
+}
+
+#[generator(yield = u32, resume = u32, throw = Boom)]
+fn catcher_middle() -> Result<u32, Boom> {
+    let r = yield_from!(catcher())?;
+    Ok(r + 1)
+}
+
+#[generator(yield = u32, resume = u32, throw = Boom)]
+fn catcher_top() -> Result<u32, Boom> {
+    let r = yield_from!(catcher_middle())?;
+    Ok(r + 10)
+}
+
+#[test]
+fn throw_is_forwarded_through_two_levels_and_caught_at_the_bottom() {
+    let mut g = catcher_top();
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
+    assert_eq!(g.send(Ok(2)), GeneratorState::Yielded(2));
+    assert_eq!(
+        g.throw(Boom(3)),
+        GeneratorState::Yielded(3002),
+        "the bottom caught it and continued"
+    );
+    assert_eq!(g.send(Ok(1)), GeneratorState::Yielded(3003));
+    assert_eq!(
+        g.throw(Boom(0)),
+        GeneratorState::Complete(Ok(3003 + 1 + 10))
+    );
+}
+
+#[test]
+fn uncaught_throw_propagates_up_through_two_levels() {
+    #[generator(yield = u32, throw = Boom)]
+    fn bottom() -> Result<(), Boom> {
+        loop {
+            yield_!(1)?;
+        }
+    }
+    #[generator(yield = u32, throw = Boom)]
+    fn mid() -> Result<&'static str, Boom> {
+        yield_from!(bottom())?;
+        Ok("mid returned")
+    }
+    #[generator(yield = u32, throw = Boom)]
+    fn top() -> Result<&'static str, Boom> {
+        match yield_from!(mid()) {
+            Ok(s) => Ok(s),
+            Err(Boom(n)) => {
+                let _ = yield_!(n); // the top level sees the error as `mid`'s return value
+                Err(Boom(n + 1))
+            }
+        }
+    }
+    let mut g = top();
+    assert_eq!(g.start(), GeneratorState::Yielded(1));
+    assert_eq!(g.send(Ok(())), GeneratorState::Yielded(1));
+    assert_eq!(g.throw(Boom(7)), GeneratorState::Yielded(7));
+    assert_eq!(g.send(Ok(())), GeneratorState::Complete(Err(Boom(8))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Priming: Default::default(), or the second argument
+
+#[test]
+fn subgenerator_is_primed_with_default() {
+    #[generator(yield = i32, resume = i32)]
+    fn primes() -> i32 {
+        let r = yield_from!(coroutine!(|first: i32| {
+            let next = yield first + 1;
+            first + next
+        }));
+        r
+    }
+    let mut g = primes();
+    assert_eq!(
+        g.start(),
+        GeneratorState::Yielded(1),
+        "the sub was primed with i32::default()"
+    );
+    assert_eq!(g.send(5), GeneratorState::Complete(5));
+}
+
+#[test]
+fn subgenerator_is_primed_with_the_second_argument() {
+    #[generator(yield = i32, resume = i32)]
+    fn primes_with(v: i32) -> i32 {
+        yield_from!(
+            coroutine!(|first: i32| {
+                let next = yield first * 2;
+                first + next
+            }),
+            v
+        )
+    }
+    let mut g = primes_with(21);
+    assert_eq!(g.start(), GeneratorState::Yielded(42));
+    assert_eq!(g.send(1), GeneratorState::Complete(22));
+}
+
+#[test]
+fn throw_generator_primes_its_subgenerator_with_ok_default() {
+    #[generator(yield = String, resume = i32, throw = Boom)]
+    fn show_first() -> Result<(), Boom> {
+        yield_from!(coroutine!(|first: Result<i32, Boom>| -> Result<(), Boom> {
+            let _ = yield format!("{first:?}");
+            Ok(())
+        }))
+    }
+    let mut g = show_first();
+    assert_eq!(g.start(), GeneratorState::Yielded("Ok(0)".to_owned()));
+}
+
+#[test]
+fn priming_a_started_borrowed_subgenerator_delivers_first_to_its_yield() {
+    let mut sub = acc();
+    assert_eq!(sub.start(), GeneratorState::Yielded(0));
+    assert_eq!(sub.send(10), GeneratorState::Yielded(10));
+    {
+        let sub = &mut sub;
+        let mut g = coroutine!(|_unused: i32| {
+            let r = yield_from!(sub, 5);
+            r * 2
+        });
+        assert_eq!(
+            g.send(0),
+            GeneratorState::Yielded(15),
+            "the priming value went to the pending yield"
+        );
+        assert_eq!(g.send(1), GeneratorState::Yielded(16));
+        assert_eq!(g.send(0), GeneratorState::Complete(32));
+    }
+    assert_eq!(sub.state(), State::Finished);
+}
+
+#[test]
+fn borrowed_subgenerator_can_be_resumed_directly_after_delegation_returns() {
+    let mut sub = coroutine! {
+        yield 1;
+        yield 2;
+        yield 3;
+        "sub done"
+    };
+    let mut g = coroutine! {
+        let a = yield_from!(coroutine! { yield 10; "first" });
+        if let GeneratorState::Yielded(v) = sub.send(()) {
+            yield v * 100; // driven by hand, not delegated
+        }
+        let b = yield_from!(&mut sub);
+        (a, b)
+    };
+    assert_eq!(g.by_ref().collect::<Vec<_>>(), [10, 100, 2, 3]);
+    assert_eq!(g.take_return(), Some(("first", "sub done")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-written `Generator` (the re-yield loop path)
+
+/// Yields `n-1, .., 0`, records every resume argument, returns them.
+struct Countdown {
+    n: u32,
+    received: Vec<u32>,
+}
+
+impl Generator<u32> for Countdown {
+    type Yield = u32;
+    type Return = Vec<u32>;
+
+    fn resume(mut self: Pin<&mut Self>, arg: u32) -> GeneratorState<u32, Vec<u32>> {
+        self.received.push(arg);
+        if self.n == 0 {
+            GeneratorState::Complete(std::mem::take(&mut self.received))
+        } else {
+            self.n -= 1;
+            GeneratorState::Yielded(self.n)
+        }
+    }
+}
+
+#[test]
+fn delegates_to_a_hand_written_generator_forwarding_sends_and_returning_its_value() {
+    #[generator(yield = u32, resume = u32)]
+    fn over_hand() -> Vec<u32> {
+        let mut got = yield_from!(
+            Countdown {
+                n: 2,
+                received: vec![]
+            },
+            7
+        );
+        got.push(yield_!(500));
+        got
+    }
+    let mut g = over_hand();
+    assert_eq!(g.start(), GeneratorState::Yielded(1));
+    assert_eq!(g.send(8), GeneratorState::Yielded(0));
+    assert_eq!(g.send(9), GeneratorState::Yielded(500));
+    assert_eq!(g.send(10), GeneratorState::Complete(vec![7, 8, 9, 10]));
+}
+
+#[test]
+fn hand_written_generator_is_primed_with_default() {
+    let mut g = coroutine!(|_x: u32| yield_from!(Countdown {
+        n: 1,
+        received: vec![]
+    }));
+    assert_eq!(g.send(55), GeneratorState::Yielded(0));
+    assert_eq!(g.send(3), GeneratorState::Complete(vec![0, 3]));
+}
+
+/// A hand-written throw generator: counts the errors thrown into it, returns on `Boom(0)`.
+struct ErrorCounter(u32);
+
+impl Generator<Result<(), Boom>> for ErrorCounter {
+    type Yield = u32;
+    type Return = Result<u32, Boom>;
+
+    fn resume(
+        mut self: Pin<&mut Self>,
+        arg: Result<(), Boom>,
+    ) -> GeneratorState<u32, Result<u32, Boom>> {
+        match arg {
+            Ok(()) => GeneratorState::Yielded(self.0),
+            Err(Boom(0)) => GeneratorState::Complete(Ok(self.0)),
+            Err(Boom(99)) => GeneratorState::Complete(Err(Boom(99))),
+            Err(_) => {
+                self.0 += 1;
+                GeneratorState::Yielded(self.0)
+            }
+        }
+    }
+}
+
+#[test]
+fn throw_is_forwarded_to_a_hand_written_generator_through_two_levels() {
+    #[generator(yield = u32, throw = Boom)]
+    fn mid() -> Result<u32, Boom> {
+        let r = yield_from!(ErrorCounter(0))?;
+        Ok(r * 10)
+    }
+    #[generator(yield = u32, throw = Boom)]
+    fn top() -> Result<u32, Boom> {
+        let r = yield_from!(mid())?;
+        Ok(r + 1)
+    }
+    let mut g = top();
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
+    assert_eq!(g.throw(Boom(4)), GeneratorState::Yielded(1));
+    assert_eq!(g.throw(Boom(4)), GeneratorState::Yielded(2));
+    assert_eq!(g.send(Ok(())), GeneratorState::Yielded(2));
+    assert_eq!(g.throw(Boom(0)), GeneratorState::Complete(Ok(21)));
+
+    let mut g = top();
+    g.start();
+    assert_eq!(g.throw(Boom(99)), GeneratorState::Complete(Err(Boom(99))));
+}
+
+#[test]
+fn delegates_through_a_generic_mut_reference_with_the_loop() {
+    #[generator(yield = i32, resume = i32)]
+    fn via_generic<G>(sub: &mut G) -> i32
+    where
+        G: Generator<i32, Yield = i32, Return = i32> + Unpin,
+    {
+        let r = yield_from!(sub);
+        r + 1
+    }
+    let mut sub = acc();
+    let mut g = via_generic(&mut sub);
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
+    assert_eq!(g.send(4), GeneratorState::Yielded(4));
+    assert_eq!(g.send(0), GeneratorState::Complete(5));
+    drop(g);
+    assert_eq!(sub.state(), State::Finished);
+}
+
+// ---------------------------------------------------------------------------------------------
+// from_iter
+
+#[test]
+fn delegates_to_any_iterator_with_from_iter() {
+    #[generator(yield = u64)]
+    fn mixed() -> &'static str {
+        yield_from!(resumable::from_iter(vec![7u64, 8]));
+        yield_!(9);
+        let unit: () = yield_from!(resumable::from_iter(1..=2));
+        let () = unit;
+        yield_from!(resumable::from_iter(std::iter::empty()));
+        "end"
+    }
+    let mut g = mixed();
+    assert_eq!(g.by_ref().collect::<Vec<_>>(), [7, 8, 9, 1, 2]);
+    assert_eq!(g.take_return(), Some("end"));
+}
+
+#[test]
+fn from_iter_is_a_generator_that_completes_again_after_exhaustion() {
+    let mut g = resumable::from_iter("ab".chars());
+    let mut g = Pin::new(&mut g);
+    assert_eq!(g.as_mut().resume(()), GeneratorState::Yielded('a'));
+    assert_eq!(g.as_mut().resume(()), GeneratorState::Yielded('b'));
+    assert_eq!(g.as_mut().resume(()), GeneratorState::Complete(()));
+    assert_eq!(g.as_mut().resume(()), GeneratorState::Complete(()));
+    assert_eq!(
+        resumable::from_iter([1, 2])
+            .map(|x| x * 2)
+            .collect::<Vec<_>>(),
+        [2, 4]
+    );
+}
+
+#[test]
+fn coroutine_block_form_delegates_with_yield_from() {
+    let g = coroutine! {
+        yield 1;
+        yield_from!(resumable::from_iter([2, 3]));
+        let r = yield_from!(coroutine! { yield 4; 5 });
+        yield r;
+    };
+    assert_eq!(g.collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pinned subgenerators
+
+#[generator(yield = u32, pinned)]
+fn pinned_inner(n: u32) -> u32 {
+    for i in 0..n {
+        yield_!(i);
+    }
+    n
+}
+
+#[test]
+fn pinned_generator_delegates_to_a_pinned_subgenerator_on_its_own_stack() {
+    #[generator(yield = u32, pinned)]
+    fn pinned_outer() -> u32 {
+        let sub = core::pin::pin!(pinned_inner(2));
+        let a = yield_from!(sub);
+        let b = yield_from!(Box::pin(pinned_inner(1)));
+        a + b
+    }
+    let mut g = core::pin::pin!(pinned_outer());
+    let mut got = vec![];
+    let ret = loop {
+        match g.as_mut().send(()) {
+            GeneratorState::Yielded(v) => got.push(v),
+            GeneratorState::Complete(r) => break r,
+        }
+    };
+    assert_eq!(got, [0, 1, 0]);
+    assert_eq!(ret, 3);
+}
+
+#[test]
+fn boxed_generator_delegates_to_a_pinned_subgenerator() {
+    let g = coroutine! {
+        let sub = core::pin::pin!(pinned_inner(3));
+        yield_from!(sub)
+    };
+    assert_eq!(g.collect::<Vec<_>>(), [0, 1, 2]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recursion
+
+struct Tree {
+    value: u32,
+    children: Vec<Tree>,
+}
+
+type BoxedWalk<'a> = Box<dyn Generator<(), Yield = u32, Return = usize> + Unpin + 'a>;
+
+fn walk(t: &Tree) -> BoxedWalk<'_> {
+    Box::new(coroutine! {
+        yield t.value;
+        let mut count = 1;
+        for c in &t.children {
+            count += yield_from!(walk(c));
+        }
+        count
+    })
+}
+
+#[test]
+fn recursive_delegation_through_boxed_dyn_generators() {
+    let t = Tree {
+        value: 1,
+        children: vec![
+            Tree {
+                value: 2,
+                children: vec![Tree {
+                    value: 3,
+                    children: vec![],
+                }],
+            },
+            Tree {
+                value: 4,
+                children: vec![],
+            },
+        ],
+    };
+    let mut g = walk(&t);
+    let mut got = vec![];
+    let count = loop {
+        match Pin::new(&mut g).resume(()) {
+            GeneratorState::Yielded(v) => got.push(v),
+            GeneratorState::Complete(n) => break n,
+        }
+    };
+    assert_eq!(got, [1, 2, 3, 4]);
+    assert_eq!(count, 4);
+}

@@ -1,0 +1,10 @@
+use resumable::prelude::*;
+
+#[generator(yield u32)]
+fn numbers() {
+    yield_!(1);
+}
+
+fn main() {
+    let _ = numbers();
+}

@@ -1,0 +1,10 @@
+use resumable::prelude::*;
+
+fn main() {
+    let _ = coroutine! {
+        let f = |x: u32| {
+            yield x;
+        };
+        f(1);
+    };
+}

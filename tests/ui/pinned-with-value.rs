@@ -1,0 +1,10 @@
+use resumable::prelude::*;
+
+#[generator(yield = u32, pinned = true)]
+fn numbers() {
+    yield_!(1);
+}
+
+fn main() {
+    let _ = numbers();
+}
