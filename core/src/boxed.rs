@@ -36,6 +36,20 @@ use crate::{CloseError, Generator, GeneratorState, PinnedGen, ResumeError, State
 /// assert_eq!(g.take_return(), Some("Done")); // Python's StopIteration.value
 /// assert!(g.is_finished());
 /// ```
+///
+/// What the body holds across a yield decides `Send` and `Sync`, as for an `async` block: a
+/// generator that keeps an `Rc` alive across a yield cannot move to another thread.
+///
+/// ```compile_fail
+/// use resumable::prelude::*;
+///
+/// fn assert_send<T: Send>(_: T) {}
+/// assert_send(coroutine! {
+///     let rc = std::rc::Rc::new(1);
+///     yield *rc;
+///     drop(rc);
+/// });
+/// ```
 pub struct Gen<Y, R, B: Body<Y, R>> {
     inner: Pin<Box<PinnedGen<Y, R, B>>>,
 }

@@ -77,6 +77,20 @@ enum Status {
 /// assert_eq!(g.as_mut().send(()), GeneratorState::Complete(()));
 /// assert_eq!(g.state(), State::Finished);
 /// ```
+///
+/// Unlike [`Gen`](crate::Gen), it cannot be moved once resumed, so it is not `Unpin`:
+///
+/// ```compile_fail
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = u32, pinned)]
+/// fn one() {
+///     yield_!(1);
+/// }
+///
+/// fn assert_unpin<T: Unpin>(_: T) {}
+/// assert_unpin(one());
+/// ```
 pub struct PinnedGen<Y, R, B: Body<Y, R>> {
     stage: StageCell<B, B::Future>,
     chan: Channel<Y, R>,
