@@ -27,6 +27,9 @@ pub struct Exchange<Y, R> {
     pub(crate) resumed: Cell<Option<R>>,
     /// Where the body suspended: the innermost `yield_!` when delegating.
     pub(crate) at: Cell<Option<&'static Location<'static>>>,
+    /// The innermost delegation that suspended during this resume, if any: the next resume
+    /// can step its subgenerator directly (see `Shortcut`).
+    pub(crate) innermost: Cell<Option<Shortcut<Y, R>>>,
 }
 
 impl<Y, R> Exchange<Y, R> {
@@ -35,7 +38,55 @@ impl<Y, R> Exchange<Y, R> {
             yielded: Cell::new(None),
             resumed: Cell::new(arg),
             at: Cell::new(None),
+            innermost: Cell::new(None),
         }
+    }
+}
+
+/// A type-erased handle on the innermost `yield_from!` of a suspended delegation chain.
+///
+/// Resuming a chain of `n` delegating generators the plain way polls `n` bodies to reach the
+/// one that yields. The outermost generator keeps this handle instead, and steps the innermost
+/// subgenerator directly: each resume costs the same however deep the delegation. When that
+/// subgenerator returns, its value is parked in its delegation future and the chain is polled
+/// once the plain way, so its parent picks the value up and goes on.
+///
+/// Invariant: the handle is only used by the outermost generator, on the resume right after the
+/// one that recorded it, and only if nothing else stepped the generator in between (any plain
+/// step discards it). The delegation future it points to is then still alive, unmoved, inside
+/// the suspended body the generator owns, and nothing else is using it.
+pub struct Shortcut<Y, R> {
+    delegation: NonNull<()>,
+    step: ErasedStep<Y, R>,
+}
+
+/// The step of a type-erased delegation: see `Shortcut`.
+pub(crate) type ErasedStep<Y, R> =
+    unsafe fn(NonNull<()>, &Exchange<Y, R>, &mut Context<'_>) -> Poll<()>;
+
+impl<Y, R> Clone for Shortcut<Y, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Y, R> Copy for Shortcut<Y, R> {}
+
+impl<Y, R> Shortcut<Y, R> {
+    /// # Safety
+    /// `step(delegation, ..)` must be sound to call whenever the invariant above holds.
+    pub(crate) unsafe fn new(delegation: NonNull<()>, step: ErasedStep<Y, R>) -> Self {
+        Shortcut { delegation, step }
+    }
+
+    /// Steps the innermost subgenerator: `Pending` if it suspended, `Ready` if it returned (its
+    /// value parked for the delegation future).
+    ///
+    /// # Safety
+    /// The invariant above must hold.
+    pub(crate) unsafe fn step(self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: the caller upholds the invariant, which is `new`'s contract.
+        unsafe { (self.step)(self.delegation, ex, cx) }
     }
 }
 

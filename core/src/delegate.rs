@@ -22,9 +22,10 @@ use alloc::boxed::Box;
 use core::future::Future;
 use core::panic::Location;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use crate::channel::{Body, Co, Exchange};
+use crate::channel::{Body, Co, Exchange, Shortcut};
 #[cfg(feature = "alloc")]
 use crate::Gen;
 use crate::{Generator, GeneratorState, PinnedGen};
@@ -104,6 +105,30 @@ pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
     sub: G,
     first: Option<R>,
     done: bool,
+    /// The subgenerator's return value, when it returned during a shortcut step.
+    parked: Option<G::Output>,
+}
+
+impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
+    /// The shortcut's step (see `Shortcut`): steps the subgenerator, parking its return value.
+    ///
+    /// # Safety
+    /// `this` points to a live, unmoved `Self` that nothing else uses.
+    unsafe fn step_erased(
+        this: NonNull<()>,
+        ex: &Exchange<Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        // SAFETY: guaranteed by the caller.
+        let this = unsafe { this.cast::<Self>().as_mut() };
+        match this.sub.step_shared(ex, cx) {
+            Poll::Ready(out) => {
+                this.parked = Some(out);
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 /// Closing the delegating generator drops this future mid-delegation: the subgenerator is
@@ -121,13 +146,29 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G::Output> {
-        let this = Pin::into_inner(self);
+        // `this` is reborrowed from `raw`, so `raw` stays valid to record below.
+        let raw = NonNull::from(Pin::into_inner(self));
+        // SAFETY: `raw` comes from the `&mut Self` just taken, which is not used again.
+        let this = unsafe { &mut *raw.as_ptr() };
+        if let Some(out) = this.parked.take() {
+            this.done = true;
+            return Poll::Ready(out);
+        }
         let ex = this.co.exchange();
         if let Some(first) = this.first.take() {
             ex.resumed.set(Some(first));
         }
         let poll = this.sub.step_shared(ex, cx);
         this.done = poll.is_ready();
+        // The innermost delegation records itself (the ones around it find the slot taken).
+        if poll.is_pending() && ex.innermost.get().is_none() {
+            // SAFETY: `self` stays where it is, inside the suspended body that owns it, until
+            // that body is resumed past this `.await` or dropped, and `Shortcut`'s invariant
+            // keeps the handle from being used after either.
+            ex.innermost.set(Some(unsafe {
+                Shortcut::new(raw.cast(), Self::step_erased)
+            }));
+        }
         poll
     }
 }
@@ -196,6 +237,7 @@ impl SharedTag {
             sub,
             first: Some(first),
             done: false,
+            parked: None,
         }
     }
 }

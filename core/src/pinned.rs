@@ -8,9 +8,10 @@ use core::marker::PhantomPinned;
 use core::mem;
 use core::panic::Location;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::channel::{Body, Channel, Co, Exchange};
+use crate::channel::{Body, Channel, Co, Exchange, Shortcut};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
 /// What the generator holds: the body before it starts, the running body, or nothing.
@@ -97,8 +98,31 @@ pub struct PinnedGen<Y, R, B: Body<Y, R>> {
     status: Status,
     at: Option<&'static Location<'static>>,
     ret: Option<B::Output>,
+    /// Set by an outer resume that suspended inside a delegation; see `Shortcut`.
+    shortcut: ShortcutSlot<Y, R>,
     _pinned: PhantomPinned,
 }
+
+/// Drops a generator's body in place if dropped itself, which only happens when a shortcut step
+/// unwinds: the generator stays marked running, that is poisoned.
+struct DropOnUnwind<B, F>(NonNull<StageCell<B, F>>);
+
+impl<B, F> Drop for DropOnUnwind<B, F> {
+    fn drop(&mut self) {
+        // SAFETY: the stage outlives this guard, which lives inside `step_outer`, and the panic
+        // that unwinds here ended every use of the body the shortcut step had made.
+        unsafe { *self.0.as_mut().get() = Stage::Done };
+    }
+}
+
+/// Where a generator keeps its `Shortcut` between two outer resumes.
+struct ShortcutSlot<Y, R>(Option<Shortcut<Y, R>>);
+
+// SAFETY: the shortcut points into this generator's own body, so it adds no access the body's
+// own `Send`-ness does not already account for, and it is only used through `&mut PinnedGen`.
+unsafe impl<Y, R> Send for ShortcutSlot<Y, R> {}
+// SAFETY: `&PinnedGen` never reads it.
+unsafe impl<Y, R> Sync for ShortcutSlot<Y, R> {}
 
 const FINISHED: &str = "generator resumed after it finished";
 const CLOSED: &str = "generator resumed after it was closed";
@@ -116,6 +140,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             status: Status::Created,
             at: None,
             ret: None,
+            shortcut: ShortcutSlot(None),
             _pinned: PhantomPinned,
         }
     }
@@ -135,13 +160,9 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // SAFETY: nothing below moves the pinned `Running` body: it is polled through a pinned
         // reference and dropped in place. Only the unpinned `Created` closure is moved out.
         let this = unsafe { self.get_unchecked_mut() };
-        match this.status {
-            Status::Created | Status::Suspended => {}
-            Status::Running => panic!("{POISONED}"),
-            Status::Returned => panic!("{FINISHED}"),
-            Status::Closed => panic!("{CLOSED}"),
-        }
-        this.status = Status::Running;
+        this.enter();
+        // Stepped the plain way, the body may move past the delegation a shortcut points to.
+        this.shortcut.0 = None;
         let stage = this.stage.get();
         if let Stage::Created(_) = stage {
             let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
@@ -170,11 +191,62 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
     }
 
+    /// Marks the generator running, or panics if it cannot run.
+    fn enter(&mut self) {
+        match self.status {
+            Status::Created | Status::Suspended => {}
+            Status::Running => panic!("{POISONED}"),
+            Status::Returned => panic!("{FINISHED}"),
+            Status::Closed => panic!("{CLOSED}"),
+        }
+        self.status = Status::Running;
+    }
+
+    /// A step of the outermost generator: through the shortcut to the innermost delegation
+    /// when the last resume left one (see `Shortcut`), else the plain way. Records the
+    /// shortcut this resume leaves.
+    pub(crate) fn step_outer(
+        mut self: Pin<&mut Self>,
+        ex: &Exchange<Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
+        // SAFETY: only unpinned fields are touched; the body is reached through the shortcut.
+        let this = unsafe { self.as_mut().get_unchecked_mut() };
+        if let Some(shortcut) = this.shortcut.0.take() {
+            this.enter();
+            // The last resume of this generator recorded the shortcut and nothing has stepped
+            // the body since (a plain step or a close discards it), so the delegation it points
+            // to is alive and unmoved in the suspended body, and unused: `Shortcut`'s invariant.
+            // If the subgenerator panics, the panic does not unwind through the bodies around it,
+            // as a plain step's would: `DropOnUnwind` drops them, innermost first, instead.
+            let poll = {
+                let unwinding = DropOnUnwind(NonNull::from(&mut this.stage));
+                // SAFETY: see above.
+                let poll = unsafe { shortcut.step(ex, cx) };
+                mem::forget(unwinding);
+                poll
+            };
+            this.status = Status::Suspended;
+            if poll.is_pending() {
+                this.at = ex.at.get();
+                this.shortcut.0 = Some(ex.innermost.get().unwrap_or(shortcut));
+                return Poll::Pending;
+            }
+            // The innermost subgenerator returned: its parent takes the value the plain way.
+        }
+        let poll = self.as_mut().step(ex, cx);
+        if poll.is_pending() {
+            // SAFETY: only the unpinned shortcut slot is written.
+            unsafe { self.get_unchecked_mut() }.shortcut.0 = ex.innermost.get();
+        }
+        poll
+    }
+
     /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
     pub(crate) fn drive(mut self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
         let ex = Exchange::new(arg);
         let mut cx = Context::from_waker(Waker::noop());
-        match self.as_mut().step(&ex, &mut cx) {
+        match self.as_mut().step_outer(&ex, &mut cx) {
             Poll::Ready(out) => GeneratorState::Complete(out),
             Poll::Pending => match ex.yielded.take() {
                 Some(y) => GeneratorState::Yielded(y),
@@ -257,6 +329,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             this.status = Status::Closed;
         }
         this.at = None;
+        this.shortcut.0 = None;
         *this.stage.get() = Stage::Done;
     }
 

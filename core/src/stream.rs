@@ -24,7 +24,7 @@ impl<Y, B: Body<Y, ()>> PinnedGen<Y, (), B> {
             State::Poisoned => panic!("async generator polled after its body panicked"),
         }
         let ex = Exchange::new(Some(()));
-        match self.as_mut().step(&ex, cx) {
+        match self.as_mut().step_outer(&ex, cx) {
             Poll::Ready(_) => Poll::Ready(None),
             Poll::Pending => match ex.yielded.take() {
                 Some(y) => Poll::Ready(Some(y)),

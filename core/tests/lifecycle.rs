@@ -165,3 +165,89 @@ fn async_generators_poll() {
     assert_eq!(p.as_mut().poll_next(&mut cx), Poll::Ready(Some(5)));
     assert_eq!(p.as_mut().poll_next(&mut cx), Poll::Ready(None));
 }
+
+#[derive(Debug, PartialEq)]
+struct Stop;
+
+#[generator(yield = u32, resume = u32, throw = Stop)]
+fn leaf(log: Log, tag: u32) -> Result<u32, Stop> {
+    let _n = Noisy("leaf", log);
+    let mut total = 0;
+    loop {
+        match yield_!(tag + total) {
+            Ok(0) => return Ok(total),
+            Ok(v) => total += v,
+            Err(Stop) => return Ok(total + 1000),
+        }
+    }
+}
+
+#[generator(yield = u32, resume = u32, throw = Stop)]
+fn middle(log: Log) -> Result<u32, Stop> {
+    let _n = Noisy("middle", log.clone());
+    let a = yield_from!(leaf(log.clone(), 100))?;
+    let b = yield_from!(leaf(log.clone(), 200))?;
+    Ok(a + b)
+}
+
+#[generator(yield = u32, resume = u32, throw = Stop)]
+fn top(log: Log) -> Result<u32, Stop> {
+    let _n = Noisy("top", log.clone());
+    let m = yield_from!(middle(log.clone()))?;
+    let x = yield_!(m)?;
+    Ok(x)
+}
+
+#[test]
+fn deep_delegation_through_the_shortcut() {
+    let log = Log::default();
+    let mut g = top(log.clone());
+    assert_eq!(g.start(), GeneratorState::Yielded(100));
+    assert_eq!(g.send(Ok(5)), GeneratorState::Yielded(105));
+    assert_eq!(g.send(Ok(1)), GeneratorState::Yielded(106));
+    // The first leaf returns 6; the middle starts a second leaf.
+    assert_eq!(g.send(Ok(0)), GeneratorState::Yielded(200));
+    assert_eq!(*log.borrow(), ["leaf"]);
+    assert_eq!(g.send(Ok(7)), GeneratorState::Yielded(207));
+    // A throw reaches the second leaf, which returns 1007: the middle returns 1013.
+    assert_eq!(g.throw(Stop), GeneratorState::Yielded(1013));
+    assert_eq!(*log.borrow(), ["leaf", "leaf", "middle"]);
+    assert_eq!(g.send(Ok(9)), GeneratorState::Complete(Ok(9)));
+    assert_eq!(*log.borrow(), ["leaf", "leaf", "middle", "top"]);
+}
+
+#[test]
+fn closing_and_panicking_mid_delegation() {
+    let log = Log::default();
+    let mut g = top(log.clone());
+    g.start();
+    g.send(Ok(3));
+    g.close();
+    assert_eq!(*log.borrow(), ["leaf", "middle", "top"]);
+
+    let mut p = coroutine! {
+        let inner = coroutine! { yield 1; yield 2; panic!("deep") };
+        let _keep = String::from("outer local");
+        yield_from!(coroutine! { yield_from!(inner) });
+    };
+    assert_eq!(p.send(()), GeneratorState::Yielded(1));
+    assert_eq!(p.send(()), GeneratorState::Yielded(2));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.send(())));
+    assert!(caught.is_err());
+    assert_eq!(p.state(), State::Poisoned);
+}
+
+#[test]
+fn async_generator_delegating() {
+    let mut s = coroutine!(async {
+        yield 0u8;
+        yield_from!(coroutine! { yield 1u8; yield 2u8; });
+        yield 3;
+    });
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut got = Vec::new();
+    while let Poll::Ready(Some(v)) = Pin::new(&mut s).poll_next(&mut cx) {
+        got.push(v);
+    }
+    assert_eq!(got, [0, 1, 2, 3]);
+}
