@@ -15,6 +15,8 @@ extern crate std;
 mod boxed;
 mod channel;
 mod delegate;
+#[cfg(feature = "std")]
+pub mod kernel;
 mod pinned;
 #[cfg(feature = "alloc")]
 pub mod sched;

@@ -1,0 +1,89 @@
+//! A generator kernel: tasks are generators that yield system calls, after David Beazley's
+//! "operating system" of generators. Step 2 of the lineage, after [`sched::RoundRobin`](crate::sched::RoundRobin).
+//!
+//! Round-robin already made generators into tasks, but a task that had to wait — for time to
+//! pass, for another task, for a socket — could only spin. Here a task *asks* the kernel by
+//! yielding a [`Syscall`], and is resumed, with `send` semantics, when the answer ([`Reply`]) is
+//! ready; meanwhile the others run. Sub-routines are ordinary generators called with
+//! `yield_from!` — the [`sys`] module has one per system call — so no trampoline is needed.
+//!
+//! ```
+//! use std::time::Duration;
+//! use resumable::prelude::*;
+//! use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall, Task};
+//!
+//! #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+//! fn child(ms: u64) -> Result<u64, Cancelled> {
+//!     yield_from!(sys::sleep(Duration::from_millis(ms)))?;
+//!     Ok(ms)
+//! }
+//!
+//! #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+//! fn parent() -> Result<u64, Cancelled> {
+//!     let a = yield_from!(sys::spawn(Task::new("a", child(30))))?;
+//!     let b = yield_from!(sys::spawn(Task::new("b", child(10))))?;
+//!     let a = yield_from!(sys::join::<Result<u64, Cancelled>>(a))?.unwrap()?;
+//!     let b = yield_from!(sys::join::<Result<u64, Cancelled>>(b))?.unwrap()?;
+//!     Ok(a + b)
+//! }
+//!
+//! let mut kernel = Kernel::new().with_virtual_clock();
+//! let id = kernel.spawn("parent", parent());
+//! kernel.run();
+//! assert_eq!(kernel.take_return::<Result<u64, Cancelled>>(id), Ok(Ok(40)));
+//! assert_eq!(kernel.now(), Duration::from_millis(30)); // the children slept side by side
+//! ```
+//!
+//! # What the kernel does
+//! * **System calls**: get my id, read the clock, spawn, kill (closes the task: its destructors
+//!   run), cancel (throws [`Cancelled`] in at the yield it waits at, through any `yield_from!`
+//!   chain, so its cleanup code runs and may even yield; a task that cannot be thrown into is
+//!   killed), join (wait for a task and take its return value), sleep, yield the turn, and wait
+//!   until a socket is readable or writable.
+//! * **Readiness** comes from the operating system through the `polling` crate (epoll, kqueue,
+//!   event ports, IOCP); timers are kept in a heap. When no task is ready the kernel sleeps in
+//!   the poller until the next deadline or I/O: it never busy-waits.
+//! * **Panics are contained**: a task that panics is reported ([`Report::Panicked`]: id, name,
+//!   message) and dropped, and the others go on; whoever joins it gets
+//!   [`JoinError::Panicked`].
+//! * **Poorly behaved tasks are caught in the act**: a task that keeps the thread longer than a
+//!   threshold between two yields is reported ([`Report::Slow`]) with the source locations of
+//!   the yields where that slice began and ended.
+//! * **A virtual clock** ([`Kernel::with_virtual_clock`]) jumps to the next deadline when every
+//!   task is asleep: tests of sleeping tasks are instant and exactly reproducible.
+//! * **[`Kernel::snapshot`]** lists every task (id, name, state, what it waits on, steps taken,
+//!   busy time) and prints as a table; tasks still pending when the kernel is dropped are
+//!   reported ([`Report::Pending`]).
+//!
+//! # The fairness contract
+//! The kernel runs in *passes*. Each pass:
+//! 1. polls the operating system for readiness — without waiting if any task is ready, else
+//!    until the next timer or I/O — and queues the tasks whose sockets became ready, in the
+//!    order the system reports them;
+//! 2. queues the tasks whose timers are due, earliest deadline first (ties in the order they
+//!    went to sleep);
+//! 3. queues the tasks that became ready during the previous pass (they yielded the turn, were
+//!    spawned, got an answer to a system call, were joined or cancelled), in the order that
+//!    happened;
+//! 4. resumes each queued task once, first in, first out.
+//!
+//! So: the queue is FIFO within a pass; a task woken during a pass runs after the next
+//! readiness poll; a task that yields the turn always lets I/O that is ready run first; a task
+//! that finishes (or is killed) never costs another its turn, since it just leaves the queue;
+//! and any number of tasks may wait on the same socket (all the waiters of a direction wake
+//! together).
+
+mod clock;
+mod reactor;
+mod report;
+mod run;
+pub mod sys;
+mod syscall;
+mod task;
+
+pub use report::{Report, Snapshot, TaskInfo, TaskState};
+pub use run::Kernel;
+pub use syscall::{Cancelled, Error, JoinError, Reply, Syscall, TaskInput};
+pub use task::Task;
+
+pub use crate::sched::TaskId;

@@ -1,0 +1,210 @@
+//! What kernel tasks say to the kernel ([`Syscall`]) and what it answers ([`Reply`]).
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::any::Any;
+use core::fmt;
+use core::time::Duration;
+use std::io;
+
+use super::Task;
+use crate::sched::TaskId;
+
+#[cfg(unix)]
+use std::os::fd::RawFd;
+
+/// A system call: what a kernel task yields. The kernel resumes the task with the [`Reply`].
+///
+/// Tasks rarely build these by hand: the generators in [`sys`](super::sys) yield them and turn
+/// the reply into a typed result, so a task writes `let id = yield_from!(sys::get_id())?;`.
+pub enum Syscall {
+    /// Which task am I? Replies [`Reply::Id`].
+    GetId,
+    /// The kernel's clock (virtual or real). Replies [`Reply::Now`].
+    Now,
+    /// Start a new task. Replies [`Reply::Spawned`] with its id.
+    Spawn(Task),
+    /// Close a task now: its destructors run. Replies [`Reply::Killed`] (whether it was alive).
+    Kill(TaskId),
+    /// Throw [`Cancelled`] into a task at the yield it waits at, so its cleanup code runs; a task
+    /// that cannot be thrown into is killed. Replies [`Reply::Cancelled`].
+    Cancel(TaskId),
+    /// Wait for a task to finish. Replies [`Reply::Joined`] with its return value.
+    Join(TaskId),
+    /// Wait this long. Replies [`Reply::Done`].
+    Sleep(Duration),
+    /// Let every other ready task, and I/O, run first. Replies [`Reply::Done`].
+    YieldNow,
+    /// Wait until the file descriptor can be read without blocking. Replies [`Reply::Io`].
+    #[cfg(unix)]
+    Readable(RawFd),
+    /// Wait until the file descriptor can be written without blocking. Replies [`Reply::Io`].
+    #[cfg(unix)]
+    Writable(RawFd),
+}
+
+impl fmt::Debug for Syscall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Syscall::GetId => f.write_str("GetId"),
+            Syscall::Now => f.write_str("Now"),
+            Syscall::Spawn(task) => write!(f, "Spawn({:?})", task.name()),
+            Syscall::Kill(id) => write!(f, "Kill({id})"),
+            Syscall::Cancel(id) => write!(f, "Cancel({id})"),
+            Syscall::Join(id) => write!(f, "Join({id})"),
+            Syscall::Sleep(d) => write!(f, "Sleep({d:?})"),
+            Syscall::YieldNow => f.write_str("YieldNow"),
+            #[cfg(unix)]
+            Syscall::Readable(fd) => write!(f, "Readable(fd {fd})"),
+            #[cfg(unix)]
+            Syscall::Writable(fd) => write!(f, "Writable(fd {fd})"),
+        }
+    }
+}
+
+/// What the kernel resumes a task with: the answer to its last [`Syscall`].
+#[derive(Default)]
+pub enum Reply {
+    /// The first resume of a task (and the priming value of `yield_from!`).
+    #[default]
+    Start,
+    /// Answers [`Syscall::GetId`].
+    Id(TaskId),
+    /// Answers [`Syscall::Now`]: time since the kernel was made.
+    Now(Duration),
+    /// Answers [`Syscall::Spawn`].
+    Spawned(TaskId),
+    /// Answers [`Syscall::Kill`]: whether the task was alive.
+    Killed(bool),
+    /// Answers [`Syscall::Cancel`]: whether the task was alive.
+    Cancelled(bool),
+    /// Answers [`Syscall::Join`]: the task's return value, to be downcast, or why there is none.
+    Joined(Result<Box<dyn Any>, JoinError>),
+    /// Answers [`Syscall::Sleep`] and [`Syscall::YieldNow`].
+    Done,
+    /// Answers a wait for readiness: ready, or why the kernel could not wait.
+    Io(io::Result<()>),
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::Start => f.write_str("Start"),
+            Reply::Id(id) => write!(f, "Id({id})"),
+            Reply::Now(d) => write!(f, "Now({d:?})"),
+            Reply::Spawned(id) => write!(f, "Spawned({id})"),
+            Reply::Killed(alive) => write!(f, "Killed({alive})"),
+            Reply::Cancelled(alive) => write!(f, "Cancelled({alive})"),
+            Reply::Joined(Ok(_)) => f.write_str("Joined(Ok(..))"),
+            Reply::Joined(Err(e)) => write!(f, "Joined(Err({e:?}))"),
+            Reply::Done => f.write_str("Done"),
+            Reply::Io(r) => write!(f, "Io({r:?})"),
+        }
+    }
+}
+
+/// Thrown into a task by [`Syscall::Cancel`]: Python's `CancelledError`.
+///
+/// A task declared `throw = Cancelled` sees it come out of the `yield_!` (or `yield_from!`) it
+/// waits at, and may clean up — even yield more system calls — before it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cancelled;
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("task cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// Why [`Syscall::Join`] has no return value to give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinError {
+    /// No such task was ever spawned here.
+    NoSuchTask,
+    /// The task was killed.
+    Killed,
+    /// The task panicked, with this message.
+    Panicked(String),
+    /// Another joiner took the return value first.
+    Taken,
+    /// A task cannot wait for itself.
+    JoinSelf,
+    /// The return value is not of the type asked for.
+    WrongType,
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::NoSuchTask => f.write_str("no such task"),
+            JoinError::Killed => f.write_str("the task was killed"),
+            JoinError::Panicked(msg) => write!(f, "the task panicked: {msg}"),
+            JoinError::Taken => f.write_str("another task took the return value"),
+            JoinError::JoinSelf => f.write_str("a task cannot join itself"),
+            JoinError::WrongType => f.write_str("the return value has another type"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+/// The error of the kernel's I/O helpers: cancelled while waiting, or the I/O failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The task was cancelled.
+    Cancelled,
+    /// The operation failed.
+    Io(io::Error),
+}
+
+impl From<Cancelled> for Error {
+    fn from(_: Cancelled) -> Self {
+        Error::Cancelled
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Cancelled => f.write_str("task cancelled"),
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The resume type of a kernel task: [`Reply`], or `Result<Reply, Cancelled>` for a task that
+/// can be cancelled by a throw (`#[generator(yield = Syscall, resume = Reply, throw = Cancelled)]`).
+pub trait TaskInput: Sized + 'static {
+    /// Wraps a reply.
+    fn reply(reply: Reply) -> Self;
+    /// The value that cancels the task, if its resume type can carry one.
+    fn cancelled() -> Option<Self>;
+}
+
+impl TaskInput for Reply {
+    fn reply(reply: Reply) -> Self {
+        reply
+    }
+    fn cancelled() -> Option<Self> {
+        None
+    }
+}
+
+impl TaskInput for Result<Reply, Cancelled> {
+    fn reply(reply: Reply) -> Self {
+        Ok(reply)
+    }
+    fn cancelled() -> Option<Self> {
+        Some(Err(Cancelled))
+    }
+}

@@ -1,0 +1,150 @@
+//! [`Task`]: a generator the kernel owns, its types erased.
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use core::any::Any;
+use core::fmt;
+use core::marker::PhantomData;
+use core::panic::Location;
+use core::pin::Pin;
+
+use super::{Reply, Syscall, TaskInput};
+use crate::channel::Body;
+use crate::{Gen, Generator, GeneratorState};
+
+/// What the kernel resumes a task with.
+pub(crate) enum Input {
+    Reply(Reply),
+    Cancel,
+}
+
+/// What a step of a task produced.
+pub(crate) enum Outcome {
+    Call(Syscall),
+    Returned(Box<dyn Any>),
+}
+
+/// A task's generator, as the kernel drives it.
+pub(crate) trait TaskBody {
+    fn resume(&mut self, input: Input) -> Outcome;
+    /// Whether [`Input::Cancel`] can be thrown in.
+    fn cancellable(&self) -> bool;
+    /// Where the task is suspended, for the slow-task warning.
+    fn suspended_at(&self) -> Option<&'static Location<'static>>;
+}
+
+fn outcome<T: 'static>(state: GeneratorState<Syscall, T>) -> Outcome {
+    match state {
+        GeneratorState::Yielded(call) => Outcome::Call(call),
+        GeneratorState::Complete(value) => Outcome::Returned(Box::new(value)),
+    }
+}
+
+fn input<I: TaskInput>(input: Input) -> I {
+    match input {
+        Input::Reply(reply) => I::reply(reply),
+        Input::Cancel => {
+            I::cancelled().expect("the kernel only cancels tasks that can be thrown into")
+        }
+    }
+}
+
+impl<I: TaskInput, B: Body<Syscall, I>> TaskBody for Gen<Syscall, I, B>
+where
+    B::Output: 'static,
+{
+    fn resume(&mut self, i: Input) -> Outcome {
+        outcome(self.send(input(i)))
+    }
+    fn cancellable(&self) -> bool {
+        I::cancelled().is_some()
+    }
+    fn suspended_at(&self) -> Option<&'static Location<'static>> {
+        Gen::suspended_at(self)
+    }
+}
+
+/// Any other `Generator` (hand-written, say): no source location to report.
+struct Foreign<G, I>(G, PhantomData<fn(I)>);
+
+impl<I: TaskInput, G: Generator<I, Yield = Syscall> + Unpin> TaskBody for Foreign<G, I>
+where
+    G::Return: 'static,
+{
+    fn resume(&mut self, i: Input) -> Outcome {
+        outcome(Pin::new(&mut self.0).resume(input(i)))
+    }
+    fn cancellable(&self) -> bool {
+        I::cancelled().is_some()
+    }
+    fn suspended_at(&self) -> Option<&'static Location<'static>> {
+        None
+    }
+}
+
+/// A named generator for the kernel to run: its Yield is [`Syscall`] and its resume type a
+/// [`TaskInput`] ([`Reply`], or `Result<Reply, Cancelled>` to be cancellable). Its return
+/// value is handed to whoever joins it.
+///
+/// ```
+/// use resumable::prelude::*;
+/// use resumable::kernel::{sys, Cancelled, Reply, Syscall, Task};
+///
+/// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+/// fn hello() -> Result<&'static str, Cancelled> {
+///     yield_from!(sys::yield_now())?;
+///     Ok("hello")
+/// }
+///
+/// let task = Task::new("hello", hello());
+/// assert_eq!(task.name(), "hello");
+/// ```
+pub struct Task {
+    name: Rc<str>,
+    pub(crate) body: Box<dyn TaskBody>,
+}
+
+impl Task {
+    /// A task running `generator`, written with `#[generator]` or `coroutine!`.
+    pub fn new<I, B>(name: impl Into<Rc<str>>, generator: Gen<Syscall, I, B>) -> Task
+    where
+        I: TaskInput,
+        B: Body<Syscall, I> + 'static,
+        B::Output: 'static,
+    {
+        Task {
+            name: name.into(),
+            body: Box::new(generator),
+        }
+    }
+
+    /// A task running any other [`Generator`]; the kernel cannot say where it is suspended.
+    pub fn from_generator<I, G>(name: impl Into<Rc<str>>, generator: G) -> Task
+    where
+        I: TaskInput,
+        G: Generator<I, Yield = Syscall> + Unpin + 'static,
+        G::Return: 'static,
+    {
+        Task {
+            name: name.into(),
+            body: Box::new(Foreign(generator, PhantomData)),
+        }
+    }
+
+    /// The name it was given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn into_parts(self) -> (Rc<str>, Box<dyn TaskBody>) {
+        (self.name, self.body)
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
