@@ -18,6 +18,8 @@ mod delegate;
 #[cfg(feature = "std")]
 pub mod kernel;
 mod pinned;
+#[cfg(all(feature = "std", unix))]
+pub mod rt;
 #[cfg(feature = "alloc")]
 pub mod sched;
 mod state;

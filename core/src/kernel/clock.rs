@@ -1,7 +1,8 @@
 //! Time for the kernel: a real or a virtual clock, and a heap of timers.
 
 use alloc::collections::BinaryHeap;
-use core::cmp::Reverse;
+use core::cmp::Ordering;
+use core::task::Waker;
 use core::time::Duration;
 use std::time::Instant;
 
@@ -36,42 +37,90 @@ impl Clock {
     }
 }
 
-/// Sleeping tasks by deadline; ties wake in the order they went to sleep.
+/// Who waits for a timer or a descriptor: a generator task, or a future's waker.
+pub(crate) enum Waiter {
+    /// A generator task, with the sequence number of its wait (a later wait makes it stale).
+    Task(TaskId, u64),
+    /// A future.
+    Waker(Waker),
+}
+
+struct Timer {
+    deadline: Duration,
+    seq: u64,
+    waiter: Waiter,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+
+impl Eq for Timer {}
+
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Earliest deadline first; ties in the order the timers were set. (Reversed: the heap is a
+/// max-heap.)
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+
+/// Timers by deadline; ties fire in the order they were set.
 ///
 /// Entries are never removed early: a task that stops sleeping (killed, cancelled) leaves its
-/// entry, and the kernel skips entries whose `seq` no longer matches the task's.
+/// entry, and the kernel skips entries whose `seq` no longer matches the task's; a future that
+/// is dropped before its deadline leaves a waker that wakes nobody.
 #[derive(Default)]
 pub(crate) struct Timers {
-    heap: BinaryHeap<Reverse<(Duration, u64, TaskId)>>,
+    heap: BinaryHeap<Timer>,
     seq: u64,
 }
 
 impl Timers {
-    /// Adds a timer; returns its sequence number.
-    pub(crate) fn insert(&mut self, deadline: Duration, id: TaskId) -> u64 {
+    /// A fresh sequence number, for a task's wait.
+    pub(crate) fn next_seq(&mut self) -> u64 {
         self.seq += 1;
-        self.heap.push(Reverse((deadline, self.seq, id)));
         self.seq
     }
 
+    /// Adds a timer.
+    pub(crate) fn insert(&mut self, deadline: Duration, waiter: Waiter) {
+        let seq = self.next_seq();
+        self.heap.push(Timer {
+            deadline,
+            seq,
+            waiter,
+        });
+    }
+
     pub(crate) fn next_deadline(&self) -> Option<Duration> {
-        self.heap.peek().map(|Reverse((deadline, _, _))| *deadline)
+        self.heap.peek().map(|t| t.deadline)
     }
 
     /// The next timer due at `now`, if any.
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(u64, TaskId)> {
+    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<Waiter> {
         match self.heap.peek() {
-            Some(Reverse((deadline, _, _))) if *deadline <= now => {
-                self.heap.pop().map(|Reverse((_, seq, id))| (seq, id))
-            }
+            Some(t) if t.deadline <= now => self.heap.pop().map(|t| t.waiter),
             _ => None,
         }
     }
 
-    /// Drops the entry at the top if `live` says it is stale; true if one was dropped.
-    pub(crate) fn drop_stale(&mut self, live: impl Fn(u64, TaskId) -> bool) -> bool {
+    /// Drops the entry at the top if `live` says its task no longer waits for it; true if one
+    /// was dropped.
+    pub(crate) fn drop_stale(&mut self, live: impl Fn(TaskId, u64) -> bool) -> bool {
         match self.heap.peek() {
-            Some(Reverse((_, seq, id))) if !live(*seq, *id) => {
+            Some(Timer {
+                waiter: Waiter::Task(id, seq),
+                ..
+            }) if !live(*id, *seq) => {
                 self.heap.pop();
                 true
             }

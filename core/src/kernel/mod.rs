@@ -74,7 +74,8 @@
 //! together).
 
 mod clock;
-mod reactor;
+pub(crate) mod engine;
+pub(crate) mod reactor;
 mod report;
 mod run;
 pub mod sys;

@@ -1,11 +1,12 @@
-//! Readiness from the operating system, through the `polling` crate: which tasks wait on which
-//! file descriptor, and waking them when it is ready.
+//! Readiness from the operating system, through the `polling` crate: who waits on which file
+//! descriptor, and waking them when it is ready.
 //!
-//! A descriptor is registered (in oneshot mode) while at least one task waits on it, for the
-//! directions those tasks wait for, and deleted when the last one stops waiting. Several tasks
+//! A descriptor is registered (in oneshot mode) while something waits on it, for the directions
+//! waited for, and deleted when nothing does. Several waiters — generator tasks and futures —
 //! may wait on the same descriptor; all the waiters of a direction wake together.
 
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use std::io;
 
 use polling::{Event, Events, Poller};
 
+use super::clock::Waiter;
 use crate::sched::TaskId;
 
 #[cfg(unix)]
@@ -28,8 +30,8 @@ pub(crate) enum Direction {
 #[cfg(unix)]
 #[derive(Default)]
 struct Waiters {
-    readers: Vec<TaskId>,
-    writers: Vec<TaskId>,
+    readers: Vec<Waiter>,
+    writers: Vec<Waiter>,
 }
 
 #[cfg(unix)]
@@ -46,7 +48,7 @@ impl Waiters {
 }
 
 pub(crate) struct Reactor {
-    poller: Poller,
+    poller: Arc<Poller>,
     events: Events,
     #[cfg(unix)]
     waiting: HashMap<RawFd, Waiters>,
@@ -55,14 +57,19 @@ pub(crate) struct Reactor {
 impl Reactor {
     pub(crate) fn new() -> io::Result<Self> {
         Ok(Reactor {
-            poller: Poller::new()?,
+            poller: Arc::new(Poller::new()?),
             events: Events::new(),
             #[cfg(unix)]
             waiting: HashMap::new(),
         })
     }
 
-    /// Whether any task waits for readiness.
+    /// The poller, for waking the loop from other threads (`Poller::notify`).
+    pub(crate) fn poller(&self) -> Arc<Poller> {
+        self.poller.clone()
+    }
+
+    /// Whether nothing waits for readiness.
     pub(crate) fn is_idle(&self) -> bool {
         #[cfg(unix)]
         return self.waiting.is_empty();
@@ -70,20 +77,20 @@ impl Reactor {
         return true;
     }
 
-    /// Makes `id` wait until `fd` is ready for `dir`.
+    /// Makes `waiter` wait until `fd` is ready for `dir`.
     #[cfg(unix)]
-    pub(crate) fn wait(&mut self, fd: RawFd, dir: Direction, id: TaskId) -> io::Result<()> {
+    pub(crate) fn wait(&mut self, fd: RawFd, dir: Direction, waiter: Waiter) -> io::Result<()> {
         let fresh = !self.waiting.contains_key(&fd);
         let waiters = self.waiting.entry(fd).or_default();
         match dir {
-            Direction::Read => waiters.readers.push(id),
-            Direction::Write => waiters.writers.push(id),
+            Direction::Read => waiters.readers.push(waiter),
+            Direction::Write => waiters.writers.push(waiter),
         }
         let interest = waiters.interest(fd);
         let result = if fresh {
-            // SAFETY: `fd` belongs to a socket the waiting task holds, so it is open now, and it
-            // is deleted from the poller as soon as no task waits on it (`forget`, `poll`), before
-            // the kernel drops the task. A descriptor closed while registered anyway (by another
+            // SAFETY: `fd` belongs to a socket its waiter holds, so it is open now, and it is
+            // deleted from the poller as soon as nothing waits on it (`forget`, `poll`), or before
+            // the socket closes (`close`). A descriptor closed while registered anyway (by another
             // task) is removed by the operating system itself on the platforms this module is
             // built for (`cfg(unix)`: epoll, kqueue, event ports); nothing is read through it.
             unsafe { self.poller.add(fd, interest) }
@@ -92,39 +99,57 @@ impl Reactor {
             self.poller.modify(unsafe { borrow(fd) }, interest)
         };
         if result.is_err() {
-            self.forget(fd, dir, id);
+            self.close(fd);
         }
         result
     }
 
-    /// Stops `id` waiting on `fd` (it was killed or cancelled).
+    /// Stops the generator task `id` waiting on `fd` (it was killed or cancelled).
     #[cfg(unix)]
     pub(crate) fn forget(&mut self, fd: RawFd, dir: Direction, id: TaskId) {
         let Some(waiters) = self.waiting.get_mut(&fd) else {
             return;
         };
+        let other = |w: &Waiter| !matches!(w, Waiter::Task(t, _) if *t == id);
         match dir {
-            Direction::Read => waiters.readers.retain(|w| *w != id),
-            Direction::Write => waiters.writers.retain(|w| *w != id),
+            Direction::Read => waiters.readers.retain(other),
+            Direction::Write => waiters.writers.retain(other),
         }
         rearm(&self.poller, &mut self.waiting, fd);
     }
 
-    /// Waits up to `timeout` (`None`: until something is ready) and appends the tasks whose
-    /// descriptors became ready to `woken`, in the order the system reported them. Returns
-    /// whether any task woke.
+    /// Forgets `fd` before it is closed: it is deleted from the poller while still open, and
+    /// its waiters are woken (the futures will find their socket gone; a generator task's wait
+    /// answers normally and its next read fails).
+    #[cfg(unix)]
+    pub(crate) fn close(&mut self, fd: RawFd) -> Vec<TaskId> {
+        let Some(waiters) = self.waiting.remove(&fd) else {
+            return Vec::new();
+        };
+        // SAFETY: the caller is about to close `fd` (or failed to register it), so it is open.
+        let _ = self.poller.delete(unsafe { borrow(fd) });
+        let mut tasks = VecDeque::new();
+        wake_all(
+            waiters.readers.into_iter().chain(waiters.writers),
+            &mut tasks,
+        );
+        tasks.into()
+    }
+
+    /// Waits up to `timeout` (`None`: until something is ready, or `Poller::notify`), appends
+    /// the generator tasks whose descriptors became ready to `woken`, in the order the system
+    /// reported them, and wakes the futures.
     pub(crate) fn poll(
         &mut self,
         timeout: Option<Duration>,
         woken: &mut VecDeque<TaskId>,
-    ) -> io::Result<bool> {
+    ) -> io::Result<()> {
         self.events.clear();
         match self.poller.wait(&mut self.events, timeout) {
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
             Err(e) => return Err(e),
         }
-        let before = woken.len();
         #[cfg(unix)]
         for event in self.events.iter() {
             let Ok(fd) = RawFd::try_from(event.key) else {
@@ -134,25 +159,38 @@ impl Reactor {
                 continue;
             };
             if event.readable {
-                woken.extend(waiters.readers.drain(..));
+                wake_all(waiters.readers.drain(..), woken);
             }
             if event.writable {
-                woken.extend(waiters.writers.drain(..));
+                wake_all(waiters.writers.drain(..), woken);
             }
             rearm(&self.poller, &mut self.waiting, fd);
         }
-        Ok(woken.len() > before)
+        #[cfg(not(unix))]
+        let _ = woken;
+        Ok(())
+    }
+}
+
+/// Queues the generator tasks and wakes the futures.
+#[cfg(unix)]
+fn wake_all(waiters: impl Iterator<Item = Waiter>, woken: &mut VecDeque<TaskId>) {
+    for waiter in waiters {
+        match waiter {
+            Waiter::Task(id, _) => woken.push_back(id),
+            Waiter::Waker(w) => w.wake(),
+        }
     }
 }
 
 /// Re-registers `fd` for the directions still waited on (oneshot mode disarms it after each
-/// event), or deletes it when no task waits on it any more.
+/// event), or deletes it when nothing waits on it any more.
 #[cfg(unix)]
 fn rearm(poller: &Poller, waiting: &mut HashMap<RawFd, Waiters>, fd: RawFd) {
     let Some(waiters) = waiting.get(&fd) else {
         return;
     };
-    // SAFETY: `fd` is registered, so a task waiting on it keeps it open (see `Reactor::wait`).
+    // SAFETY: `fd` is registered, so its waiter keeps it open (see `Reactor::wait`).
     let source = unsafe { borrow(fd) };
     if waiters.readers.is_empty() && waiters.writers.is_empty() {
         waiting.remove(&fd);

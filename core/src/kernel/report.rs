@@ -129,6 +129,8 @@ pub enum TaskState {
     Writing(RawFd),
     /// Waiting for another task to finish.
     Joining(TaskId),
+    /// A future task waiting for its waker.
+    Awaiting,
 }
 
 impl fmt::Display for TaskState {
@@ -142,6 +144,7 @@ impl fmt::Display for TaskState {
             #[cfg(unix)]
             TaskState::Writing(fd) => write!(f, "waiting to write fd {fd}"),
             TaskState::Joining(id) => write!(f, "joining {id}"),
+            TaskState::Awaiting => f.write_str("awaiting a wake"),
         }
     }
 }

@@ -4,9 +4,11 @@ use alloc::boxed::Box;
 use alloc::rc::Rc;
 use core::any::Any;
 use core::fmt;
+use core::future::Future;
 use core::marker::PhantomData;
 use core::panic::Location;
 use core::pin::Pin;
+use core::task::{Context, Poll};
 
 use super::{Reply, Syscall, TaskInput};
 use crate::channel::Body;
@@ -20,13 +22,17 @@ pub(crate) enum Input {
 
 /// What a step of a task produced.
 pub(crate) enum Outcome {
+    /// A generator task asks for something.
     Call(Syscall),
+    /// A future task is not ready; its waker will say when to poll it again.
+    Pending,
     Returned(Box<dyn Any>),
 }
 
-/// A task's generator, as the kernel drives it.
+/// A task's generator (or future), as the kernel drives it.
 pub(crate) trait TaskBody {
-    fn resume(&mut self, input: Input) -> Outcome;
+    /// Resumes a generator with `input`, or polls a future with `cx`.
+    fn resume(&mut self, input: Input, cx: &mut Context<'_>) -> Outcome;
     /// Whether [`Input::Cancel`] can be thrown in.
     fn cancellable(&self) -> bool;
     /// Where the task is suspended, for the slow-task warning.
@@ -53,7 +59,7 @@ impl<I: TaskInput, B: Body<Syscall, I>> TaskBody for Gen<Syscall, I, B>
 where
     B::Output: 'static,
 {
-    fn resume(&mut self, i: Input) -> Outcome {
+    fn resume(&mut self, i: Input, _: &mut Context<'_>) -> Outcome {
         outcome(self.send(input(i)))
     }
     fn cancellable(&self) -> bool {
@@ -71,11 +77,29 @@ impl<I: TaskInput, G: Generator<I, Yield = Syscall> + Unpin> TaskBody for Foreig
 where
     G::Return: 'static,
 {
-    fn resume(&mut self, i: Input) -> Outcome {
+    fn resume(&mut self, i: Input, _: &mut Context<'_>) -> Outcome {
         outcome(Pin::new(&mut self.0).resume(input(i)))
     }
     fn cancellable(&self) -> bool {
         I::cancelled().is_some()
+    }
+    fn suspended_at(&self) -> Option<&'static Location<'static>> {
+        None
+    }
+}
+
+/// A future, as a task: polled when its waker fires; cancelling it drops it.
+struct FutureTask<F>(Pin<Box<F>>);
+
+impl<F: Future + 'static> TaskBody for FutureTask<F> {
+    fn resume(&mut self, _: Input, cx: &mut Context<'_>) -> Outcome {
+        match self.0.as_mut().poll(cx) {
+            Poll::Ready(value) => Outcome::Returned(Box::new(value)),
+            Poll::Pending => Outcome::Pending,
+        }
+    }
+    fn cancellable(&self) -> bool {
+        false
     }
     fn suspended_at(&self) -> Option<&'static Location<'static>> {
         None
@@ -128,6 +152,18 @@ impl Task {
         Task {
             name: name.into(),
             body: Box::new(Foreign(generator, PhantomData)),
+        }
+    }
+
+    /// A task polling `future`: what `rt::spawn` makes. It shares the kernel with generator
+    /// tasks, so each can join the other.
+    pub fn from_future<F>(name: impl Into<Rc<str>>, future: F) -> Task
+    where
+        F: Future + 'static,
+    {
+        Task {
+            name: name.into(),
+            body: Box::new(FutureTask(Box::pin(future))),
         }
     }
 

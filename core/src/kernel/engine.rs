@@ -1,0 +1,927 @@
+//! The one core under both front-ends: the task table, the run queue, the timer heap and the
+//! reactor, shared by generator tasks (the kernel's system calls) and future tasks (`rt`).
+//!
+//! Its state sits behind `RefCell`s that are only borrowed for bookkeeping, never while user
+//! code runs: a task is resumed with nothing borrowed, and what bookkeeping would otherwise do
+//! in the middle of a borrow — dropping a task's body (its destructors run), waking a waker,
+//! calling the report hook — is deferred until the borrow ends.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::rc::Rc;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::task::Wake;
+use alloc::vec::Vec;
+use core::any::Any;
+use core::cell::RefCell;
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use polling::Poller;
+
+use super::clock::{Clock, Timers, Waiter};
+use super::reactor::{Direction, Reactor};
+use super::task::{Input, Outcome, TaskBody};
+use super::{JoinError, Reply, Report, Snapshot, Syscall, Task, TaskInfo, TaskState};
+use crate::sched::TaskId;
+
+#[cfg(unix)]
+use std::os::fd::RawFd;
+
+/// What a task waits for, besides its turn.
+#[derive(Clone, Copy)]
+enum Wait {
+    Nothing,
+    Sleep {
+        until: Duration,
+        seq: u64,
+    },
+    #[cfg(unix)]
+    Io(RawFd, Direction),
+    Join(TaskId),
+    /// A future task waits for its waker.
+    Waker,
+}
+
+struct Entry {
+    name: Rc<str>,
+    /// `None` while the task runs (it is being resumed).
+    body: Option<Box<dyn TaskBody>>,
+    /// What the next resume passes in.
+    input: Option<Input>,
+    wait: Wait,
+    /// In `ready` or `later` (so it is never queued twice).
+    queued: bool,
+    /// Killed while it was running: it ends after this step.
+    killed: bool,
+    joiners: Vec<Waiter>,
+    waker: Waker,
+    steps: u64,
+    busy: Duration,
+}
+
+/// How a task ended, kept for whoever joins it later.
+enum Ended {
+    /// Its return value, until a joiner takes it.
+    Returned(Option<Box<dyn Any>>),
+    Killed,
+    Panicked(String),
+}
+
+impl Ended {
+    fn for_joiner(&mut self) -> Result<Box<dyn Any>, JoinError> {
+        match self {
+            Ended::Returned(value) => value.take().ok_or(JoinError::Taken),
+            Ended::Killed => Err(JoinError::Killed),
+            Ended::Panicked(msg) => Err(JoinError::Panicked(msg.clone())),
+        }
+    }
+}
+
+/// Work that must wait until no borrow of the state is held.
+enum Deferred {
+    Drop(Box<dyn TaskBody>),
+    Wake(Waker),
+    Report(Report),
+}
+
+/// Wakes that may come from any thread: future tasks' wakers and `block_on`'s.
+pub(crate) struct Remote {
+    woken: Mutex<Vec<TaskId>>,
+    main: AtomicBool,
+    /// The loop is (about to be) blocked in the poller: a wake must interrupt it.
+    sleeping: AtomicBool,
+    poller: Arc<Poller>,
+}
+
+impl Remote {
+    fn push(&self, id: TaskId) {
+        self.woken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id);
+        self.interrupt();
+    }
+
+    fn interrupt(&self) {
+        if self.sleeping.load(Ordering::SeqCst) {
+            let _ = self.poller.notify();
+        }
+    }
+
+    fn has_work(&self) -> bool {
+        self.main.load(Ordering::SeqCst)
+            || !self
+                .woken
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty()
+    }
+
+    fn take(&self, into: &mut Vec<TaskId>) {
+        into.append(&mut self.woken.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+/// A future task's waker: queues its id with the core, from any thread.
+struct TaskWaker {
+    id: TaskId,
+    remote: Arc<Remote>,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.remote.push(self.id);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.remote.push(self.id);
+    }
+}
+
+/// The waker of the future `block_on` drives.
+struct MainWaker(Arc<Remote>);
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.main.store(true, Ordering::SeqCst);
+        self.0.interrupt();
+    }
+}
+
+struct State {
+    tasks: HashMap<TaskId, Entry>,
+    next_id: TaskId,
+    /// The pass being run.
+    ready: VecDeque<TaskId>,
+    /// Made ready during the pass: they run in the next one, after the readiness poll.
+    later: VecDeque<TaskId>,
+    timers: Timers,
+    clock: Clock,
+    ended: HashMap<TaskId, Ended>,
+    slow: Option<Duration>,
+    deferred: Vec<Deferred>,
+    /// Future tasks (or `block_on`'s future) that only a waker can wake: the loop may wait for
+    /// it, so it never concludes that nothing can run.
+    futures: usize,
+}
+
+/// The shared core. See the module documentation.
+pub(crate) struct Core {
+    state: RefCell<State>,
+    reactor: RefCell<Reactor>,
+    remote: Arc<Remote>,
+    reporter: RefCell<Reporter>,
+}
+
+/// Where reports go.
+pub(crate) type Reporter = Box<dyn FnMut(&Report)>;
+
+/// What a pass found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// It ran (or waited for) something.
+    Ran,
+    /// No task is left.
+    Empty,
+    /// Tasks are left, but none can ever run again.
+    Stalled,
+}
+
+std::thread_local! {
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// Makes `core` the one `rt`'s free functions reach, for the length of `f`.
+pub(crate) fn enter<T>(core: &Rc<Core>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Rc<Core>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            CURRENT.with(|c| *c.borrow_mut() = previous);
+        }
+    }
+    let previous = CURRENT.with(|c| c.borrow_mut().replace(core.clone()));
+    let _restore = Restore(previous);
+    f()
+}
+
+/// The core of the loop running on this thread.
+///
+/// # Panics
+/// Outside of one (`rt::block_on`, `Kernel::run`).
+#[track_caller]
+pub(crate) fn current() -> Rc<Core> {
+    CURRENT
+        .with(|c| c.borrow().clone())
+        .expect("this must be called from a task or future run by resumable's kernel (rt::block_on, Kernel::run)")
+}
+
+/// The core of the loop running on this thread, if any.
+pub(crate) fn try_current() -> Option<Rc<Core>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic without a message)".to_string()
+    }
+}
+
+impl Core {
+    pub(crate) fn new() -> Core {
+        let reactor = Reactor::new().expect("the kernel needs a poller from the operating system");
+        let remote = Arc::new(Remote {
+            woken: Mutex::new(Vec::new()),
+            main: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
+            poller: reactor.poller(),
+        });
+        Core {
+            state: RefCell::new(State {
+                tasks: HashMap::new(),
+                next_id: TaskId::FIRST,
+                ready: VecDeque::new(),
+                later: VecDeque::new(),
+                timers: Timers::default(),
+                clock: Clock::Real(Instant::now()),
+                ended: HashMap::new(),
+                slow: Some(Duration::from_millis(100)),
+                deferred: Vec::new(),
+                futures: 0,
+            }),
+            reactor: RefCell::new(reactor),
+            remote,
+            reporter: RefCell::new(Box::new(|report| std::eprintln!("[kernel] {report}"))),
+        }
+    }
+
+    pub(crate) fn set_virtual_clock(&self) {
+        self.state.borrow_mut().clock = Clock::Virtual(Duration::ZERO);
+    }
+
+    pub(crate) fn set_slow_threshold(&self, threshold: Option<Duration>) {
+        self.state.borrow_mut().slow = threshold;
+    }
+
+    pub(crate) fn set_reporter(&self, reporter: Reporter) {
+        *self.reporter.borrow_mut() = reporter;
+    }
+
+    pub(crate) fn now(&self) -> Duration {
+        self.state.borrow().clock.now()
+    }
+
+    pub(crate) fn is_virtual(&self) -> bool {
+        self.state.borrow().clock.is_virtual()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.state.borrow().tasks.len()
+    }
+
+    /// Runs what was deferred while the state was borrowed.
+    fn flush(&self) {
+        loop {
+            let deferred = core::mem::take(&mut self.state.borrow_mut().deferred);
+            if deferred.is_empty() {
+                return;
+            }
+            for item in deferred {
+                match item {
+                    Deferred::Drop(body) => {
+                        if let Err(payload) =
+                            panic::catch_unwind(AssertUnwindSafe(move || drop(body)))
+                        {
+                            self.report(&Report::Panicked {
+                                id: TaskId::FIRST,
+                                name: Rc::from("(a destructor)"),
+                                message: panic_message(&*payload),
+                            });
+                        }
+                    }
+                    Deferred::Wake(waker) => waker.wake(),
+                    Deferred::Report(report) => self.report(&report),
+                }
+            }
+        }
+    }
+
+    fn report(&self, report: &Report) {
+        if let Ok(mut reporter) = self.reporter.try_borrow_mut() {
+            reporter(report);
+        }
+    }
+
+    /// Starts `task`; it runs in the next pass.
+    pub(crate) fn spawn(&self, task: Task) -> TaskId {
+        let mut state = self.state.borrow_mut();
+        let id = state.next_id;
+        state.next_id = id.next();
+        let (name, body) = task.into_parts();
+        let waker = Waker::from(Arc::new(TaskWaker {
+            id,
+            remote: self.remote.clone(),
+        }));
+        state.tasks.insert(
+            id,
+            Entry {
+                name,
+                body: Some(body),
+                input: Some(Input::Reply(Reply::Start)),
+                wait: Wait::Nothing,
+                queued: true,
+                killed: false,
+                joiners: Vec::new(),
+                waker,
+                steps: 0,
+                busy: Duration::ZERO,
+            },
+        );
+        state.later.push_back(id);
+        id
+    }
+
+    /// One pass (see the fairness contract in the module docs). `main` is `block_on`'s future,
+    /// which counts as a waiter that only a waker can wake; when it is woken the readiness poll
+    /// does not wait.
+    pub(crate) fn run_once(&self, main: bool) -> Pass {
+        let timeout = {
+            let mut state = self.state.borrow_mut();
+            if state.tasks.is_empty() && !main {
+                return Pass::Empty;
+            }
+            let reactor_idle = self.reactor.borrow().is_idle();
+            let wakers = main || state.futures > 0;
+            match state.timeout(reactor_idle, wakers, self.remote.has_work()) {
+                Some(timeout) => timeout,
+                None => {
+                    let mut tasks: Vec<TaskId> = state.tasks.keys().copied().collect();
+                    tasks.sort();
+                    drop(state);
+                    self.report(&Report::Stalled { tasks });
+                    return Pass::Stalled;
+                }
+            }
+        };
+        let mut io_woken = VecDeque::new();
+        if timeout != Some(Duration::ZERO) || !self.reactor.borrow().is_idle() {
+            self.remote.sleeping.store(true, Ordering::SeqCst);
+            // A wake that came before `sleeping` was set is seen here; one that comes after
+            // interrupts the poller.
+            let timeout = if self.remote.has_work() {
+                Some(Duration::ZERO)
+            } else {
+                timeout
+            };
+            let polled = self.reactor.borrow_mut().poll(timeout, &mut io_woken);
+            self.remote.sleeping.store(false, Ordering::SeqCst);
+            polled.expect("waiting on the poller failed");
+        }
+        let mut woken = Vec::new();
+        self.remote.take(&mut woken);
+        {
+            let mut state = self.state.borrow_mut();
+            let timed_out = timeout.is_some_and(|t| t > Duration::ZERO)
+                && io_woken.is_empty()
+                && woken.is_empty();
+            if timed_out && state.clock.is_virtual() {
+                // Nothing became ready in the time the next timer gave: it is due now.
+                if let Some(deadline) = state.timers.next_deadline() {
+                    state.clock.advance_to(deadline);
+                }
+            }
+            for id in io_woken {
+                state.wake(id, Some(Reply::Io(Ok(()))), true);
+            }
+            for id in woken.drain(..) {
+                state.wake_future(id);
+            }
+            let now = state.clock.now();
+            while let Some(waiter) = state.timers.pop_due(now) {
+                match waiter {
+                    Waiter::Task(id, seq) => {
+                        let due = state.tasks.get(&id).is_some_and(
+                            |e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq),
+                        );
+                        if due {
+                            state.wake(id, Some(Reply::Done), true);
+                        }
+                    }
+                    // Woken below, once the borrow ends, with the other futures.
+                    Waiter::Waker(w) => state.deferred.push(Deferred::Wake(w)),
+                }
+            }
+        }
+        self.flush();
+        let mut state = self.state.borrow_mut();
+        self.remote.take(&mut woken);
+        for id in woken {
+            state.wake_future(id);
+        }
+        let later = core::mem::take(&mut state.later);
+        state.ready.extend(later);
+        drop(state);
+        loop {
+            let Some(id) = self.state.borrow_mut().ready.pop_front() else {
+                break;
+            };
+            self.step(id);
+        }
+        Pass::Ran
+    }
+
+    /// Resumes one task and carries out what it asks.
+    fn step(&self, id: TaskId) {
+        let (mut body, input, waker, from) = {
+            let mut state = self.state.borrow_mut();
+            let Some(entry) = state.tasks.get_mut(&id) else {
+                return;
+            };
+            entry.queued = false;
+            let Some(body) = entry.body.take() else {
+                return;
+            };
+            let input = entry.input.take().unwrap_or(Input::Reply(Reply::Done));
+            let from = body.suspended_at();
+            (body, input, entry.waker.clone(), from)
+        };
+        let mut cx = Context::from_waker(&waker);
+        let started = Instant::now();
+        let result = panic::catch_unwind(AssertUnwindSafe(|| body.resume(input, &mut cx)));
+        let ran = started.elapsed();
+        let to = match result {
+            Ok(Outcome::Call(_) | Outcome::Pending) => body.suspended_at(),
+            _ => None,
+        };
+        let mut state = self.state.borrow_mut();
+        let slow = state.slow.is_some_and(|limit| ran > limit);
+        let entry = state
+            .tasks
+            .get_mut(&id)
+            .expect("a running task stays in the table");
+        entry.steps += 1;
+        entry.busy += ran;
+        let name = entry.name.clone();
+        let killed = entry.killed;
+        entry.body = Some(body);
+        if slow {
+            state.deferred.push(Deferred::Report(Report::Slow {
+                id,
+                name: name.clone(),
+                ran,
+                from,
+                to,
+            }));
+        }
+        match result {
+            _ if killed => state.end(id, Ended::Killed),
+            Ok(Outcome::Call(call)) => self.syscall(&mut state, id, call),
+            Ok(Outcome::Pending) => {
+                let entry = state.tasks.get_mut(&id).expect("present");
+                entry.wait = Wait::Waker;
+                state.futures += 1;
+            }
+            Ok(Outcome::Returned(value)) => state.end(id, Ended::Returned(Some(value))),
+            Err(payload) => {
+                let message = panic_message(&*payload);
+                state.deferred.push(Deferred::Report(Report::Panicked {
+                    id,
+                    name,
+                    message: message.clone(),
+                }));
+                state.end(id, Ended::Panicked(message));
+            }
+        }
+        drop(state);
+        self.flush();
+    }
+
+    fn syscall(&self, state: &mut State, id: TaskId, call: Syscall) {
+        match call {
+            Syscall::GetId => state.answer(id, Reply::Id(id)),
+            Syscall::Now => {
+                let now = state.clock.now();
+                state.answer(id, Reply::Now(now));
+            }
+            Syscall::Spawn(task) => {
+                // `spawn` borrows the state itself; queue it by hand here.
+                let new = state.next_id;
+                state.next_id = new.next();
+                let (name, body) = task.into_parts();
+                let waker = Waker::from(Arc::new(TaskWaker {
+                    id: new,
+                    remote: self.remote.clone(),
+                }));
+                state.tasks.insert(
+                    new,
+                    Entry {
+                        name,
+                        body: Some(body),
+                        input: Some(Input::Reply(Reply::Start)),
+                        wait: Wait::Nothing,
+                        queued: true,
+                        killed: false,
+                        joiners: Vec::new(),
+                        waker,
+                        steps: 0,
+                        busy: Duration::ZERO,
+                    },
+                );
+                state.later.push_back(new);
+                state.answer(id, Reply::Spawned(new));
+            }
+            Syscall::YieldNow => state.answer(id, Reply::Done),
+            Syscall::Sleep(duration) => {
+                let until = state.clock.now() + duration;
+                let seq = state.timers.next_seq();
+                state.timers.insert(until, Waiter::Task(id, seq));
+                state.park(id, Wait::Sleep { until, seq });
+            }
+            Syscall::Join(target) if target == id => {
+                state.answer(id, Reply::Joined(Err(JoinError::JoinSelf)))
+            }
+            Syscall::Join(target) => {
+                if let Some(t) = state.tasks.get_mut(&target) {
+                    t.joiners.push(Waiter::Task(id, 0));
+                    state.park(id, Wait::Join(target));
+                } else {
+                    let result = state.take_ended(target);
+                    state.answer(id, Reply::Joined(result));
+                }
+            }
+            Syscall::Kill(target) if target == id => state.end(id, Ended::Killed),
+            Syscall::Kill(target) => {
+                let alive = state.kill(target);
+                state.answer(id, Reply::Killed(alive));
+            }
+            Syscall::Cancel(target) if target == id => {
+                let cancellable = state
+                    .tasks
+                    .get(&id)
+                    .and_then(|e| e.body.as_ref())
+                    .is_some_and(|b| b.cancellable());
+                if cancellable {
+                    let entry = state.tasks.get_mut(&id).expect("present");
+                    entry.input = Some(Input::Cancel);
+                    entry.queued = true;
+                    state.later.push_back(id);
+                } else {
+                    state.end(id, Ended::Killed);
+                }
+            }
+            Syscall::Cancel(target) => {
+                let alive = self.cancel_in(state, target);
+                state.answer(id, Reply::Cancelled(alive));
+            }
+            #[cfg(unix)]
+            Syscall::Readable(fd) => self.wait_io(state, id, fd, Direction::Read),
+            #[cfg(unix)]
+            Syscall::Writable(fd) => self.wait_io(state, id, fd, Direction::Write),
+        }
+    }
+
+    #[cfg(unix)]
+    fn wait_io(&self, state: &mut State, id: TaskId, fd: RawFd, dir: Direction) {
+        match self.reactor.borrow_mut().wait(fd, dir, Waiter::Task(id, 0)) {
+            Ok(()) => state.park(id, Wait::Io(fd, dir)),
+            Err(e) => state.answer(id, Reply::Io(Err(e))),
+        }
+    }
+
+    /// Undoes what `id` waits on, before it is killed or cancelled.
+    fn release(&self, state: &mut State, id: TaskId) {
+        let Some(entry) = state.tasks.get(&id) else {
+            return;
+        };
+        match entry.wait {
+            // Its timer entry goes stale and is skipped.
+            Wait::Nothing | Wait::Sleep { .. } => {}
+            Wait::Waker => state.futures -= 1,
+            #[cfg(unix)]
+            Wait::Io(fd, dir) => self.reactor.borrow_mut().forget(fd, dir, id),
+            Wait::Join(target) => {
+                if let Some(t) = state.tasks.get_mut(&target) {
+                    t.joiners
+                        .retain(|j| !matches!(j, Waiter::Task(w, _) if *w == id));
+                }
+            }
+        }
+    }
+
+    fn cancel_in(&self, state: &mut State, id: TaskId) -> bool {
+        let Some(entry) = state.tasks.get(&id) else {
+            return false;
+        };
+        let Some(body) = &entry.body else {
+            // Cancelled while it runs (by itself, through a handle): it ends after this step.
+            state.tasks.get_mut(&id).expect("present").killed = true;
+            return true;
+        };
+        if !body.cancellable() {
+            self.release(state, id);
+            state.kill(id);
+            return true;
+        }
+        self.release(state, id);
+        let entry = state.tasks.get_mut(&id).expect("present");
+        entry.input = Some(Input::Cancel);
+        entry.wait = Wait::Nothing;
+        if !entry.queued {
+            entry.queued = true;
+            state.later.push_back(id);
+        }
+        true
+    }
+
+    /// Closes a task now (or, if it is the one running, when its step ends).
+    pub(crate) fn kill(&self, id: TaskId) -> bool {
+        let alive = {
+            let mut state = self.state.borrow_mut();
+            self.release(&mut state, id);
+            state.kill(id)
+        };
+        self.flush();
+        alive
+    }
+
+    pub(crate) fn cancel(&self, id: TaskId) -> bool {
+        let alive = {
+            let mut state = self.state.borrow_mut();
+            self.cancel_in(&mut state, id)
+        };
+        self.flush();
+        alive
+    }
+
+    /// How `id` ended, if it did; else registers `waker` to hear of it.
+    pub(crate) fn poll_join(
+        &self,
+        id: TaskId,
+        waker: &Waker,
+    ) -> Poll<Result<Box<dyn Any>, JoinError>> {
+        let mut state = self.state.borrow_mut();
+        if let Some(entry) = state.tasks.get_mut(&id) {
+            if !entry
+                .joiners
+                .iter()
+                .any(|j| matches!(j, Waiter::Waker(w) if w.will_wake(waker)))
+            {
+                entry.joiners.push(Waiter::Waker(waker.clone()));
+            }
+            return Poll::Pending;
+        }
+        Poll::Ready(state.take_ended(id))
+    }
+
+    pub(crate) fn take_return(&self, id: TaskId) -> Result<Box<dyn Any>, JoinError> {
+        let mut state = self.state.borrow_mut();
+        if state.tasks.contains_key(&id) {
+            return Err(JoinError::NoSuchTask);
+        }
+        state.take_ended(id)
+    }
+
+    /// Wakes `waker` when the clock reaches `deadline`.
+    pub(crate) fn add_timer(&self, deadline: Duration, waker: Waker) {
+        self.state
+            .borrow_mut()
+            .timers
+            .insert(deadline, Waiter::Waker(waker));
+    }
+
+    /// Wakes `waker` when `fd` is ready for `dir`.
+    #[cfg(unix)]
+    pub(crate) fn wait_fd(&self, fd: RawFd, dir: Direction, waker: Waker) -> std::io::Result<()> {
+        self.reactor
+            .borrow_mut()
+            .wait(fd, dir, Waiter::Waker(waker))
+    }
+
+    /// Forgets `fd` before it is closed (see `Reactor::close`).
+    #[cfg(unix)]
+    pub(crate) fn close_fd(&self, fd: RawFd) {
+        let tasks = self.reactor.borrow_mut().close(fd);
+        let mut state = self.state.borrow_mut();
+        for id in tasks {
+            state.wake(id, Some(Reply::Io(Ok(()))), false);
+        }
+    }
+
+    /// The waker for `block_on`'s future, and whether it was woken (clearing it).
+    pub(crate) fn main_waker(&self) -> Waker {
+        Waker::from(Arc::new(MainWaker(self.remote.clone())))
+    }
+
+    pub(crate) fn take_main_wake(&self) -> bool {
+        self.remote.main.swap(false, Ordering::SeqCst)
+    }
+
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let state = self.state.borrow();
+        let mut tasks: Vec<TaskInfo> = state
+            .tasks
+            .iter()
+            .map(|(id, e)| TaskInfo {
+                id: *id,
+                name: e.name.clone(),
+                state: if e.body.is_none() {
+                    TaskState::Running
+                } else {
+                    task_state(e.wait)
+                },
+                steps: e.steps,
+                busy: e.busy,
+            })
+            .collect();
+        tasks.sort_by_key(|t| t.id);
+        Snapshot {
+            now: state.clock.now(),
+            tasks,
+        }
+    }
+
+    /// Reports the tasks still pending and drops them (their destructors run).
+    pub(crate) fn shut_down(&self) {
+        for task in self.snapshot().tasks {
+            self.report(&Report::Pending {
+                id: task.id,
+                name: task.name,
+                state: task.state,
+            });
+        }
+        let entries: Vec<Entry> = self
+            .state
+            .borrow_mut()
+            .tasks
+            .drain()
+            .map(|(_, e)| e)
+            .collect();
+        drop(entries);
+        self.state.borrow_mut().futures = 0;
+    }
+}
+
+fn task_state(wait: Wait) -> TaskState {
+    match wait {
+        Wait::Nothing => TaskState::Ready,
+        Wait::Sleep { until, .. } => TaskState::Sleeping { until },
+        #[cfg(unix)]
+        Wait::Io(fd, Direction::Read) => TaskState::Reading(fd),
+        #[cfg(unix)]
+        Wait::Io(fd, Direction::Write) => TaskState::Writing(fd),
+        Wait::Join(id) => TaskState::Joining(id),
+        Wait::Waker => TaskState::Awaiting,
+    }
+}
+
+impl State {
+    /// How long the readiness poll may wait: zero when something is ready, until the next
+    /// timer, forever (`Some(None)`) when only I/O or a waker can wake a task, and `None` when
+    /// nothing can.
+    fn timeout(
+        &mut self,
+        reactor_idle: bool,
+        wakers: bool,
+        woken: bool,
+    ) -> Option<Option<Duration>> {
+        if !self.later.is_empty() || woken {
+            return Some(Some(Duration::ZERO));
+        }
+        let tasks = &self.tasks;
+        let live = |id, seq| {
+            tasks
+                .get(&id)
+                .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq))
+        };
+        while self.timers.drop_stale(live) {}
+        match self.timers.next_deadline() {
+            Some(deadline) if self.clock.is_virtual() && reactor_idle => {
+                self.clock.advance_to(deadline);
+                Some(Some(Duration::ZERO))
+            }
+            Some(deadline) => Some(Some(deadline.saturating_sub(self.clock.now()))),
+            None if !reactor_idle || wakers => Some(None),
+            None => None,
+        }
+    }
+
+    /// Makes `id` ready with `reply`: in this pass's queue (`now`: woken at the start of the
+    /// pass) or the next one's (woken by another task during the pass).
+    fn wake(&mut self, id: TaskId, reply: Option<Reply>, now: bool) {
+        let Some(entry) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        if let Some(reply) = reply {
+            entry.input = Some(Input::Reply(reply));
+        }
+        if matches!(entry.wait, Wait::Waker) {
+            self.futures -= 1;
+        }
+        entry.wait = Wait::Nothing;
+        if !entry.queued {
+            entry.queued = true;
+            if now {
+                self.ready.push_back(id);
+            } else {
+                self.later.push_back(id);
+            }
+        }
+    }
+
+    /// A future task's waker fired.
+    fn wake_future(&mut self, id: TaskId) {
+        if self
+            .tasks
+            .get(&id)
+            .is_some_and(|e| matches!(e.wait, Wait::Waker | Wait::Nothing))
+        {
+            self.wake(id, None, true);
+        }
+    }
+
+    /// Answers at once: the task runs again in the next pass.
+    fn answer(&mut self, id: TaskId, reply: Reply) {
+        let entry = self
+            .tasks
+            .get_mut(&id)
+            .expect("the task asking is in the table");
+        entry.input = Some(Input::Reply(reply));
+        entry.wait = Wait::Nothing;
+        entry.queued = true;
+        self.later.push_back(id);
+    }
+
+    fn park(&mut self, id: TaskId, wait: Wait) {
+        self.tasks
+            .get_mut(&id)
+            .expect("the task asking is in the table")
+            .wait = wait;
+    }
+
+    /// Ends a task (its body dropped once the borrow ends) and hands how it ended to its
+    /// joiners, in the order they joined: the first takes the return value.
+    fn end(&mut self, id: TaskId, mut ended: Ended) {
+        let Some(entry) = self.tasks.remove(&id) else {
+            return;
+        };
+        if matches!(entry.wait, Wait::Waker) {
+            self.futures -= 1;
+        }
+        if let Some(body) = entry.body {
+            self.deferred.push(Deferred::Drop(body));
+        }
+        for joiner in entry.joiners {
+            match joiner {
+                Waiter::Task(j, _) => {
+                    let result = ended.for_joiner();
+                    self.wake(j, Some(Reply::Joined(result)), false);
+                }
+                // A future joiner takes its result when it is polled again.
+                Waiter::Waker(w) => self.deferred.push(Deferred::Wake(w)),
+            }
+        }
+        // A `()` return value is not kept: joining a task that is gone and ended that way
+        // answers `Ok(())` all the same (see `take_ended`).
+        let unit = matches!(&ended, Ended::Returned(Some(v)) if v.is::<()>());
+        if !unit {
+            self.ended.insert(id, ended);
+        }
+    }
+
+    /// Kills `id` (its waits already released). A task killed while it runs ends when its step
+    /// does.
+    fn kill(&mut self, id: TaskId) -> bool {
+        match self.tasks.get_mut(&id) {
+            None => false,
+            Some(entry) if entry.body.is_none() => {
+                entry.killed = true;
+                true
+            }
+            Some(_) => {
+                self.end(id, Ended::Killed);
+                true
+            }
+        }
+    }
+
+    fn take_ended(&mut self, id: TaskId) -> Result<Box<dyn Any>, JoinError> {
+        match self.ended.get_mut(&id) {
+            Some(ended) => ended.for_joiner(),
+            None if id < self.next_id => Ok(Box::new(())),
+            None => Err(JoinError::NoSuchTask),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! `spawn_blocking`: running blocking code on a small pool of threads, so the loop's thread
+//! stays free — asyncio's `run_in_executor`, the answer to "what if there is no coroutine?".
+//!
+//! The pool starts threads as work arrives, up to a limit; an idle thread waits a while for
+//! more work and then exits. The result comes back through a future that the worker's thread
+//! wakes, which is why a waker must be able to wake the loop from another thread.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::thread;
+
+use super::JoinError;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that run blocking work, shared by every loop of the process.
+struct Pool {
+    queue: Mutex<PoolState>,
+    work: Condvar,
+}
+
+struct PoolState {
+    jobs: VecDeque<Job>,
+    threads: usize,
+    idle: usize,
+}
+
+/// At most this many threads run blocking work at once.
+const MAX_THREADS: usize = 16;
+/// An idle thread exits after this long without work.
+const KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| Pool {
+        queue: Mutex::new(PoolState {
+            jobs: VecDeque::new(),
+            threads: 0,
+            idle: 0,
+        }),
+        work: Condvar::new(),
+    })
+}
+
+impl Pool {
+    fn submit(&'static self, job: Job) {
+        let mut state = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        state.jobs.push_back(job);
+        if state.idle > 0 {
+            self.work.notify_one();
+        } else if state.threads < MAX_THREADS {
+            state.threads += 1;
+            let spawned = thread::Builder::new()
+                .name("resumable-blocking".into())
+                .spawn(move || self.work_loop());
+            if spawned.is_err() {
+                // No thread could be started: the queued job waits for a running one.
+                state.threads -= 1;
+            }
+        }
+    }
+
+    fn work_loop(&self) {
+        let mut state = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(job) = state.jobs.pop_front() {
+                drop(state);
+                job();
+                state = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            state.idle += 1;
+            let (next, timeout) = self
+                .work
+                .wait_timeout(state, KEEP_ALIVE)
+                .unwrap_or_else(|e| e.into_inner());
+            state = next;
+            state.idle -= 1;
+            if timeout.timed_out() && state.jobs.is_empty() {
+                state.threads -= 1;
+                return;
+            }
+        }
+    }
+}
+
+/// Where a blocking job leaves its result, and the waker of whoever waits for it.
+struct Slot<T> {
+    state: Mutex<SlotState<T>>,
+}
+
+/// The result, once there is one, and the waker to wake then.
+type SlotState<T> = (Option<Result<T, JoinError>>, Option<Waker>);
+
+/// Runs `f` on the blocking pool and returns a future of its result; a panic in `f` comes back
+/// as [`JoinError::Panicked`]. The future may be awaited on any executor.
+///
+/// ```
+/// use resumable::rt;
+///
+/// let sum = rt::block_on(async {
+///     rt::spawn_blocking(|| (1..=100u64).sum::<u64>()).await
+/// });
+/// assert_eq!(sum, Ok(5050));
+/// ```
+pub fn spawn_blocking<F, T>(f: F) -> BlockingTask<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let slot = Arc::new(Slot {
+        state: Mutex::new((None, None)),
+    });
+    let done = slot.clone();
+    pool().submit(Box::new(move || {
+        let result = panic::catch_unwind(AssertUnwindSafe(f))
+            .map_err(|p| JoinError::Panicked(super::panic_message(&*p)));
+        let waker = {
+            let mut state = done.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.0 = Some(result);
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }));
+    BlockingTask { slot }
+}
+
+/// The result of [`spawn_blocking`], as a future.
+#[must_use = "futures do nothing unless awaited"]
+pub struct BlockingTask<T> {
+    slot: Arc<Slot<T>>,
+}
+
+impl<T> Future for BlockingTask<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.slot.state.lock().unwrap_or_else(|e| e.into_inner());
+        match state.0.take() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! An asyncio-style event loop for `Future`s: step 3 of the lineage, on the same core as the
+//! [generator kernel](crate::kernel).
+//!
+//! The kernel resumes a generator task when the answer to its system call is ready. A future is
+//! the same thing turned inside out: instead of yielding a request, it registers a *waker* with
+//! whatever it waits for (a timer, a socket) and returns `Pending`; when the waker fires, the loop
+//! polls it again. `async fn` is a generator the compiler writes, whose every `.await` is a
+//! `yield from`. So `rt` runs futures on the kernel's own run queue, timer heap and reactor: a
+//! future task and a generator task get ids from the same counter, obey the same fairness
+//! contract, and can wait for each other.
+//!
+//! | asyncio | `resumable::rt` |
+//! |---|---|
+//! | `asyncio.run(main())` | [`block_on(main())`](block_on) |
+//! | `asyncio.create_task(coro)` | [`spawn(fut)`](spawn) → [`JoinHandle`] |
+//! | `await task` | `handle.await` → `Result<T, JoinError>` |
+//! | `task.cancel()` | [`handle.abort()`](JoinHandle::abort): the future is dropped, destructors run |
+//! | `await asyncio.sleep(s)` | [`sleep(duration).await`](sleep) |
+//! | `await asyncio.sleep(0)` | [`yield_now().await`](yield_now) |
+//! | `asyncio.wait_for(aw, s)` | [`timeout(duration, fut).await`](timeout) |
+//! | `loop.run_in_executor(None, f)` | [`spawn_blocking(f).await`](spawn_blocking) |
+//! | `asyncio.start_server`, streams | [`net::TcpListener`], [`net::TcpStream`] |
+//! | debug mode's slow-callback warning | [`Report::Slow`](crate::kernel::Report::Slow) |
+//!
+//! ```
+//! use std::time::Duration;
+//! use resumable::rt;
+//!
+//! let took = rt::block_on(async {
+//!     let start = rt::now();
+//!     let naps: Vec<_> = [30, 20, 10]
+//!         .into_iter()
+//!         .map(|ms| rt::spawn(rt::sleep(Duration::from_millis(ms))))
+//!         .collect();
+//!     for nap in naps {
+//!         nap.await.unwrap();
+//!     }
+//!     rt::now() - start
+//! });
+//! assert!(took < Duration::from_millis(60), "the naps overlapped: {took:?}");
+//! ```
+//!
+//! Everything here must be called from inside a loop: [`block_on`], or a
+//! [`Kernel`](crate::kernel::Kernel)'s `block_on`/`run`. The loop is single-threaded; wakers
+//! may be woken from any thread (that is how [`spawn_blocking`] reports back).
+
+mod blocking;
+pub mod net;
+mod task;
+mod time;
+
+pub use crate::kernel::JoinError;
+pub use blocking::{spawn_blocking, BlockingTask};
+pub use task::{spawn, spawn_named, JoinHandle};
+pub use time::{now, sleep, sleep_until, timeout, yield_now, Elapsed, Sleep, Timeout, YieldNow};
+
+use crate::kernel::Kernel;
+use core::future::Future;
+
+pub(crate) use crate::kernel::engine::panic_message;
+
+/// Runs `future` to completion on a new loop (asyncio's `run`), with the tasks it spawns
+/// running around it. Tasks still pending when it returns are reported and dropped.
+///
+/// ```
+/// use resumable::rt;
+///
+/// assert_eq!(rt::block_on(async { 6 * 7 }), 42);
+/// ```
+///
+/// # Panics
+/// If the operating system refuses the loop a poller.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    Kernel::new().block_on(future)
+}

@@ -1,0 +1,121 @@
+//! Spawning futures and waiting for them.
+
+use alloc::format;
+use alloc::rc::Rc;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::panic::Location;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::JoinError;
+use crate::kernel::engine::{current, Core};
+use crate::kernel::{Task, TaskId};
+
+/// Starts `future` as a task on the loop running this thread; it runs concurrently with the
+/// caller, and goes on running even if the handle is dropped (asyncio's `create_task`).
+///
+/// The task is named after the place it was spawned from, for the loop's reports; use
+/// [`spawn_named`] to choose.
+///
+/// ```
+/// use resumable::rt;
+///
+/// let total = rt::block_on(async {
+///     let a = rt::spawn(async { 1 });
+///     let b = rt::spawn(async { 2 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(total, 3);
+/// ```
+///
+/// # Panics
+/// Outside of a loop (`rt::block_on`, `Kernel::run`).
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    let at = Location::caller();
+    spawn_named(format!("{}:{}", at.file(), at.line()), future)
+}
+
+/// [`spawn`] with a name for the loop's reports and snapshots.
+///
+/// # Panics
+/// Outside of a loop (`rt::block_on`, `Kernel::run`).
+#[track_caller]
+pub fn spawn_named<F>(name: impl Into<Rc<str>>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    let core = current();
+    let id = core.spawn(Task::from_future(name, future));
+    JoinHandle {
+        id,
+        core,
+        _output: PhantomData,
+    }
+}
+
+/// A spawned task, as a future of its result: `Ok(value)`, or why there is none
+/// ([`JoinError::Killed`] after [`abort`](JoinHandle::abort), [`JoinError::Panicked`]).
+///
+/// Any task of the loop can be waited for this way, generator tasks of the
+/// [kernel](crate::kernel) included ([`JoinHandle::for_task`]).
+#[must_use = "a dropped handle leaves the task running; await it to get its result"]
+pub struct JoinHandle<T> {
+    id: TaskId,
+    core: Rc<Core>,
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T: 'static> JoinHandle<T> {
+    /// A handle on the task `id` of the loop running this thread — a generator task spawned with
+    /// `sys::spawn`, say — whose return value is a `T`.
+    ///
+    /// # Panics
+    /// Outside of a loop.
+    #[track_caller]
+    pub fn for_task(id: TaskId) -> JoinHandle<T> {
+        JoinHandle {
+            id,
+            core: current(),
+            _output: PhantomData,
+        }
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// The task's id, shared with the kernel: a generator task can `sys::join` it.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// Cancels the task: its future is dropped, so its destructors run (Python's
+    /// `task.cancel()`); awaiting the handle then gives [`JoinError::Killed`]. A task aborting
+    /// itself stops when it next yields.
+    pub fn abort(&self) {
+        self.core.kill(self.id);
+    }
+}
+
+impl<T: 'static> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.core.poll_join(self.id, cx.waker()).map(|result| {
+            result.and_then(|v| {
+                v.downcast::<T>()
+                    .map(|v| *v)
+                    .map_err(|_| JoinError::WrongType)
+            })
+        })
+    }
+}
+
+impl<T> core::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("JoinHandle").field("id", &self.id).finish()
+    }
+}
