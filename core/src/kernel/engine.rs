@@ -601,12 +601,13 @@ impl Core {
         }
     }
 
-    /// Undoes what `id` waits on, before it is killed or cancelled.
+    /// Undoes what `id` waits on, before it is killed or cancelled; it then waits for nothing.
     fn release(&self, state: &mut State, id: TaskId) {
-        let Some(entry) = state.tasks.get(&id) else {
+        let Some(entry) = state.tasks.get_mut(&id) else {
             return;
         };
-        match entry.wait {
+        let wait = core::mem::replace(&mut entry.wait, Wait::Nothing);
+        match wait {
             // Its timer entry goes stale and is skipped.
             Wait::Nothing | Wait::Sleep { .. } => {}
             Wait::Waker => state.futures -= 1,

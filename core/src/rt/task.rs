@@ -10,7 +10,9 @@ use core::task::{Context, Poll};
 
 use super::JoinError;
 use crate::kernel::engine::{current, Core};
-use crate::kernel::{Task, TaskId};
+use crate::channel::Body;
+use crate::kernel::{Syscall, Task, TaskId, TaskInput};
+use crate::Gen;
 
 /// Starts `future` as a task on the loop running this thread; it runs concurrently with the
 /// caller, and goes on running even if the handle is dropped (asyncio's `create_task`).
@@ -56,6 +58,39 @@ where
         core,
         _output: PhantomData,
     }
+}
+
+/// Starts a generator task of the [kernel](crate::kernel) (one that yields
+/// [`Syscall`]s) from a future, on the same loop; its handle waits for its return value.
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::prelude::*;
+/// use resumable::kernel::{sys, Cancelled, Reply, Syscall};
+/// use resumable::rt;
+///
+/// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+/// fn nap(ms: u64) -> Result<u64, Cancelled> {
+///     yield_from!(sys::sleep(Duration::from_millis(ms)))?;
+///     Ok(ms)
+/// }
+///
+/// let slept = rt::block_on(async { rt::spawn_generator("nap", nap(5)).await });
+/// assert_eq!(slept, Ok(Ok(5)));
+/// ```
+///
+/// # Panics
+/// Outside of a loop.
+#[track_caller]
+pub fn spawn_generator<I, B>(name: impl Into<Rc<str>>, generator: Gen<Syscall, I, B>) -> JoinHandle<B::Output>
+where
+    I: TaskInput,
+    B: Body<Syscall, I> + 'static,
+    B::Output: 'static,
+{
+    let core = current();
+    let id = core.spawn(Task::new(name, generator));
+    JoinHandle { id, core, _output: PhantomData }
 }
 
 /// A spawned task, as a future of its result: `Ok(value)`, or why there is none
