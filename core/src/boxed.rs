@@ -183,6 +183,31 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
         self.inner.suspended_at()
     }
 
+    /// While the generator delegates with `yield_from!`, the location of that `yield_from!` in
+    /// its own body (where [`suspended_at`](Self::suspended_at) names the innermost yield).
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// #[generator(yield = u32)]
+    /// fn inner() {
+    ///     yield_!(line!());
+    /// }
+    ///
+    /// #[generator(yield = u32)]
+    /// fn outer() {
+    ///     yield_from!(inner());
+    /// }
+    ///
+    /// let mut g = outer();
+    /// let GeneratorState::Yielded(line) = g.send(()) else { unreachable!() };
+    /// assert_eq!(g.suspended_at().unwrap().line(), line); // in inner()
+    /// assert_eq!(g.delegating_at().unwrap().line(), line + 5); // in outer()
+    /// ```
+    pub fn delegating_at(&self) -> Option<&'static Location<'static>> {
+        self.inner.delegating_at()
+    }
+
     /// The return value, once, after the generator completed while being iterated.
     /// Python's `StopIteration.value`.
     pub fn take_return(&mut self) -> Option<B::Output> {

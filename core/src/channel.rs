@@ -30,6 +30,9 @@ pub struct Exchange<Y, R> {
     /// The innermost delegation that suspended during this resume, if any: the next resume
     /// can step its subgenerator directly (see `Shortcut`).
     pub(crate) innermost: Cell<Option<Shortcut<Y, R>>>,
+    /// The outermost `yield_from!` that suspended during this resume, if any: the one in the
+    /// resumed generator's own body.
+    pub(crate) outermost: Cell<Option<&'static Location<'static>>>,
 }
 
 impl<Y, R> Exchange<Y, R> {
@@ -39,6 +42,7 @@ impl<Y, R> Exchange<Y, R> {
             resumed: Cell::new(arg),
             at: Cell::new(None),
             innermost: Cell::new(None),
+            outermost: Cell::new(None),
         }
     }
 }
@@ -221,8 +225,22 @@ impl<Y, R> Future for YieldFuture<'_, Y, R> {
     }
 }
 
-/// The suspended body of a generator, before it has started: the closure the macros build
-/// around the user's code. Not public API.
+/// The body of a generator before it starts: the closure the macros build around your code,
+/// which makes the `async` block rustc turns into the state machine.
+///
+/// You never implement it; you name it to write code generic over generators the macros made
+/// (their body type is opaque, `impl Body<Y, R, Output = T>`):
+///
+/// ```
+/// use resumable::prelude::*;
+/// use resumable::{Body, Gen};
+///
+/// fn drain<B: Body<u32, ()>>(g: Gen<u32, (), B>) -> u32 {
+///     g.sum()
+/// }
+///
+/// assert_eq!(drain(coroutine! { yield 1; yield 2; }), 3);
+/// ```
 pub trait Body<Y, R> {
     /// What the body returns: the generator's `Return` type.
     type Output;

@@ -107,6 +107,8 @@ pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
     done: bool,
     /// The subgenerator's return value, when it returned during a shortcut step.
     parked: Option<G::Output>,
+    /// Where the `yield_from!` is.
+    at: &'static Location<'static>,
 }
 
 impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
@@ -160,6 +162,10 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         }
         let poll = this.sub.step_shared(ex, cx);
         this.done = poll.is_ready();
+        if poll.is_pending() {
+            // The delegations around this one overwrite it as the suspension unwinds.
+            ex.outermost.set(Some(this.at));
+        }
         // The innermost delegation records itself (the ones around it find the slot taken).
         if poll.is_pending() && ex.innermost.get().is_none() {
             // SAFETY: `self` stays where it is, inside the suspended body that owns it, until
@@ -225,6 +231,7 @@ impl<G> ViaLoop for &Probe<G> {}
 
 impl SharedTag {
     /// Delegates to `sub` through the shared exchange, priming it with `first`.
+    #[track_caller]
     #[inline]
     pub fn delegate<'c, Y, R, G: Shared<Y, R>>(
         self,
@@ -238,6 +245,7 @@ impl SharedTag {
             first: Some(first),
             done: false,
             parked: None,
+            at: Location::caller(),
         }
     }
 }

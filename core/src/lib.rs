@@ -32,6 +32,7 @@ pub mod __private;
 
 #[cfg(feature = "alloc")]
 pub use crate::boxed::Gen;
+pub use crate::channel::Body;
 pub use crate::delegate::{from_iter, FromIter};
 pub use crate::pinned::PinnedGen;
 pub use crate::state::{Generator, GeneratorState};

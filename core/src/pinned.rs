@@ -97,6 +97,8 @@ pub struct PinnedGen<Y, R, B: Body<Y, R>> {
     chan: Channel<Y, R>,
     status: Status,
     at: Option<&'static Location<'static>>,
+    /// The `yield_from!` of its own body it is suspended in, if it delegates.
+    delegating_at: Option<&'static Location<'static>>,
     ret: Option<B::Output>,
     /// Set by an outer resume that suspended inside a delegation; see `Shortcut`.
     shortcut: ShortcutSlot<Y, R>,
@@ -139,6 +141,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             chan: Channel::new(),
             status: Status::Created,
             at: None,
+            delegating_at: None,
             ret: None,
             shortcut: ShortcutSlot(None),
             _pinned: PhantomPinned,
@@ -236,8 +239,10 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
         let poll = self.as_mut().step(ex, cx);
         if poll.is_pending() {
-            // SAFETY: only the unpinned shortcut slot is written.
-            unsafe { self.get_unchecked_mut() }.shortcut.0 = ex.innermost.get();
+            // SAFETY: only unpinned fields are written.
+            let this = unsafe { self.get_unchecked_mut() };
+            this.shortcut.0 = ex.innermost.get();
+            this.delegating_at = ex.outermost.get();
         }
         poll
     }
@@ -354,6 +359,18 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
         if self.status == Status::Suspended {
             self.at
+        } else {
+            None
+        }
+    }
+
+    /// While the generator delegates with `yield_from!`, the location of that `yield_from!` in
+    /// its own body; `None` when it is suspended at a yield of its own (or not suspended).
+    /// Where [`suspended_at`](Self::suspended_at) names the innermost yield, this names the
+    /// outermost: the line of *this* generator's code that is waiting.
+    pub fn delegating_at(&self) -> Option<&'static Location<'static>> {
+        if self.status == Status::Suspended {
+            self.delegating_at
         } else {
             None
         }

@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use resumable::kernel::{sys, Cancelled, JoinError, Kernel, Reply, Syscall, Task, TaskId, TaskState};
+use resumable::kernel::{
+    sys, Cancelled, JoinError, Kernel, Reply, Syscall, Task, TaskId, TaskState,
+};
 use resumable::prelude::*;
 use resumable::rt;
 

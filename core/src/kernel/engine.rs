@@ -60,6 +60,8 @@ struct Entry {
     queued: bool,
     /// Killed while it was running: it ends after this step.
     killed: bool,
+    /// Nobody will join it: its return value is dropped when it ends.
+    detached: bool,
     joiners: Vec<Waiter>,
     waker: Waker,
     steps: u64,
@@ -69,24 +71,16 @@ struct Entry {
 /// How a task ended, kept for whoever joins it later.
 enum Ended {
     /// Its return value, until a joiner takes it.
-    Returned(Option<Box<dyn Any>>),
+    Returned(Box<dyn Any>),
     Killed,
     Panicked(String),
-}
-
-impl Ended {
-    fn for_joiner(&mut self) -> Result<Box<dyn Any>, JoinError> {
-        match self {
-            Ended::Returned(value) => value.take().ok_or(JoinError::Taken),
-            Ended::Killed => Err(JoinError::Killed),
-            Ended::Panicked(msg) => Err(JoinError::Panicked(msg.clone())),
-        }
-    }
 }
 
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
     Drop(Box<dyn TaskBody>),
+    /// A return value nobody will take (the task was detached): its destructor may run code.
+    DropValue(Box<dyn Any>),
     Wake(Waker),
     Report(Report),
 }
@@ -167,6 +161,8 @@ struct State {
     timers: Timers,
     clock: Clock,
     ended: HashMap<TaskId, Ended>,
+    /// Which ended tasks' results were taken (or dropped): see `taken_bit`.
+    taken: Vec<u64>,
     slow: Option<Duration>,
     deferred: Vec<Deferred>,
     /// Future tasks (or `block_on`'s future) that only a waker can wake: the loop may wait for
@@ -258,6 +254,7 @@ impl Core {
                 timers: Timers::default(),
                 clock: Clock::Real(Instant::now()),
                 ended: HashMap::new(),
+                taken: Vec::new(),
                 slow: Some(Duration::from_millis(100)),
                 deferred: Vec::new(),
                 futures: 0,
@@ -312,6 +309,9 @@ impl Core {
                             });
                         }
                     }
+                    Deferred::DropValue(value) => {
+                        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(value)));
+                    }
                     Deferred::Wake(waker) => waker.wake(),
                     Deferred::Report(report) => self.report(&report),
                 }
@@ -330,7 +330,7 @@ impl Core {
         let mut state = self.state.borrow_mut();
         let id = state.next_id;
         state.next_id = id.next();
-        let (name, body) = task.into_parts();
+        let (name, body, detached) = task.into_parts();
         let waker = Waker::from(Arc::new(TaskWaker {
             id,
             remote: self.remote.clone(),
@@ -344,6 +344,7 @@ impl Core {
                 wait: Wait::Nothing,
                 queued: true,
                 killed: false,
+                detached,
                 joiners: Vec::new(),
                 waker,
                 steps: 0,
@@ -494,7 +495,7 @@ impl Core {
                 entry.wait = Wait::Waker;
                 state.futures += 1;
             }
-            Ok(Outcome::Returned(value)) => state.end(id, Ended::Returned(Some(value))),
+            Ok(Outcome::Returned(value)) => state.end(id, Ended::Returned(value)),
             Err(payload) => {
                 let message = panic_message(&*payload);
                 state.deferred.push(Deferred::Report(Report::Panicked {
@@ -520,7 +521,7 @@ impl Core {
                 // `spawn` borrows the state itself; queue it by hand here.
                 let new = state.next_id;
                 state.next_id = new.next();
-                let (name, body) = task.into_parts();
+                let (name, body, detached) = task.into_parts();
                 let waker = Waker::from(Arc::new(TaskWaker {
                     id: new,
                     remote: self.remote.clone(),
@@ -534,6 +535,7 @@ impl Core {
                         wait: Wait::Nothing,
                         queued: true,
                         killed: false,
+                        detached,
                         joiners: Vec::new(),
                         waker,
                         steps: 0,
@@ -656,6 +658,12 @@ impl Core {
         };
         self.flush();
         alive
+    }
+
+    /// Nobody will join `id`: its result is dropped when it ends.
+    pub(crate) fn detach(&self, id: TaskId) {
+        self.state.borrow_mut().detach(id);
+        self.flush();
     }
 
     pub(crate) fn cancel(&self, id: TaskId) -> bool {
@@ -874,7 +882,7 @@ impl State {
 
     /// Ends a task (its body dropped once the borrow ends) and hands how it ended to its
     /// joiners, in the order they joined: the first takes the return value.
-    fn end(&mut self, id: TaskId, mut ended: Ended) {
+    fn end(&mut self, id: TaskId, ended: Ended) {
         let Some(entry) = self.tasks.remove(&id) else {
             return;
         };
@@ -884,22 +892,54 @@ impl State {
         if let Some(body) = entry.body {
             self.deferred.push(Deferred::Drop(body));
         }
+        // Kept until a joiner takes it; a `()` is not kept at all, since joining a task that is
+        // gone and was never taken answers `Ok(())` anyway (see `take_ended`).
+        match ended {
+            Ended::Returned(value) if entry.detached => {
+                self.deferred.push(Deferred::DropValue(value));
+                self.mark_taken(id);
+            }
+            Ended::Returned(value) if value.is::<()>() => {}
+            _ if entry.detached => self.mark_taken(id),
+            ended => {
+                self.ended.insert(id, ended);
+            }
+        }
         for joiner in entry.joiners {
             match joiner {
                 Waiter::Task(j, _) => {
-                    let result = ended.for_joiner();
+                    let result = self.take_ended(id);
                     self.wake(j, Some(Reply::Joined(result)), false);
                 }
-                // A future joiner takes its result when it is polled again.
+                // A future joiner takes the result when it is polled again.
                 Waiter::Waker(w) => self.deferred.push(Deferred::Wake(w)),
             }
         }
-        // A `()` return value is not kept: joining a task that is gone and ended that way
-        // answers `Ok(())` all the same (see `take_ended`).
-        let unit = matches!(&ended, Ended::Returned(Some(v)) if v.is::<()>());
-        if !unit {
-            self.ended.insert(id, ended);
+    }
+
+    /// The result of `id` will not be wanted: drop it when the task ends (or now).
+    fn detach(&mut self, id: TaskId) {
+        if let Some(entry) = self.tasks.get_mut(&id) {
+            entry.detached = true;
+        } else if let Some(ended) = self.ended.remove(&id) {
+            if let Ended::Returned(value) = ended {
+                self.deferred.push(Deferred::DropValue(value));
+            }
+            self.mark_taken(id);
         }
+    }
+
+    fn mark_taken(&mut self, id: TaskId) {
+        let (word, bit) = taken_bit(id);
+        if self.taken.len() <= word {
+            self.taken.resize(word + 1, 0);
+        }
+        self.taken[word] |= bit;
+    }
+
+    fn is_taken(&self, id: TaskId) -> bool {
+        let (word, bit) = taken_bit(id);
+        self.taken.get(word).is_some_and(|w| w & bit != 0)
     }
 
     /// Kills `id` (its waits already released). A task killed while it runs ends when its step
@@ -918,11 +958,28 @@ impl State {
         }
     }
 
+    /// How a task that is gone ended, for a joiner: the first to ask takes the return value.
     fn take_ended(&mut self, id: TaskId) -> Result<Box<dyn Any>, JoinError> {
-        match self.ended.get_mut(&id) {
-            Some(ended) => ended.for_joiner(),
+        match self.ended.get(&id) {
+            Some(Ended::Returned(_)) => {
+                let Some(Ended::Returned(value)) = self.ended.remove(&id) else {
+                    unreachable!()
+                };
+                self.mark_taken(id);
+                Ok(value)
+            }
+            Some(Ended::Killed) => Err(JoinError::Killed),
+            Some(Ended::Panicked(msg)) => Err(JoinError::Panicked(msg.clone())),
+            None if self.is_taken(id) => Err(JoinError::Taken),
             None if id < self.next_id => Ok(Box::new(())),
             None => Err(JoinError::NoSuchTask),
         }
     }
+}
+
+/// Where a task's "taken" mark lives: a bit per task id, so knowing which results were taken
+/// costs 1/8 byte a task, however many come and go.
+fn taken_bit(id: TaskId) -> (usize, u64) {
+    let n = usize::try_from(id.get()).expect("task ids fit in usize");
+    (n / 64, 1 << (n % 64))
 }

@@ -65,8 +65,9 @@ where
     fn cancellable(&self) -> bool {
         I::cancelled().is_some()
     }
+    /// The line of the task's own body: the `yield_from!` it waits in, else its own yield.
     fn suspended_at(&self) -> Option<&'static Location<'static>> {
-        Gen::suspended_at(self)
+        self.delegating_at().or_else(|| Gen::suspended_at(self))
     }
 }
 
@@ -126,6 +127,7 @@ impl<F: Future + 'static> TaskBody for FutureTask<F> {
 pub struct Task {
     name: Rc<str>,
     pub(crate) body: Box<dyn TaskBody>,
+    detached: bool,
 }
 
 impl Task {
@@ -139,6 +141,7 @@ impl Task {
         Task {
             name: name.into(),
             body: Box::new(generator),
+            detached: false,
         }
     }
 
@@ -152,6 +155,7 @@ impl Task {
         Task {
             name: name.into(),
             body: Box::new(Foreign(generator, PhantomData)),
+            detached: false,
         }
     }
 
@@ -164,6 +168,7 @@ impl Task {
         Task {
             name: name.into(),
             body: Box::new(FutureTask(Box::pin(future))),
+            detached: false,
         }
     }
 
@@ -172,8 +177,16 @@ impl Task {
         &self.name
     }
 
-    pub(crate) fn into_parts(self) -> (Rc<str>, Box<dyn TaskBody>) {
-        (self.name, self.body)
+    /// Nobody will join this task: the kernel drops its return value when it ends instead of
+    /// keeping it (a connection handler, say). Joining it then answers `JoinError::Taken`.
+    #[must_use]
+    pub fn detached(mut self) -> Task {
+        self.detached = true;
+        self
+    }
+
+    pub(crate) fn into_parts(self) -> (Rc<str>, Box<dyn TaskBody>, bool) {
+        (self.name, self.body, self.detached)
     }
 }
 

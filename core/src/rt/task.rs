@@ -9,8 +9,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::JoinError;
-use crate::kernel::engine::{current, Core};
 use crate::channel::Body;
+use crate::kernel::engine::{current, Core};
 use crate::kernel::{Syscall, Task, TaskId, TaskInput};
 use crate::Gen;
 
@@ -82,7 +82,10 @@ where
 /// # Panics
 /// Outside of a loop.
 #[track_caller]
-pub fn spawn_generator<I, B>(name: impl Into<Rc<str>>, generator: Gen<Syscall, I, B>) -> JoinHandle<B::Output>
+pub fn spawn_generator<I, B>(
+    name: impl Into<Rc<str>>,
+    generator: Gen<Syscall, I, B>,
+) -> JoinHandle<B::Output>
 where
     I: TaskInput,
     B: Body<Syscall, I> + 'static,
@@ -90,11 +93,16 @@ where
 {
     let core = current();
     let id = core.spawn(Task::new(name, generator));
-    JoinHandle { id, core, _output: PhantomData }
+    JoinHandle {
+        id,
+        core,
+        _output: PhantomData,
+    }
 }
 
 /// A spawned task, as a future of its result: `Ok(value)`, or why there is none
 /// ([`JoinError::Killed`] after [`abort`](JoinHandle::abort), [`JoinError::Panicked`]).
+/// Dropping it detaches the task (it runs on; its result is dropped).
 ///
 /// Any task of the loop can be waited for this way, generator tasks of the
 /// [kernel](crate::kernel) included ([`JoinHandle::for_task`]).
@@ -132,6 +140,13 @@ impl<T> JoinHandle<T> {
     /// itself stops when it next yields.
     pub fn abort(&self) {
         self.core.kill(self.id);
+    }
+}
+
+/// Dropping the handle detaches the task: it runs on, and its result is dropped when it ends.
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        self.core.detach(self.id);
     }
 }
 
