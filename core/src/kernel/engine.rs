@@ -78,7 +78,8 @@ enum Ended {
 
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
-    Drop(Box<dyn TaskBody>),
+    /// A task's body, with the task's id and name for the report if a destructor panics.
+    Drop(TaskId, Rc<str>, Box<dyn TaskBody>),
     /// A return value nobody will take (the task was detached): its destructor may run code.
     DropValue(Box<dyn Any>),
     Wake(Waker),
@@ -298,13 +299,13 @@ impl Core {
             }
             for item in deferred {
                 match item {
-                    Deferred::Drop(body) => {
+                    Deferred::Drop(id, name, body) => {
                         if let Err(payload) =
                             panic::catch_unwind(AssertUnwindSafe(move || drop(body)))
                         {
                             self.report(&Report::Panicked {
-                                id: TaskId::FIRST,
-                                name: Rc::from("(a destructor)"),
+                                id,
+                                name,
                                 message: panic_message(&*payload),
                             });
                         }
@@ -327,32 +328,7 @@ impl Core {
 
     /// Starts `task`; it runs in the next pass.
     pub(crate) fn spawn(&self, task: Task) -> TaskId {
-        let mut state = self.state.borrow_mut();
-        let id = state.next_id;
-        state.next_id = id.next();
-        let (name, body, detached) = task.into_parts();
-        let waker = Waker::from(Arc::new(TaskWaker {
-            id,
-            remote: self.remote.clone(),
-        }));
-        state.tasks.insert(
-            id,
-            Entry {
-                name,
-                body: Some(body),
-                input: Some(Input::Reply(Reply::Start)),
-                wait: Wait::Nothing,
-                queued: true,
-                killed: false,
-                detached,
-                joiners: Vec::new(),
-                waker,
-                steps: 0,
-                busy: Duration::ZERO,
-            },
-        );
-        state.later.push_back(id);
-        id
+        self.state.borrow_mut().insert(task, &self.remote)
     }
 
     /// One pass (see the fairness contract in the module docs). `main` is `block_on`'s future,
@@ -461,7 +437,21 @@ impl Core {
         };
         let mut cx = Context::from_waker(&waker);
         let started = Instant::now();
-        let result = panic::catch_unwind(AssertUnwindSafe(|| body.resume(input, &mut cx)));
+        let mut input = input;
+        let result = loop {
+            let result = panic::catch_unwind(AssertUnwindSafe(|| body.resume(input, &mut cx)));
+            // A call the kernel can answer at once is answered within the turn.
+            match result {
+                Ok(Outcome::Call(call)) => match self.answer_at_once(id, call) {
+                    Ok(reply) => input = Input::Reply(reply),
+                    Err(call) => break Ok(Outcome::Call(call)),
+                },
+                other => break other,
+            }
+            if self.state.borrow().tasks.get(&id).is_some_and(|e| e.killed) {
+                break Ok(Outcome::Pending);
+            }
+        };
         let ran = started.elapsed();
         let to = match result {
             Ok(Outcome::Call(_) | Outcome::Pending) => body.suspended_at(),
@@ -510,41 +500,38 @@ impl Core {
         self.flush();
     }
 
+    /// Answers a call that needs no waiting — get my id, the clock, spawn, kill or cancel
+    /// another task, join one that has ended — or hands it back.
+    fn answer_at_once(&self, id: TaskId, call: Syscall) -> Result<Reply, Syscall> {
+        let reply = {
+            let mut state = self.state.borrow_mut();
+            match call {
+                Syscall::GetId => Reply::Id(id),
+                Syscall::Now => Reply::Now(state.clock.now()),
+                Syscall::Spawn(task) => Reply::Spawned(state.insert(task, &self.remote)),
+                Syscall::Kill(target) if target != id => {
+                    self.release(&mut state, target);
+                    Reply::Killed(state.kill(target))
+                }
+                Syscall::Cancel(target) if target != id => {
+                    Reply::Cancelled(self.cancel_in(&mut state, target))
+                }
+                Syscall::Join(target) if target == id => Reply::Joined(Err(JoinError::JoinSelf)),
+                Syscall::Join(target) if !state.tasks.contains_key(&target) => {
+                    Reply::Joined(state.take_ended(target))
+                }
+                call => return Err(call),
+            }
+        };
+        // A killed task's destructors run now, before the caller goes on.
+        self.flush();
+        Ok(reply)
+    }
+
+    /// Carries out a call that makes the task wait (or ends it): everything `answer_at_once`
+    /// handed back.
     fn syscall(&self, state: &mut State, id: TaskId, call: Syscall) {
         match call {
-            Syscall::GetId => state.answer(id, Reply::Id(id)),
-            Syscall::Now => {
-                let now = state.clock.now();
-                state.answer(id, Reply::Now(now));
-            }
-            Syscall::Spawn(task) => {
-                // `spawn` borrows the state itself; queue it by hand here.
-                let new = state.next_id;
-                state.next_id = new.next();
-                let (name, body, detached) = task.into_parts();
-                let waker = Waker::from(Arc::new(TaskWaker {
-                    id: new,
-                    remote: self.remote.clone(),
-                }));
-                state.tasks.insert(
-                    new,
-                    Entry {
-                        name,
-                        body: Some(body),
-                        input: Some(Input::Reply(Reply::Start)),
-                        wait: Wait::Nothing,
-                        queued: true,
-                        killed: false,
-                        detached,
-                        joiners: Vec::new(),
-                        waker,
-                        steps: 0,
-                        busy: Duration::ZERO,
-                    },
-                );
-                state.later.push_back(new);
-                state.answer(id, Reply::Spawned(new));
-            }
             Syscall::YieldNow => state.answer(id, Reply::Done),
             Syscall::Sleep(duration) => {
                 let until = state.clock.now() + duration;
@@ -552,24 +539,16 @@ impl Core {
                 state.timers.insert(until, Waiter::Task(id, seq));
                 state.park(id, Wait::Sleep { until, seq });
             }
-            Syscall::Join(target) if target == id => {
-                state.answer(id, Reply::Joined(Err(JoinError::JoinSelf)))
-            }
             Syscall::Join(target) => {
-                if let Some(t) = state.tasks.get_mut(&target) {
-                    t.joiners.push(Waiter::Task(id, 0));
-                    state.park(id, Wait::Join(target));
-                } else {
-                    let result = state.take_ended(target);
-                    state.answer(id, Reply::Joined(result));
-                }
+                let t = state
+                    .tasks
+                    .get_mut(&target)
+                    .expect("a task that ended is joined at once");
+                t.joiners.push(Waiter::Task(id, 0));
+                state.park(id, Wait::Join(target));
             }
-            Syscall::Kill(target) if target == id => state.end(id, Ended::Killed),
-            Syscall::Kill(target) => {
-                let alive = state.kill(target);
-                state.answer(id, Reply::Killed(alive));
-            }
-            Syscall::Cancel(target) if target == id => {
+            Syscall::Kill(_) => state.end(id, Ended::Killed),
+            Syscall::Cancel(_) => {
                 let cancellable = state
                     .tasks
                     .get(&id)
@@ -584,14 +563,11 @@ impl Core {
                     state.end(id, Ended::Killed);
                 }
             }
-            Syscall::Cancel(target) => {
-                let alive = self.cancel_in(state, target);
-                state.answer(id, Reply::Cancelled(alive));
-            }
             #[cfg(unix)]
             Syscall::Readable(fd) => self.wait_io(state, id, fd, Direction::Read),
             #[cfg(unix)]
             Syscall::Writable(fd) => self.wait_io(state, id, fd, Direction::Write),
+            Syscall::GetId | Syscall::Now | Syscall::Spawn(_) => unreachable!("answered at once"),
         }
     }
 
@@ -797,6 +773,35 @@ fn task_state(wait: Wait) -> TaskState {
 }
 
 impl State {
+    /// Adds `task` to the table and the next pass's queue.
+    fn insert(&mut self, task: Task, remote: &Arc<Remote>) -> TaskId {
+        let id = self.next_id;
+        self.next_id = id.next();
+        let (name, body, detached) = task.into_parts();
+        let waker = Waker::from(Arc::new(TaskWaker {
+            id,
+            remote: remote.clone(),
+        }));
+        self.tasks.insert(
+            id,
+            Entry {
+                name,
+                body: Some(body),
+                input: Some(Input::Reply(Reply::Start)),
+                wait: Wait::Nothing,
+                queued: true,
+                killed: false,
+                detached,
+                joiners: Vec::new(),
+                waker,
+                steps: 0,
+                busy: Duration::ZERO,
+            },
+        );
+        self.later.push_back(id);
+        id
+    }
+
     /// How long the readiness poll may wait: zero when something is ready, until the next
     /// timer, forever (`Some(None)`) when only I/O or a waker can wake a task, and `None` when
     /// nothing can.
@@ -890,7 +895,8 @@ impl State {
             self.futures -= 1;
         }
         if let Some(body) = entry.body {
-            self.deferred.push(Deferred::Drop(body));
+            self.deferred
+                .push(Deferred::Drop(id, entry.name.clone(), body));
         }
         // Kept until a joiner takes it; a `()` is not kept at all, since joining a task that is
         // gone and was never taken answers `Ok(())` anyway (see `take_ended`).

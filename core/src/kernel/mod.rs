@@ -63,9 +63,13 @@
 //! 2. queues the tasks whose timers are due, earliest deadline first (ties in the order they
 //!    went to sleep);
 //! 3. queues the tasks that became ready during the previous pass (they yielded the turn, were
-//!    spawned, got an answer to a system call, were joined or cancelled), in the order that
-//!    happened;
+//!    spawned, the task they joined ended, they were cancelled), in the order that happened;
 //! 4. resumes each queued task once, first in, first out.
+//!
+//! A system call the kernel can answer without waiting — get my id, the clock, spawn, kill or
+//! cancel another task, join a task that has already ended — is answered within the same turn:
+//! the task goes on at once, like a function call. Only the calls that wait (sleep, yield the
+//! turn, join a live task, wait for a socket; cancelling or killing itself) end its turn.
 //!
 //! So: the queue is FIFO within a pass; a task woken during a pass runs after the next
 //! readiness poll; a task that yields the turn always lets I/O that is ready run first; a task
