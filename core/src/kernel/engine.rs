@@ -162,8 +162,10 @@ struct State {
     timers: Timers,
     clock: Clock,
     ended: HashMap<TaskId, Ended>,
-    /// Which ended tasks' results were taken (or dropped): see `taken_bit`.
-    taken: Vec<u64>,
+    /// Which ended tasks' results were taken (or dropped).
+    taken: Bits,
+    /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
+    units: Bits,
     slow: Option<Duration>,
     deferred: Vec<Deferred>,
     /// Future tasks (or `block_on`'s future) that only a waker can wake: the loop may wait for
@@ -255,7 +257,8 @@ impl Core {
                 timers: Timers::default(),
                 clock: Clock::Real(Instant::now()),
                 ended: HashMap::new(),
-                taken: Vec::new(),
+                taken: Bits::default(),
+                units: Bits::default(),
                 slow: Some(Duration::from_millis(100)),
                 deferred: Vec::new(),
                 futures: 0,
@@ -534,7 +537,7 @@ impl Core {
         match call {
             Syscall::YieldNow => state.answer(id, Reply::Done),
             Syscall::Sleep(duration) => {
-                let until = state.clock.now() + duration;
+                let until = state.clock.now().saturating_add(duration);
                 let seq = state.timers.next_seq();
                 state.timers.insert(until, Waiter::Task(id, seq));
                 state.park(id, Wait::Sleep { until, seq });
@@ -898,14 +901,13 @@ impl State {
             self.deferred
                 .push(Deferred::Drop(id, entry.name.clone(), body));
         }
-        // Kept until a joiner takes it; a `()` is not kept at all, since joining a task that is
-        // gone and was never taken answers `Ok(())` anyway (see `take_ended`).
+        // Kept until a joiner takes it; a `()` is kept as a bit.
         match ended {
             Ended::Returned(value) if entry.detached => {
                 self.deferred.push(Deferred::DropValue(value));
                 self.mark_taken(id);
             }
-            Ended::Returned(value) if value.is::<()>() => {}
+            Ended::Returned(value) if value.is::<()>() => self.units.set(id, true),
             _ if entry.detached => self.mark_taken(id),
             ended => {
                 self.ended.insert(id, ended);
@@ -932,20 +934,14 @@ impl State {
                 self.deferred.push(Deferred::DropValue(value));
             }
             self.mark_taken(id);
+        } else if self.units.get(id) {
+            self.units.set(id, false);
+            self.mark_taken(id);
         }
     }
 
     fn mark_taken(&mut self, id: TaskId) {
-        let (word, bit) = taken_bit(id);
-        if self.taken.len() <= word {
-            self.taken.resize(word + 1, 0);
-        }
-        self.taken[word] |= bit;
-    }
-
-    fn is_taken(&self, id: TaskId) -> bool {
-        let (word, bit) = taken_bit(id);
-        self.taken.get(word).is_some_and(|w| w & bit != 0)
+        self.taken.set(id, true);
     }
 
     /// Kills `id` (its waits already released). A task killed while it runs ends when its step
@@ -976,16 +972,42 @@ impl State {
             }
             Some(Ended::Killed) => Err(JoinError::Killed),
             Some(Ended::Panicked(msg)) => Err(JoinError::Panicked(msg.clone())),
-            None if self.is_taken(id) => Err(JoinError::Taken),
-            None if id < self.next_id => Ok(Box::new(())),
+            None if self.units.get(id) => {
+                self.units.set(id, false);
+                self.mark_taken(id);
+                Ok(Box::new(()))
+            }
+            None if self.taken.get(id) => Err(JoinError::Taken),
             None => Err(JoinError::NoSuchTask),
         }
     }
 }
 
-/// Where a task's "taken" mark lives: a bit per task id, so knowing which results were taken
-/// costs 1/8 byte a task, however many come and go.
-fn taken_bit(id: TaskId) -> (usize, u64) {
-    let n = usize::try_from(id.get()).expect("task ids fit in usize");
-    (n / 64, 1 << (n % 64))
+/// A bit per task id: which results were taken, which tasks returned `()`. A million tasks
+/// come and gone cost 125 KiB each, whatever their results.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn index(id: TaskId) -> (usize, u64) {
+        let n = usize::try_from(id.get()).expect("task ids fit in usize");
+        (n / 64, 1 << (n % 64))
+    }
+
+    fn set(&mut self, id: TaskId, on: bool) {
+        let (word, bit) = Bits::index(id);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        if on {
+            self.0[word] |= bit;
+        } else {
+            self.0[word] &= !bit;
+        }
+    }
+
+    fn get(&self, id: TaskId) -> bool {
+        let (word, bit) = Bits::index(id);
+        self.0.get(word).is_some_and(|w| w & bit != 0)
+    }
 }

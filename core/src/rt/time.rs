@@ -36,7 +36,7 @@ pub fn now() -> Duration {
 /// Outside of a loop.
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(now() + duration)
+    sleep_until(now().saturating_add(duration))
 }
 
 /// Waits until the loop's clock reads `deadline` (see [`now`]).
