@@ -1,6 +1,6 @@
 //! Time for the kernel: a real or a virtual clock, and a heap of timers.
 
-use alloc::collections::BinaryHeap;
+use alloc::collections::{BTreeSet, BinaryHeap};
 use core::cmp::Ordering;
 use core::task::Waker;
 use core::time::Duration;
@@ -82,6 +82,8 @@ impl Ord for Timer {
 pub(crate) struct Timers {
     heap: BinaryHeap<Timer>,
     seq: u64,
+    /// Futures' timers forgotten before they fired (see `cancel`).
+    cancelled: BTreeSet<u64>,
 }
 
 impl Timers {
@@ -91,40 +93,58 @@ impl Timers {
         self.seq
     }
 
-    /// Adds a timer.
-    pub(crate) fn insert(&mut self, deadline: Duration, waiter: Waiter) {
+    /// Adds a timer; returns its number.
+    pub(crate) fn insert(&mut self, deadline: Duration, waiter: Waiter) -> u64 {
         let seq = self.next_seq();
         self.heap.push(Timer {
             deadline,
             seq,
             waiter,
         });
+        seq
+    }
+
+    /// Forgets the timer numbered `seq`: it is skipped when it comes up.
+    pub(crate) fn cancel(&mut self, seq: u64) {
+        self.cancelled.insert(seq);
     }
 
     pub(crate) fn next_deadline(&self) -> Option<Duration> {
         self.heap.peek().map(|t| t.deadline)
     }
 
-    /// The next timer due at `now`, if any.
+    /// The next timer due at `now`, if any (skipping forgotten ones).
     pub(crate) fn pop_due(&mut self, now: Duration) -> Option<Waiter> {
-        match self.heap.peek() {
-            Some(t) if t.deadline <= now => self.heap.pop().map(|t| t.waiter),
-            _ => None,
+        loop {
+            match self.heap.peek() {
+                Some(t) if t.deadline <= now => {
+                    let t = self.heap.pop()?;
+                    if !self.cancelled.remove(&t.seq) {
+                        return Some(t.waiter);
+                    }
+                }
+                _ => return None,
+            }
         }
     }
 
-    /// Drops the entry at the top if `live` says its task no longer waits for it; true if one
-    /// was dropped.
+    /// Drops the entry at the top if it is stale: a forgotten future's timer, or one whose task
+    /// (`live` says) no longer waits for it. True if one was dropped.
     pub(crate) fn drop_stale(&mut self, live: impl Fn(TaskId, u64) -> bool) -> bool {
-        match self.heap.peek() {
+        let stale = match self.heap.peek() {
+            Some(t) if self.cancelled.contains(&t.seq) => {
+                self.cancelled.remove(&t.seq);
+                true
+            }
             Some(Timer {
                 waiter: Waiter::Task(id, seq),
                 ..
-            }) if !live(*id, *seq) => {
-                self.heap.pop();
-                true
-            }
+            }) => !live(*id, *seq),
             _ => false,
+        };
+        if stale {
+            self.heap.pop();
         }
+        stale
     }
 }

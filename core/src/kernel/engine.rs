@@ -14,7 +14,7 @@ use alloc::sync::Arc;
 use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::any::Any;
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::collections::HashMap;
@@ -89,6 +89,8 @@ enum Deferred {
 /// Wakes that may come from any thread: future tasks' wakers and `block_on`'s.
 pub(crate) struct Remote {
     woken: Mutex<Vec<TaskId>>,
+    /// `woken` is not empty (read without taking the lock).
+    pending: AtomicBool,
     main: AtomicBool,
     /// The loop is (about to be) blocked in the poller: a wake must interrupt it.
     sleeping: AtomicBool,
@@ -101,6 +103,7 @@ impl Remote {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(id);
+        self.pending.store(true, Ordering::SeqCst);
         self.interrupt();
     }
 
@@ -111,16 +114,15 @@ impl Remote {
     }
 
     fn has_work(&self) -> bool {
-        self.main.load(Ordering::SeqCst)
-            || !self
-                .woken
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_empty()
+        self.main.load(Ordering::SeqCst) || self.pending.load(Ordering::SeqCst)
     }
 
     fn take(&self, into: &mut Vec<TaskId>) {
-        into.append(&mut self.woken.lock().unwrap_or_else(|e| e.into_inner()));
+        if self.pending.load(Ordering::SeqCst) {
+            let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
+            self.pending.store(false, Ordering::SeqCst);
+            into.append(&mut woken);
+        }
     }
 }
 
@@ -176,6 +178,8 @@ struct State {
 /// The shared core. See the module documentation.
 pub(crate) struct Core {
     state: RefCell<State>,
+    /// The task being resumed, if any.
+    running: Cell<Option<TaskId>>,
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
@@ -244,11 +248,13 @@ impl Core {
         let reactor = Reactor::new().expect("the kernel needs a poller from the operating system");
         let remote = Arc::new(Remote {
             woken: Mutex::new(Vec::new()),
+            pending: AtomicBool::new(false),
             main: AtomicBool::new(false),
             sleeping: AtomicBool::new(false),
             poller: reactor.poller(),
         });
         Core {
+            running: Cell::new(None),
             state: RefCell::new(State {
                 tasks: HashMap::new(),
                 next_id: TaskId::FIRST,
@@ -279,6 +285,11 @@ impl Core {
 
     pub(crate) fn set_reporter(&self, reporter: Reporter) {
         *self.reporter.borrow_mut() = reporter;
+    }
+
+    /// The task being resumed, if any.
+    pub(crate) fn running(&self) -> Option<TaskId> {
+        self.running.get()
     }
 
     pub(crate) fn now(&self) -> Duration {
@@ -370,9 +381,11 @@ impl Core {
             self.remote.sleeping.store(false, Ordering::SeqCst);
             polled.expect("waiting on the poller failed");
         }
+        // Futures woken by that readiness (or from another thread) run in this pass, after the
+        // generator tasks the poll woke.
         let mut woken = Vec::new();
         self.remote.take(&mut woken);
-        {
+        let due = {
             let mut state = self.state.borrow_mut();
             let timed_out = timeout.is_some_and(|t| t > Duration::ZERO)
                 && io_woken.is_empty()
@@ -387,38 +400,57 @@ impl Core {
                 state.wake(id, Some(Reply::Io(Ok(()))), true);
             }
             for id in woken.drain(..) {
-                state.wake_future(id);
+                state.wake_future(id, true);
             }
-            let now = state.clock.now();
-            while let Some(waiter) = state.timers.pop_due(now) {
-                match waiter {
-                    Waiter::Task(id, seq) => {
-                        let due = state.tasks.get(&id).is_some_and(
-                            |e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq),
-                        );
-                        if due {
-                            state.wake(id, Some(Reply::Done), true);
-                        }
+            state.clock.now()
+        };
+        // Then the timers that are due, earliest first, generator tasks and futures alike.
+        loop {
+            let mut state = self.state.borrow_mut();
+            let Some(waiter) = state.timers.pop_due(due) else {
+                break;
+            };
+            match waiter {
+                Waiter::Task(id, seq) => {
+                    let due = state
+                        .tasks
+                        .get(&id)
+                        .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq));
+                    if due {
+                        state.wake(id, Some(Reply::Done), true);
                     }
-                    // Woken below, once the borrow ends, with the other futures.
-                    Waiter::Waker(w) => state.deferred.push(Deferred::Wake(w)),
+                }
+                Waiter::Waker(w) => {
+                    drop(state);
+                    w.wake();
+                    self.remote.take(&mut woken);
+                    let mut state = self.state.borrow_mut();
+                    for id in woken.drain(..) {
+                        state.wake_future(id, true);
+                    }
                 }
             }
         }
-        self.flush();
-        let mut state = self.state.borrow_mut();
-        self.remote.take(&mut woken);
-        for id in woken {
-            state.wake_future(id);
+        // Then what became ready during the last pass, in the order it did.
+        {
+            let mut state = self.state.borrow_mut();
+            let later = core::mem::take(&mut state.later);
+            state.ready.extend(later);
         }
-        let later = core::mem::take(&mut state.later);
-        state.ready.extend(later);
-        drop(state);
         loop {
             let Some(id) = self.state.borrow_mut().ready.pop_front() else {
                 break;
             };
             self.step(id);
+            // Wakes during the step (a future waking itself, or another) queue for the next
+            // pass, in order with the generator tasks' answers.
+            self.remote.take(&mut woken);
+            if !woken.is_empty() {
+                let mut state = self.state.borrow_mut();
+                for id in woken.drain(..) {
+                    state.wake_future(id, false);
+                }
+            }
         }
         Pass::Ran
     }
@@ -439,6 +471,7 @@ impl Core {
             (body, input, entry.waker.clone(), from)
         };
         let mut cx = Context::from_waker(&waker);
+        self.running.set(Some(id));
         let started = Instant::now();
         let mut input = input;
         let result = loop {
@@ -456,6 +489,7 @@ impl Core {
             }
         };
         let ran = started.elapsed();
+        self.running.set(None);
         let to = match result {
             Ok(Outcome::Call(_) | Outcome::Pending) => body.suspended_at(),
             _ => None,
@@ -682,12 +716,19 @@ impl Core {
         state.take_ended(id)
     }
 
-    /// Wakes `waker` when the clock reaches `deadline`.
-    pub(crate) fn add_timer(&self, deadline: Duration, waker: Waker) {
+    /// Wakes `waker` when the clock reaches `deadline`; returns the timer's number, for
+    /// `cancel_timer`.
+    pub(crate) fn add_timer(&self, deadline: Duration, waker: Waker) -> u64 {
         self.state
             .borrow_mut()
             .timers
-            .insert(deadline, Waiter::Waker(waker));
+            .insert(deadline, Waiter::Waker(waker))
+    }
+
+    /// Forgets a timer set with `add_timer` (its future was dropped), so it neither wakes
+    /// anyone nor moves a virtual clock.
+    pub(crate) fn cancel_timer(&self, seq: u64) {
+        self.state.borrow_mut().timers.cancel(seq);
     }
 
     /// Wakes `waker` when `fd` is ready for `dir`.
@@ -858,14 +899,14 @@ impl State {
         }
     }
 
-    /// A future task's waker fired.
-    fn wake_future(&mut self, id: TaskId) {
+    /// A future task's waker fired: it runs in this pass (`now`) or the next.
+    fn wake_future(&mut self, id: TaskId, now: bool) {
         if self
             .tasks
             .get(&id)
             .is_some_and(|e| matches!(e.wait, Wait::Waker | Wait::Nothing))
         {
-            self.wake(id, None, true);
+            self.wake(id, None, now);
         }
     }
 

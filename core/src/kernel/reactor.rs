@@ -82,9 +82,14 @@ impl Reactor {
     pub(crate) fn wait(&mut self, fd: RawFd, dir: Direction, waiter: Waiter) -> io::Result<()> {
         let fresh = !self.waiting.contains_key(&fd);
         let waiters = self.waiting.entry(fd).or_default();
-        match dir {
-            Direction::Read => waiters.readers.push(waiter),
-            Direction::Write => waiters.writers.push(waiter),
+        let list = match dir {
+            Direction::Read => &mut waiters.readers,
+            Direction::Write => &mut waiters.writers,
+        };
+        // A future polled again before its socket is ready waits once, not twice.
+        let known = matches!(&waiter, Waiter::Waker(w) if list.iter().any(|o| matches!(o, Waiter::Waker(x) if x.will_wake(w))));
+        if !known {
+            list.push(waiter);
         }
         let interest = waiters.interest(fd);
         let result = if fresh {

@@ -55,13 +55,16 @@ impl Pool {
         state.jobs.push_back(job);
         if state.idle > 0 {
             self.work.notify_one();
-        } else if state.threads < MAX_THREADS {
+        }
+        // An idle thread counts itself busy only once it runs, so while more jobs wait than
+        // threads are idle, another thread is started (up to the limit).
+        if state.jobs.len() > state.idle && state.threads < MAX_THREADS {
             state.threads += 1;
             let spawned = thread::Builder::new()
                 .name("resumable-blocking".into())
                 .spawn(move || self.work_loop());
             if spawned.is_err() {
-                // No thread could be started: the queued job waits for a running one.
+                // No thread could be started: the job waits for a running one.
                 state.threads -= 1;
             }
         }

@@ -51,7 +51,7 @@ mod time;
 
 pub use crate::kernel::JoinError;
 pub use blocking::{spawn_blocking, BlockingTask};
-pub use task::{spawn, spawn_generator, spawn_named, JoinHandle};
+pub use task::{spawn, spawn_generator, spawn_named, task_id, JoinHandle};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Elapsed, Sleep, Timeout, YieldNow};
 
 use crate::kernel::Kernel;

@@ -56,6 +56,7 @@ where
     JoinHandle {
         id,
         core,
+        owner: true,
         _output: PhantomData,
     }
 }
@@ -96,6 +97,7 @@ where
     JoinHandle {
         id,
         core,
+        owner: true,
         _output: PhantomData,
     }
 }
@@ -110,12 +112,14 @@ where
 pub struct JoinHandle<T> {
     id: TaskId,
     core: Rc<Core>,
+    /// Made by a spawn: dropping it detaches the task.
+    owner: bool,
     _output: PhantomData<fn() -> T>,
 }
 
 impl<T: 'static> JoinHandle<T> {
     /// A handle on the task `id` of the loop running this thread — a generator task spawned with
-    /// `sys::spawn`, say — whose return value is a `T`.
+    /// `sys::spawn`, say — whose return value is a `T`. Dropping it does not detach the task.
     ///
     /// # Panics
     /// Outside of a loop.
@@ -124,6 +128,7 @@ impl<T: 'static> JoinHandle<T> {
         JoinHandle {
             id,
             core: current(),
+            owner: false,
             _output: PhantomData,
         }
     }
@@ -146,8 +151,26 @@ impl<T> JoinHandle<T> {
 /// Dropping the handle detaches the task: it runs on, and its result is dropped when it ends.
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        self.core.detach(self.id);
+        if self.owner {
+            self.core.detach(self.id);
+        }
     }
+}
+
+/// The id of the task being run, if called from one (a future or a generator task).
+///
+/// ```
+/// use resumable::rt;
+///
+/// rt::block_on(async {
+///     let handle = rt::spawn(async { rt::task_id() });
+///     let id = handle.id();
+///     assert_eq!(handle.await.unwrap(), Some(id));
+///     assert_eq!(rt::task_id(), None); // block_on's own future is not a task
+/// });
+/// ```
+pub fn task_id() -> Option<TaskId> {
+    crate::kernel::engine::try_current().and_then(|core| core.running())
 }
 
 impl<T: 'static> Future for JoinHandle<T> {

@@ -7,7 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
-use crate::kernel::engine::current;
+use crate::kernel::engine::{current, try_current};
 
 /// The loop's clock: time since the loop was made (virtual on a kernel made
 /// [`with_virtual_clock`](crate::kernel::Kernel::with_virtual_clock)).
@@ -19,7 +19,8 @@ pub fn now() -> Duration {
     current().now()
 }
 
-/// Waits for `duration` (asyncio's `sleep`). Other tasks run meanwhile.
+/// Waits for `duration` (asyncio's `sleep`). Other tasks run meanwhile. The time counts from
+/// the call (from the first poll, if it is called outside of a loop).
 ///
 /// ```
 /// use std::time::Duration;
@@ -31,34 +32,46 @@ pub fn now() -> Duration {
 ///     assert!(rt::now() - start >= Duration::from_millis(20));
 /// });
 /// ```
-///
-/// # Panics
-/// Outside of a loop.
-#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(now().saturating_add(duration))
+    match try_current() {
+        Some(core) => sleep_until(core.now().saturating_add(duration)),
+        None => Sleep {
+            deadline: Deadline::After(duration),
+            timer: None,
+        },
+    }
 }
 
 /// Waits until the loop's clock reads `deadline` (see [`now`]).
 pub fn sleep_until(deadline: Duration) -> Sleep {
     Sleep {
-        deadline,
-        waker: None,
+        deadline: Deadline::At(deadline),
+        timer: None,
     }
 }
 
-/// The future of [`sleep`] and [`sleep_until`].
+enum Deadline {
+    At(Duration),
+    /// Made outside of a loop: counts from the first poll.
+    After(Duration),
+}
+
+/// The future of [`sleep`] and [`sleep_until`]. Dropped before its deadline, it forgets its
+/// timer.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
-    deadline: Duration,
-    /// The waker the timer was set with, if any.
-    waker: Option<Waker>,
+    deadline: Deadline,
+    /// The timer set, and the waker it was set with.
+    timer: Option<(u64, Waker)>,
 }
 
 impl Sleep {
-    /// When it ends, on the loop's clock.
-    pub fn deadline(&self) -> Duration {
-        self.deadline
+    /// When it ends, on the loop's clock (`None` until first polled, if made outside a loop).
+    pub fn deadline(&self) -> Option<Duration> {
+        match self.deadline {
+            Deadline::At(at) => Some(at),
+            Deadline::After(_) => None,
+        }
     }
 }
 
@@ -67,27 +80,55 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let core = current();
-        if core.now() >= self.deadline {
+        let now = core.now();
+        let deadline = match self.deadline {
+            Deadline::At(at) => at,
+            Deadline::After(d) => {
+                let at = now.saturating_add(d);
+                self.deadline = Deadline::At(at);
+                at
+            }
+        };
+        if now >= deadline {
+            if let Some((seq, _)) = self.timer.take() {
+                core.cancel_timer(seq);
+            }
             return Poll::Ready(());
         }
-        if !self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            core.add_timer(self.deadline, cx.waker().clone());
-            self.waker = Some(cx.waker().clone());
+        if !self
+            .timer
+            .as_ref()
+            .is_some_and(|(_, w)| w.will_wake(cx.waker()))
+        {
+            if let Some((seq, _)) = self.timer.take() {
+                core.cancel_timer(seq);
+            }
+            let seq = core.add_timer(deadline, cx.waker().clone());
+            self.timer = Some((seq, cx.waker().clone()));
         }
         Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let (Some((seq, _)), Some(core)) = (self.timer.take(), try_current()) {
+            core.cancel_timer(seq);
+        }
     }
 }
 
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .finish()
     }
 }
 
 /// Runs `future` for at most `duration` (asyncio's `wait_for`): its output, or
-/// [`Elapsed`] — and then the future is dropped, so its destructors run.
+/// [`Elapsed`] — and then the future is dropped, so its destructors run. The time counts as for
+/// [`sleep`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -101,9 +142,6 @@ impl fmt::Debug for Sleep {
 /// });
 /// ```
 ///
-/// # Panics
-/// Outside of a loop.
-#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),
