@@ -78,3 +78,42 @@ fn snapshot_shows_awaiting_futures() {
     assert_eq!(snap.tasks[0].state, TaskState::Awaiting);
     let _ = Task::from_future("unused", async {});
 }
+
+#[test]
+fn a_socket_that_always_has_data_cannot_keep_the_loop_from_the_others() {
+    use std::cell::Cell;
+    use std::io::Write;
+
+    // 100 KB waiting in a loopback socket: 400 reads of 256 bytes, none of which would block.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut sender = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (receiver, _) = listener.accept().unwrap();
+    sender.write_all(&[7u8; 100 * 1024]).unwrap();
+    sender.shutdown(std::net::Shutdown::Write).unwrap();
+
+    let reads = Rc::new(Cell::new(0u32));
+    let seen = rt::block_on({
+        let reads = reads.clone();
+        async move {
+            let stream = rt::net::TcpStream::from_std(receiver).unwrap();
+            let counter = reads.clone();
+            let reader = rt::spawn(async move {
+                let mut buf = [0u8; 256];
+                while stream.read(&mut buf).await.unwrap() > 0 {
+                    counter.set(counter.get() + 1);
+                }
+            });
+            let neighbour = rt::spawn(async move {
+                rt::yield_now().await;
+                reads.get()
+            });
+            let seen = neighbour.await.unwrap();
+            reader.await.unwrap();
+            seen
+        }
+    });
+    assert_eq!(reads.get(), 400);
+    // The reader gave up the thread after its budget, so its neighbour's next turn came long
+    // before the reader had read everything.
+    assert!(seen < 400, "the neighbour waited for all {seen} reads");
+}

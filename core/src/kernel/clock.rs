@@ -84,6 +84,8 @@ pub(crate) struct Timers {
     seq: u64,
     /// Futures' timers forgotten before they fired (see `cancel`).
     cancelled: BTreeSet<u64>,
+    /// Every timer due at or before this has been popped.
+    popped_through: Duration,
 }
 
 impl Timers {
@@ -104,9 +106,12 @@ impl Timers {
         seq
     }
 
-    /// Forgets the timer numbered `seq`: it is skipped when it comes up.
-    pub(crate) fn cancel(&mut self, seq: u64) {
-        self.cancelled.insert(seq);
+    /// Forgets the timer numbered `seq`, due at `deadline`: it is skipped when it comes up. A
+    /// timer that has fired already is gone, and nothing is kept for it.
+    pub(crate) fn cancel(&mut self, seq: u64, deadline: Duration) {
+        if deadline > self.popped_through {
+            self.cancelled.insert(seq);
+        }
     }
 
     pub(crate) fn next_deadline(&self) -> Option<Duration> {
@@ -115,6 +120,7 @@ impl Timers {
 
     /// The next timer due at `now`, if any (skipping forgotten ones).
     pub(crate) fn pop_due(&mut self, now: Duration) -> Option<Waiter> {
+        self.popped_through = self.popped_through.max(now);
         loop {
             match self.heap.peek() {
                 Some(t) if t.deadline <= now => {

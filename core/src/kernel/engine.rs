@@ -180,6 +180,8 @@ pub(crate) struct Core {
     state: RefCell<State>,
     /// The task being resumed, if any.
     running: Cell<Option<TaskId>>,
+    /// How many more operations the running task may do without waiting before it yields.
+    budget: Cell<u32>,
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
@@ -198,6 +200,9 @@ pub(crate) enum Pass {
     /// Tasks are left, but none can ever run again.
     Stalled,
 }
+
+/// Operations that do not wait, per task and poll, before the task must yield.
+const BUDGET: u32 = 128;
 
 std::thread_local! {
     static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
@@ -255,6 +260,7 @@ impl Core {
         });
         Core {
             running: Cell::new(None),
+            budget: Cell::new(BUDGET),
             state: RefCell::new(State {
                 tasks: HashMap::new(),
                 next_id: TaskId::FIRST,
@@ -472,6 +478,7 @@ impl Core {
         };
         let mut cx = Context::from_waker(&waker);
         self.running.set(Some(id));
+        self.reset_budget();
         let started = Instant::now();
         let mut input = input;
         let result = loop {
@@ -727,8 +734,25 @@ impl Core {
 
     /// Forgets a timer set with `add_timer` (its future was dropped), so it neither wakes
     /// anyone nor moves a virtual clock.
-    pub(crate) fn cancel_timer(&self, seq: u64) {
-        self.state.borrow_mut().timers.cancel(seq);
+    pub(crate) fn cancel_timer(&self, seq: u64, deadline: Duration) {
+        self.state.borrow_mut().timers.cancel(seq, deadline);
+    }
+
+    /// Counts one operation that did not have to wait; false when the running task has done
+    /// enough of them in this poll that it must yield (so a socket that always has data, say,
+    /// cannot keep the loop from the other tasks).
+    pub(crate) fn consume_budget(&self) -> bool {
+        let left = self.budget.get();
+        if left == 0 {
+            return false;
+        }
+        self.budget.set(left - 1);
+        true
+    }
+
+    /// Gives the task about to be polled a fresh budget.
+    pub(crate) fn reset_budget(&self) {
+        self.budget.set(BUDGET);
     }
 
     /// Wakes `waker` when `fd` is ready for `dir`.

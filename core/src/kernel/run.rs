@@ -130,6 +130,7 @@ impl Kernel {
             let mut woken = true;
             loop {
                 if woken {
+                    core.reset_budget();
                     if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
                         return value;
                     }

@@ -18,9 +18,15 @@ async fn ready<T>(
     mut op: impl FnMut() -> io::Result<T>,
 ) -> io::Result<T> {
     poll_fn(|cx| loop {
+        let core = current();
+        if !core.consume_budget() {
+            // Enough done without waiting in this poll: let the others run (see `consume_budget`).
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         match op() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                return match current().wait_fd(fd, dir, cx.waker().clone()) {
+                return match core.wait_fd(fd, dir, cx.waker().clone()) {
                     Ok(()) => Poll::Pending,
                     Err(e) => Poll::Ready(Err(e)),
                 };

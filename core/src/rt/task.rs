@@ -140,6 +140,12 @@ impl<T> JoinHandle<T> {
         self.id
     }
 
+    /// Lets the task run on without anyone waiting for it: its result is dropped when it ends
+    /// (the same as dropping the handle, said out loud).
+    pub fn detach(self) {
+        drop(self);
+    }
+
     /// Cancels the task: its future is dropped, so its destructors run (Python's
     /// `task.cancel()`); awaiting the handle then gives [`JoinError::Killed`]. A task aborting
     /// itself stops when it next yields.

@@ -61,8 +61,8 @@ enum Deadline {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Deadline,
-    /// The timer set, and the waker it was set with.
-    timer: Option<(u64, Waker)>,
+    /// The timer set (its number and deadline), and the waker it was set with.
+    timer: Option<(u64, Duration, Waker)>,
 }
 
 impl Sleep {
@@ -90,21 +90,21 @@ impl Future for Sleep {
             }
         };
         if now >= deadline {
-            if let Some((seq, _)) = self.timer.take() {
-                core.cancel_timer(seq);
+            if let Some((seq, at, _)) = self.timer.take() {
+                core.cancel_timer(seq, at);
             }
             return Poll::Ready(());
         }
         if !self
             .timer
             .as_ref()
-            .is_some_and(|(_, w)| w.will_wake(cx.waker()))
+            .is_some_and(|(_, _, w)| w.will_wake(cx.waker()))
         {
-            if let Some((seq, _)) = self.timer.take() {
-                core.cancel_timer(seq);
+            if let Some((seq, at, _)) = self.timer.take() {
+                core.cancel_timer(seq, at);
             }
             let seq = core.add_timer(deadline, cx.waker().clone());
-            self.timer = Some((seq, cx.waker().clone()));
+            self.timer = Some((seq, deadline, cx.waker().clone()));
         }
         Poll::Pending
     }
@@ -112,8 +112,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let (Some((seq, _)), Some(core)) = (self.timer.take(), try_current()) {
-            core.cancel_timer(seq);
+        if let (Some((seq, at, _)), Some(core)) = (self.timer.take(), try_current()) {
+            core.cancel_timer(seq, at);
         }
     }
 }

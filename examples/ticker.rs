@@ -1,0 +1,132 @@
+//! `ticker`: an async generator that yields on a timer, consumed by tasks on the loop.
+//!
+//! `#[generator(yield = u32)] async fn` is PEP 525's async generator: a body that can both
+//! `.await` (wait without blocking the thread) and `yield_!` (hand a value to whoever is
+//! consuming it). What it returns is a `Stream`; `ticks.next().await` is Python's `async for`
+//! step: it runs the body until its next `yield_!`, waiting along the way as the body waits.
+//!
+//! Python:
+//! ```python
+//! async def ticker(every, n):
+//!     start = loop.time()
+//!     for tick in range(1, n + 1):
+//!         await asyncio.sleep(start + tick * every - loop.time())
+//!         yield tick
+//!
+//! async def consumer():
+//!     async for tick in ticker(0.1, 5):
+//!         print(tick)
+//!
+//! await asyncio.wait_for(consumer(), 0.35)          # rt::timeout
+//! ```
+//!
+//! Run with `cargo run --example ticker` (about two seconds).
+use std::time::Duration;
+
+use resumable::prelude::*;
+use resumable::rt;
+
+/// Yields 1, 2, …, `n`, one every `every`: tick `k` is due at `k * every` after the first poll.
+/// It sleeps *until* each due time rather than *for* `every`, so lateness does not pile up.
+#[generator(yield = u32)]
+async fn ticker(every: Duration, n: u32) {
+    let _stop = Says("      ticker: my body is dropped (finished or closed): cleanup runs");
+    let start = rt::now();
+    for tick in 1..=n {
+        rt::sleep_until(start + every * tick).await; // the loop runs others meanwhile
+        yield_!(tick);
+    }
+}
+
+/// Prints its message when dropped: a destructor in the generator's body is its `finally`.
+struct Says(&'static str);
+
+impl Drop for Says {
+    fn drop(&mut self) {
+        println!("{}", self.0);
+    }
+}
+
+/// The loop's clock as `  350 ms`, since `epoch`.
+fn at(epoch: Duration) -> String {
+    format!("{:>5} ms", (rt::now() - epoch).as_millis())
+}
+
+fn main() {
+    rt::block_on(async {
+        println!("1. One ticker (every 100 ms, 5 ticks), consumed by a task:");
+        println!("   while let Some(tick) = ticks.next().await {{ ... }}\n");
+        let epoch = rt::now();
+        let mut ticks = ticker(Duration::from_millis(100), 5);
+        println!("   ticker(...) made the generator; its body has not run yet: {ticks:?}");
+        let consumer = rt::spawn(async move {
+            let mut seen = 0;
+            while let Some(tick) = ticks.next().await {
+                println!("  {}  tick {tick}", at(epoch));
+                seen += 1;
+            }
+            seen
+        });
+        let seen = consumer.await.expect("the consumer does not panic");
+        println!("   the stream ended after {seen} ticks: next() gave None.\n");
+
+        println!("2. Two tickers, each consumed by its own task, interleave on the one thread:\n");
+        let epoch = rt::now();
+        let fast = rt::spawn(async move {
+            let mut ticks = ticker(Duration::from_millis(60), 6);
+            while let Some(tick) = ticks.next().await {
+                println!("  {}  fast tick {tick}", at(epoch));
+            }
+        });
+        let slow = rt::spawn(async move {
+            let mut ticks = ticker(Duration::from_millis(150), 3);
+            while let Some(tick) = ticks.next().await {
+                println!("  {}                      slow tick {tick}", at(epoch));
+            }
+        });
+        fast.await.expect("fast");
+        slow.await.expect("slow");
+        println!(
+            "\n   Neither waits for the other: each body sleeps in the loop's timer heap, and the"
+        );
+        println!(
+            "   loop resumes whichever is due (at 300 ms both are: the earlier timer first).\n"
+        );
+
+        println!("3. rt::timeout around a consumer: at most 350 ms of a 100 ms ticker.\n");
+        let epoch = rt::now();
+        let mut ticks = ticker(Duration::from_millis(100), 10);
+        let result = rt::timeout(Duration::from_millis(350), async {
+            while let Some(tick) = ticks.next().await {
+                println!("  {}  tick {tick}", at(epoch));
+            }
+        })
+        .await;
+        println!("  {}  timeout: {result:?}", at(epoch));
+        println!(
+            "   The consumer was dropped mid-wait. The generator was only borrowed by it, so it is"
+        );
+        println!(
+            "   still there, {:?}, and the next call goes on where it was:",
+            ticks.state()
+        );
+        let tick = ticks.next().await;
+        println!("  {}  next() = {tick:?}", at(epoch));
+
+        println!("\n   A timeout on one next() each, 50 ms: a tick is due only every 100 ms.");
+        for _ in 0..3 {
+            match rt::timeout(Duration::from_millis(50), ticks.next()).await {
+                Ok(tick) => println!("  {}  next() = {tick:?}", at(epoch)),
+                Err(rt::Elapsed) => println!("  {}  no tick within 50 ms", at(epoch)),
+            }
+        }
+
+        println!("\n   Enough: ticks.close() drops the body where it is waiting.");
+        ticks.close();
+        println!(
+            "   now {:?}; next() = {:?}",
+            ticks.state(),
+            ticks.next().await
+        );
+    });
+}
