@@ -169,38 +169,38 @@ impl<Y, R> Co<Y, R> {
 
     /// Yields `value` out of the generator; the returned future evaluates to the next resume
     /// argument. This is what `yield_!(value)` becomes.
+    ///
+    /// The value goes into the exchange at once (the body is being polled, so it is there), and
+    /// the future only has to suspend once: nothing but a flag is kept across the yield.
+    ///
+    /// # Panics
+    /// Outside of a resume of this generator (see [`Co::exchange`]).
     #[track_caller]
     #[inline]
     pub fn yield_(&mut self, value: Y) -> YieldFuture<'_, Y, R> {
-        YieldFuture {
-            co: self,
-            value: Some(value),
-            at: Location::caller(),
-        }
+        self.yield_at(value, Location::caller())
     }
 
     /// [`yield_`](Co::yield_) with an explicit source location.
     #[inline]
     pub fn yield_at(&mut self, value: Y, at: &'static Location<'static>) -> YieldFuture<'_, Y, R> {
+        let ex = self.exchange();
+        ex.yielded.set(Some(value));
+        ex.at.set(Some(at));
         YieldFuture {
             co: self,
-            value: Some(value),
-            at,
+            suspended: false,
         }
     }
 }
 
-/// The future a `yield_!` awaits: pending once (handing its value out), then ready with the
-/// resume argument. Not public API.
+/// The future a `yield_!` awaits: pending once (its value is already handed out), then ready
+/// with the resume argument. Not public API.
 #[must_use = "a yield does nothing unless awaited"]
 pub struct YieldFuture<'c, Y, R> {
     co: &'c mut Co<Y, R>,
-    value: Option<Y>,
-    at: &'static Location<'static>,
+    suspended: bool,
 }
-
-// The value is never pinned: it is moved out on the first poll.
-impl<Y, R> Unpin for YieldFuture<'_, Y, R> {}
 
 impl<Y, R> Future for YieldFuture<'_, Y, R> {
     type Output = R;
@@ -208,19 +208,13 @@ impl<Y, R> Future for YieldFuture<'_, Y, R> {
     #[inline]
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
         let this = self.get_mut();
-        let at = this.at;
-        let value = this.value.take();
-        let ex = this.co.exchange();
-        match value {
-            Some(value) => {
-                ex.yielded.set(Some(value));
-                ex.at.set(Some(at));
-                Poll::Pending
-            }
-            None => match ex.resumed.take() {
-                Some(arg) => Poll::Ready(arg),
-                None => panic!("a generator body was polled again without a resume argument"),
-            },
+        if !this.suspended {
+            this.suspended = true;
+            return Poll::Pending;
+        }
+        match this.co.exchange().resumed.take() {
+            Some(arg) => Poll::Ready(arg),
+            None => panic!("a generator body was polled again without a resume argument"),
         }
     }
 }

@@ -41,7 +41,7 @@
 //! ```
 //!
 //! Everything here must be called from inside a loop: [`block_on`], or a
-//! [`Kernel`](crate::kernel::Kernel)'s `block_on`/`run`. The loop is single-threaded; wakers
+//! [`Kernel`]'s `block_on`/`run`. The loop is single-threaded; wakers
 //! may be woken from any thread (that is how [`spawn_blocking`] reports back).
 
 mod blocking;
