@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of issue 5 (W1–W6) and prints the BENCHMARKS.md results section:
+# ns per operation, the ratio to the hand-written version, and each target met or missed.
+#
+#   benches/report.sh                  run `cargo bench`, print the section
+#   benches/report.sh --write          ... and replace the results section of BENCHMARKS.md
+#   benches/report.sh --from FILE      render from a saved `cargo bench` output (no run)
+#
+# The raw output of the run is kept in target/bench-output.txt. Needs python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+write=false
+from=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --write) write=true ;;
+        --from) from="$2"; shift ;;
+        *) echo "usage: $0 [--write] [--from FILE]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if [ -z "$from" ]; then
+    from=target/bench-output.txt
+    mkdir -p target
+    cargo bench --bench generators --bench switch --bench echo 2>&1 | tee "$from" >&2
+fi
+
+BENCH_MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), \
+$(free -g | awk '/Mem:/ {print $2}') GiB of memory; $(rustc --version); \
+commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- core macros || echo ' + uncommitted changes in core/ or macros/'); $(date +%Y-%m-%d)"
+export BENCH_MACHINE
+
+section=$(python3 - "$from" <<'PY'
+import os, re, sys
+
+text = open(sys.argv[1], encoding="utf-8").read()
+UNITS = {"ps": 1e-3, "ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+# Divan's tree: "├─ name" / "╰─ name"; a leaf (the argument: operations per iteration) carries
+# the columns fastest │ slowest │ median │ mean │ samples │ iters.
+results = {}  # "group/.../system" -> ns per operation (median / argument)
+path = []
+for line in text.splitlines():
+    head = re.match(r"^([a-z_0-9]+)\s+fastest\s", line)
+    if head:  # a bench binary's header line
+        path = [head.group(1)]
+        continue
+    m = re.search(r"[├╰]─ ", line)
+    if not m:
+        continue
+    depth = m.start() // 3 + 1
+    rest = line[m.end():]
+    cols = rest.split("│")
+    name = cols[0].split()[0]
+    path = path[:depth] + [name]
+    if len(cols) >= 3 and re.search(r"\d", cols[2]):
+        value, unit = cols[2].split()
+        ns = float(value) * UNITS[unit]
+        ops = int(name)
+        results["/".join(path[:-1])] = ns / ops
+
+memory = {}
+for m in re.finditer(r"^w5-memory (\S+)\s+([\d.]+)\s+([\d.]+)", text, re.M):
+    memory[m.group(1)] = (float(m.group(2)), float(m.group(3)))
+echo = {}
+for m in re.finditer(r"^w6-echo (\S+)\s+(\d+)\s+(\d+)\s+(\d+)", text, re.M):
+    echo[m.group(1)] = tuple(int(m.group(i)) for i in (2, 3, 4))
+
+NAMES = {
+    "hand_written": "hand-written",
+    "resumable_boxed": "**resumable** `#[generator]` (boxed)",
+    "resumable_pinned": "**resumable** `#[generator(pinned)]`",
+    "resumable_yield_from": "**resumable** `yield_from!`",
+    "resumable_round_robin": "**resumable** `sched::RoundRobin`",
+    "resumable_kernel": "**resumable** kernel (`sys::yield_now`)",
+    "resumable_rt": "**resumable** `rt` (`rt::spawn`)",
+    "resumable_rt_named": "**resumable** `rt` (`rt::spawn_named`, shared name)",
+    "genawaiter_stack": "genawaiter (stack)",
+    "genawaiter_rc": "genawaiter (rc)",
+    "next_gen": "next-gen",
+    "corosensei": "corosensei",
+    "corosensei_reused_stack": "corosensei (one stack, reused)",
+    "corosensei_fresh_stack": "corosensei (`Coroutine::new`: fresh stack each)",
+    "async_stream": "async-stream",
+    "tokio": "tokio current_thread + LocalSet",
+    "smol": "smol LocalExecutor",
+    "futures_local_pool": "futures LocalPool",
+}
+PEERS = ("genawaiter", "next_gen", "corosensei", "async_stream")
+
+def group(prefix):
+    return {k[len(prefix) + 1:]: v for k, v in results.items() if k.startswith(prefix + "/")}
+
+def fmt(ns):
+    return f"{ns:.2f}" if ns < 10 else f"{ns:.1f}" if ns < 100 else f"{ns:.0f}"
+
+def table(prefix, unit, extra=None):
+    g = group(prefix)
+    if not g:
+        return "(no results)\n", g
+    base = g.get("hand_written")
+    hdr = f"| system | {unit} | × hand-written |" + (" bytes/task | allocs/task |" if extra else "")
+    out = [hdr, "|---|--:|--:|" + ("--:|--:|" if extra else "")]
+    order = sorted(g, key=lambda k: (k != "hand_written", not k.startswith("resumable"), g[k]))
+    for k in order:
+        row = f"| {NAMES.get(k, k)} | {fmt(g[k])} | {g[k] / base:.1f}× |" if base else f"| {k} | {fmt(g[k])} | |"
+        if extra:
+            b, a = extra.get(k, (float("nan"), float("nan")))
+            row += f" {b:.0f} | {a:.2f} |"
+        out.append(row)
+    return "\n".join(out) + "\n", g
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+def peers(g):
+    return {k: v for k, v in g.items() if k.startswith(PEERS)}
+
+targets = []
+def target(name, goal, figure, ok):
+    targets.append(f"| {name} | {goal} | {figure} | {verdict(ok)} |")
+
+sections = []
+t1, w1 = table("generators/w1_iterate", "ns/yield")
+sections.append("### W1 iterate: yield 0..10,000 (u64), summed by the consumer\n\n" + t1)
+if w1:
+    h = w1["hand_written"]
+    best_peer = min(peers(w1).items(), key=lambda kv: kv[1])
+    for k in ("resumable_boxed", "resumable_pinned"):
+        r = w1[k] / h
+        target(f"W1 {NAMES[k]}", "≤ 2.5× hand-written", f"{r:.1f}×", r <= 2.5)
+        target(f"W1 {NAMES[k]}", "faster than every peer",
+               f"{fmt(w1[k])} ns vs {NAMES[best_peer[0]]} {fmt(best_peer[1])} ns", w1[k] < best_peer[1])
+
+t2, w2 = table("generators/w2_ping_pong", "ns/round trip")
+sections.append("### W2 ping-pong: resume with a u64, the generator yields arg + 1\n\n"
+                "async-stream has no resume argument, so it is not in this one.\n\n" + t2)
+if w2:
+    h = w2["hand_written"]
+    best_peer = min(peers(w2).items(), key=lambda kv: kv[1])
+    for k in ("resumable_boxed", "resumable_pinned"):
+        r = w2[k] / h
+        target(f"W2 {NAMES[k]}", "≤ 1.5× hand-written", f"{r:.1f}×", r <= 1.5)
+        target(f"W2 {NAMES[k]}", "faster than every peer",
+               f"{fmt(w2[k])} ns vs {NAMES[best_peer[0]]} {fmt(best_peer[1])} ns", w2[k] < best_peer[1])
+
+t3a, w3a = table("generators/w3_delegation/depth_1", "ns/value")
+t3b, w3b = table("generators/w3_delegation/depth_8", "ns/value")
+sections.append("### W3 delegation: an inner generator yields 0..10,000 through 1 or 8 levels\n\n"
+                "resumable: a chain of `#[generator]` fns, each `yield_from!` the next; the peers "
+                "have no delegation, so each level is a re-yield loop over the level below; "
+                "hand-written: nested iterators forwarding `next`.\n\n"
+                "8 levels:\n\n" + t3b + "\n1 level:\n\n" + t3a)
+if w3b and w1:
+    ours = w3b["resumable_yield_from"]
+    r = ours / w1["resumable_boxed"]
+    target("W3 8 levels", "≤ 2× our own W1 (boxed)", f"{fmt(ours)} ns = {r:.1f}× W1's {fmt(w1['resumable_boxed'])} ns", r <= 2)
+    p = peers(w3b)
+    worst = min(p.items(), key=lambda kv: kv[1])
+    target("W3 8 levels", "10× faster than every peer",
+           f"best peer {NAMES[worst[0]]} {fmt(worst[1])} ns = {worst[1] / ours:.1f}× ours", worst[1] >= 10 * ours)
+
+t4, w4 = table("generators/w4_create_drain", "ns/generator")
+sections.append("### W4 create + drain: 1,000,000 generators of 3 yields each\n\n"
+                "(corosensei with a fresh stack: 10,000 generators per iteration, an `mmap` + "
+                "`munmap` each.)\n\n" + t4)
+if w4:
+    h = w4["hand_written"]
+    r = w4["resumable_pinned"] / h
+    target(f"W4 {NAMES['resumable_pinned']}", "≤ 6× hand-written", f"{r:.1f}×", r <= 6)
+    r = w4["resumable_boxed"] / h
+    target(f"W4 {NAMES['resumable_boxed']}", "≤ 20× hand-written", f"{r:.1f}×", r <= 20)
+
+t5, w5 = table("switch/w5_switch", "ns/switch", extra=memory)
+sections.append("### W5 switch: 10,000 tasks × 100 yields, one thread\n\n"
+                "ns per switch (spawning and joining included); bytes/task: heap bytes live "
+                "after the 10,000 spawns, per task (counting `#[global_allocator]`).\n\n" + t5)
+if w5:
+    h = w5["hand_written"]
+    r = w5["resumable_round_robin"] / h
+    target("W5 RoundRobin", "≤ 2× hand-written boxed loop", f"{r:.1f}×", r <= 2)
+    for peer in ("tokio", "smol", "futures_local_pool"):
+        target("W5 rt per switch", f"faster than {NAMES[peer]}",
+               f"{fmt(w5['resumable_rt'])} vs {fmt(w5[peer])} ns", w5["resumable_rt"] < w5[peer])
+    if "resumable_rt" in memory and "tokio" in memory:
+        target("W5 rt bytes/task", "≤ tokio's",
+               f"{memory['resumable_rt'][0]:.0f} vs {memory['tokio'][0]:.0f}",
+               memory["resumable_rt"][0] <= memory["tokio"][0])
+
+if echo:
+    rows = ["| server | round trips/s (median) | min | max | × tokio |", "|---|--:|--:|--:|--:|"]
+    echo_names = {"resumable_kernel": "**resumable** kernel (`sys::read`/`sys::write_all`)",
+                  "resumable_rt": "**resumable** `rt` (`rt::net`)",
+                  "tokio": "tokio current_thread (`tokio::net`)"}
+    for k, (med, lo, hi) in echo.items():
+        rows.append(f"| {echo_names.get(k, k)} | {med:,} | {lo:,} | {hi:,} | {med / echo['tokio'][0]:.2f}× |")
+    head = re.search(r"^W6 echo: (.*)$", text, re.M)
+    sections.append("### W6 echo: " + (head.group(1) if head else "") + "\n\n" + "\n".join(rows) + "\n")
+    r = echo["resumable_rt"][0] / echo["tokio"][0]
+    target("W6 rt", "≥ 0.8× tokio's round trips/s", f"{r:.2f}×", r >= 0.8)
+
+machine = os.environ.get("BENCH_MACHINE", "?")
+print("<!-- results:begin (generated by benches/report.sh; do not edit by hand) -->")
+print(f"Machine: {machine}.\n")
+print("## Targets\n")
+print("| workload | target | ours | |\n|---|---|---|---|")
+print("\n".join(targets))
+print("\n## Results\n")
+print("\n".join(sections))
+print("<!-- results:end -->")
+PY
+)
+
+if $write; then
+    python3 - "$section" <<'PY'
+import sys, re
+path = "BENCHMARKS.md"
+text = open(path, encoding="utf-8").read()
+new = sys.argv[1]
+pattern = re.compile(r"<!-- results:begin.*?<!-- results:end -->", re.S)
+if not pattern.search(text):
+    sys.exit("BENCHMARKS.md has no results:begin/results:end markers")
+open(path, "w", encoding="utf-8").write(pattern.sub(lambda _: new, text))
+print("BENCHMARKS.md updated", file=sys.stderr)
+PY
+else
+    printf '%s\n' "$section"
+fi
