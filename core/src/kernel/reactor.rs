@@ -50,8 +50,12 @@ impl Waiters {
 pub(crate) struct Reactor {
     poller: Arc<Poller>,
     events: Events,
+    /// Every descriptor registered with the poller, with its waiters (maybe none: see `rearm`).
     #[cfg(unix)]
     waiting: HashMap<RawFd, Waiters>,
+    /// How many registered descriptors have waiters.
+    #[cfg(unix)]
+    busy: usize,
 }
 
 impl Reactor {
@@ -61,6 +65,8 @@ impl Reactor {
             events: Events::new(),
             #[cfg(unix)]
             waiting: HashMap::new(),
+            #[cfg(unix)]
+            busy: 0,
         })
     }
 
@@ -72,7 +78,7 @@ impl Reactor {
     /// Whether nothing waits for readiness.
     pub(crate) fn is_idle(&self) -> bool {
         #[cfg(unix)]
-        return self.waiting.is_empty();
+        return self.busy == 0;
         #[cfg(not(unix))]
         return true;
     }
@@ -82,27 +88,39 @@ impl Reactor {
     pub(crate) fn wait(&mut self, fd: RawFd, dir: Direction, waiter: Waiter) -> io::Result<()> {
         let fresh = !self.waiting.contains_key(&fd);
         let waiters = self.waiting.entry(fd).or_default();
+        let idle = waiters.readers.is_empty() && waiters.writers.is_empty();
         let list = match dir {
             Direction::Read => &mut waiters.readers,
             Direction::Write => &mut waiters.writers,
         };
         // A future polled again before its socket is ready waits once, not twice.
         let known = matches!(&waiter, Waiter::Waker(w) if list.iter().any(|o| matches!(o, Waiter::Waker(x) if x.will_wake(w))));
-        if !known {
-            list.push(waiter);
+        if known {
+            return Ok(());
+        }
+        list.push(waiter);
+        if idle {
+            self.busy += 1;
         }
         let interest = waiters.interest(fd);
-        let result = if fresh {
-            // SAFETY: `fd` belongs to a socket its waiter holds, so it is open now, and it is
-            // deleted from the poller as soon as nothing waits on it (`forget`, `poll`), or before
-            // the socket closes (`close`). A descriptor closed while registered anyway (by another
-            // task) is removed by the operating system itself on the platforms this module is
-            // built for (`cfg(unix)`: epoll, kqueue, event ports); nothing is read through it.
+        let mut result = if fresh {
+            // SAFETY: `fd` belongs to a socket its waiter holds, so it is open now. It stays
+            // registered until the socket is closed through `close` (rt's sockets do that when
+            // dropped), or, for a descriptor closed without telling the reactor (a generator
+            // task's std socket), until the operating system removes it on close, which it does
+            // on the platforms this module is built for (`cfg(unix)`: epoll, kqueue, event
+            // ports). Nothing is ever read through it; a stale entry only costs a failed
+            // `modify`, retried as an `add` below.
             unsafe { self.poller.add(fd, interest) }
         } else {
-            // SAFETY: `fd` is registered, so open (see above).
+            // SAFETY: `fd` is open: its waiter holds it (see above).
             self.poller.modify(unsafe { borrow(fd) }, interest)
         };
+        if !fresh && result.is_err() {
+            // The descriptor was closed and its number reused: register it afresh.
+            // SAFETY: as for a fresh descriptor above.
+            result = unsafe { self.poller.add(fd, interest) };
+        }
         if result.is_err() {
             self.close(fd);
         }
@@ -115,12 +133,15 @@ impl Reactor {
         let Some(waiters) = self.waiting.get_mut(&fd) else {
             return;
         };
+        if waiters.readers.is_empty() && waiters.writers.is_empty() {
+            return;
+        }
         let other = |w: &Waiter| !matches!(w, Waiter::Task(t, _) if *t == id);
         match dir {
             Direction::Read => waiters.readers.retain(other),
             Direction::Write => waiters.writers.retain(other),
         }
-        rearm(&self.poller, &mut self.waiting, fd);
+        rearm(&self.poller, &mut self.waiting, &mut self.busy, fd, true);
     }
 
     /// Forgets `fd` before it is closed: it is deleted from the poller while still open, and
@@ -131,6 +152,9 @@ impl Reactor {
         let Some(waiters) = self.waiting.remove(&fd) else {
             return Vec::new();
         };
+        if !(waiters.readers.is_empty() && waiters.writers.is_empty()) {
+            self.busy -= 1;
+        }
         // SAFETY: the caller is about to close `fd` (or failed to register it), so it is open.
         let _ = self.poller.delete(unsafe { borrow(fd) });
         let mut tasks = VecDeque::new();
@@ -163,13 +187,16 @@ impl Reactor {
             let Some(waiters) = self.waiting.get_mut(&fd) else {
                 continue;
             };
+            if waiters.readers.is_empty() && waiters.writers.is_empty() {
+                continue;
+            }
             if event.readable {
                 wake_all(waiters.readers.drain(..), woken);
             }
             if event.writable {
                 wake_all(waiters.writers.drain(..), woken);
             }
-            rearm(&self.poller, &mut self.waiting, fd);
+            rearm(&self.poller, &mut self.waiting, &mut self.busy, fd, false);
         }
         #[cfg(not(unix))]
         let _ = woken;
@@ -188,21 +215,31 @@ fn wake_all(waiters: impl Iterator<Item = Waiter>, woken: &mut VecDeque<TaskId>)
     }
 }
 
-/// Re-registers `fd` for the directions still waited on (oneshot mode disarms it after each
-/// event), or deletes it when nothing waits on it any more.
+/// After some of `fd`'s waiters left (`event`: woken by its readiness, which disarmed it, as
+/// oneshot registrations are; else they were killed or cancelled): re-registers it for the
+/// directions still waited on. When none are, it is left registered but not armed, so the next
+/// wait is one `modify` rather than a `delete` and an `add`.
 #[cfg(unix)]
-fn rearm(poller: &Poller, waiting: &mut HashMap<RawFd, Waiters>, fd: RawFd) {
+fn rearm(
+    poller: &Poller,
+    waiting: &mut HashMap<RawFd, Waiters>,
+    busy: &mut usize,
+    fd: RawFd,
+    forgot: bool,
+) {
     let Some(waiters) = waiting.get(&fd) else {
         return;
     };
-    // SAFETY: `fd` is registered, so its waiter keeps it open (see `Reactor::wait`).
-    let source = unsafe { borrow(fd) };
     if waiters.readers.is_empty() && waiters.writers.is_empty() {
-        waiting.remove(&fd);
-        // An error means the descriptor was closed already; nothing is registered then.
-        let _ = poller.delete(source);
+        *busy -= 1;
+        if forgot {
+            // Still armed for the waiter that left: disarm it.
+            // SAFETY: `fd` is registered and its last waiter only just left, holding it open.
+            let _ = poller.modify(unsafe { borrow(fd) }, waiters.interest(fd));
+        }
     } else {
-        let _ = poller.modify(source, waiters.interest(fd));
+        // SAFETY: `fd` is open: its waiters hold it (see `Reactor::wait`).
+        let _ = poller.modify(unsafe { borrow(fd) }, waiters.interest(fd));
     }
 }
 
