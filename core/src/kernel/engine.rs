@@ -34,6 +34,28 @@ use crate::sched::TaskId;
 #[cfg(unix)]
 use std::os::fd::RawFd;
 
+/// Task ids are handed out in order, so they need no hashing against collisions: a multiply
+/// spreads them over the table (SipHash cost more than the rest of a switch).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl core::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A map keyed by task id.
+type TaskMap<V> = HashMap<TaskId, V, core::hash::BuildHasherDefault<IdHasher>>;
+
 /// What a task waits for, besides its turn.
 #[derive(Clone, Copy)]
 enum Wait {
@@ -134,10 +156,20 @@ struct TaskWaker {
 
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
-        self.remote.push(self.id);
+        self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.remote.push(self.id);
+        // On the loop's own thread (a task waking itself or another), skip the lock.
+        let local = CURRENT.with(|current| match &*current.borrow() {
+            Some(core) if Arc::ptr_eq(&core.remote, &self.remote) => {
+                core.local_woken.borrow_mut().push(self.id);
+                true
+            }
+            _ => false,
+        });
+        if !local {
+            self.remote.push(self.id);
+        }
     }
 }
 
@@ -155,7 +187,7 @@ impl Wake for MainWaker {
 }
 
 struct State {
-    tasks: HashMap<TaskId, Entry>,
+    tasks: TaskMap<Entry>,
     next_id: TaskId,
     /// The pass being run.
     ready: VecDeque<TaskId>,
@@ -163,7 +195,7 @@ struct State {
     later: VecDeque<TaskId>,
     timers: Timers,
     clock: Clock,
-    ended: HashMap<TaskId, Ended>,
+    ended: TaskMap<Ended>,
     /// Which ended tasks' results were taken (or dropped).
     taken: Bits,
     /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
@@ -182,6 +214,8 @@ pub(crate) struct Core {
     running: Cell<Option<TaskId>>,
     /// How many more operations the running task may do without waiting before it yields.
     budget: Cell<u32>,
+    /// Wakes from the loop's own thread (see `TaskWaker`): no lock needed.
+    local_woken: RefCell<Vec<TaskId>>,
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
@@ -261,14 +295,15 @@ impl Core {
         Core {
             running: Cell::new(None),
             budget: Cell::new(BUDGET),
+            local_woken: RefCell::new(Vec::new()),
             state: RefCell::new(State {
-                tasks: HashMap::new(),
+                tasks: TaskMap::default(),
                 next_id: TaskId::FIRST,
                 ready: VecDeque::new(),
                 later: VecDeque::new(),
                 timers: Timers::default(),
                 clock: Clock::Real(Instant::now()),
-                ended: HashMap::new(),
+                ended: TaskMap::default(),
                 taken: Bits::default(),
                 units: Bits::default(),
                 slow: Some(Duration::from_millis(100)),
@@ -291,6 +326,17 @@ impl Core {
 
     pub(crate) fn set_reporter(&self, reporter: Reporter) {
         *self.reporter.borrow_mut() = reporter;
+    }
+
+    /// The wakes since last asked: this thread's, then other threads'.
+    fn take_woken(&self, into: &mut Vec<TaskId>) {
+        into.append(&mut self.local_woken.borrow_mut());
+        self.remote.take(into);
+    }
+
+    /// Whether a wake is waiting to be taken.
+    fn has_wakes(&self) -> bool {
+        !self.local_woken.borrow().is_empty() || self.remote.has_work()
     }
 
     /// The task being resumed, if any.
@@ -362,7 +408,7 @@ impl Core {
             }
             let reactor_idle = self.reactor.borrow().is_idle();
             let wakers = main || state.futures > 0;
-            match state.timeout(reactor_idle, wakers, self.remote.has_work()) {
+            match state.timeout(reactor_idle, wakers, self.has_wakes()) {
                 Some(timeout) => timeout,
                 None => {
                     let mut tasks: Vec<TaskId> = state.tasks.keys().copied().collect();
@@ -378,7 +424,7 @@ impl Core {
             self.remote.sleeping.store(true, Ordering::SeqCst);
             // A wake that came before `sleeping` was set is seen here; one that comes after
             // interrupts the poller.
-            let timeout = if self.remote.has_work() {
+            let timeout = if self.has_wakes() {
                 Some(Duration::ZERO)
             } else {
                 timeout
@@ -390,7 +436,7 @@ impl Core {
         // Futures woken by that readiness (or from another thread) run in this pass, after the
         // generator tasks the poll woke.
         let mut woken = Vec::new();
-        self.remote.take(&mut woken);
+        self.take_woken(&mut woken);
         let due = {
             let mut state = self.state.borrow_mut();
             let timed_out = timeout.is_some_and(|t| t > Duration::ZERO)
@@ -429,7 +475,7 @@ impl Core {
                 Waiter::Waker(w) => {
                     drop(state);
                     w.wake();
-                    self.remote.take(&mut woken);
+                    self.take_woken(&mut woken);
                     let mut state = self.state.borrow_mut();
                     for id in woken.drain(..) {
                         state.wake_future(id, true);
@@ -443,14 +489,16 @@ impl Core {
             let later = core::mem::take(&mut state.later);
             state.ready.extend(later);
         }
+        // One reading of the clock per step: each starts when the one before it ended.
+        let mut clock = Instant::now();
         loop {
             let Some(id) = self.state.borrow_mut().ready.pop_front() else {
                 break;
             };
-            self.step(id);
+            self.step(id, &mut clock);
             // Wakes during the step (a future waking itself, or another) queue for the next
             // pass, in order with the generator tasks' answers.
-            self.remote.take(&mut woken);
+            self.take_woken(&mut woken);
             if !woken.is_empty() {
                 let mut state = self.state.borrow_mut();
                 for id in woken.drain(..) {
@@ -462,7 +510,7 @@ impl Core {
     }
 
     /// Resumes one task and carries out what it asks.
-    fn step(&self, id: TaskId) {
+    fn step(&self, id: TaskId, clock: &mut Instant) {
         let (mut body, input, waker, from) = {
             let mut state = self.state.borrow_mut();
             let Some(entry) = state.tasks.get_mut(&id) else {
@@ -479,7 +527,7 @@ impl Core {
         let mut cx = Context::from_waker(&waker);
         self.running.set(Some(id));
         self.reset_budget();
-        let started = Instant::now();
+        let started = *clock;
         let mut input = input;
         let result = loop {
             let result = panic::catch_unwind(AssertUnwindSafe(|| body.resume(input, &mut cx)));
@@ -495,7 +543,8 @@ impl Core {
                 break Ok(Outcome::Pending);
             }
         };
-        let ran = started.elapsed();
+        *clock = Instant::now();
+        let ran = clock.saturating_duration_since(started);
         self.running.set(None);
         let to = match result {
             Ok(Outcome::Call(_) | Outcome::Pending) => body.suspended_at(),
