@@ -163,11 +163,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // SAFETY: nothing below moves the pinned `Running` body: it is polled through a pinned
         // reference and dropped in place. Only the unpinned `Created` closure is moved out.
         let this = unsafe { self.get_unchecked_mut() };
-        this.enter();
+        let created = this.enter();
         // Stepped the plain way, the body may move past the delegation a shortcut points to.
         this.shortcut.0 = None;
         let stage = this.stage.get();
-        if let Stage::Created(_) = stage {
+        if created {
             let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
                 unreachable!()
             };
@@ -195,14 +195,17 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// Marks the generator running, or panics if it cannot run.
-    fn enter(&mut self) {
-        match self.status {
-            Status::Created | Status::Suspended => {}
+    /// Returns whether the body has yet to start.
+    fn enter(&mut self) -> bool {
+        let created = match self.status {
+            Status::Created => true,
+            Status::Suspended => false,
             Status::Running => panic!("{POISONED}"),
             Status::Returned => panic!("{FINISHED}"),
             Status::Closed => panic!("{CLOSED}"),
-        }
+        };
         self.status = Status::Running;
+        created
     }
 
     /// A step of the outermost generator: through the shortcut to the innermost delegation
@@ -216,7 +219,8 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // SAFETY: only unpinned fields are touched; the body is reached through the shortcut.
         let this = unsafe { self.as_mut().get_unchecked_mut() };
         if let Some(shortcut) = this.shortcut.0.take() {
-            this.enter();
+            // A generator with a shortcut has started.
+            let _ = this.enter();
             // The last resume of this generator recorded the shortcut and nothing has stepped
             // the body since (a plain step or a close discards it), so the delegation it points
             // to is alive and unmoved in the suspended body, and unused: `Shortcut`'s invariant.
