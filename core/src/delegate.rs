@@ -20,6 +20,7 @@
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 use core::future::Future;
+use core::ops::DerefMut;
 use core::panic::Location;
 use core::pin::Pin;
 use core::ptr::NonNull;
@@ -47,20 +48,11 @@ pub trait Shared<Y, R>: Unpin {
     fn close_shared(&mut self);
 }
 
-impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Pin<&mut PinnedGen<Y, R, B>> {
-    type Output = B::Output;
-    #[inline]
-    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.as_mut().step(ex, cx)
-    }
-    #[inline]
-    fn close_shared(&mut self) {
-        self.as_mut().close();
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Pin<Box<PinnedGen<Y, R, B>>> {
+/// A pinned generator of this crate, by reference (`pin!`) or boxed (`Box::pin`).
+impl<Y, R, B: Body<Y, R>, P> Shared<Y, R> for Pin<P>
+where
+    P: DerefMut<Target = PinnedGen<Y, R, B>> + Unpin,
+{
     type Output = B::Output;
     #[inline]
     fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {

@@ -221,37 +221,16 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
     let mut rewriter = Rewriter::new(&co, &krate);
     rewriter.native_yield = true;
     let infer = quote!(_);
+    let is_async = matches!(body, CoroutineBody::Async(_));
     match body {
-        CoroutineBody::Block(mut block) => {
+        // `coroutine! { .. }` and `coroutine!(async { .. })`: Resume is `()`, the rest is
+        // inferred; only the kind of generator differs.
+        CoroutineBody::Block(mut block) | CoroutineBody::Async(mut block) => {
+            rewriter.is_async = is_async;
             rewriter.visit_block_mut(&mut block);
             let stmts = &block.stmts;
             let unit = quote!(());
-            let kind = Kind {
-                is_async: false,
-                pinned,
-            };
-            let constructor = kind.constructor(&krate, &infer, &unit, &infer);
-            let closure = body_closure(
-                &krate,
-                &co,
-                &infer,
-                &unit,
-                quote!(_),
-                TokenStream::new(),
-                quote!(#(#stmts)*),
-            );
-            quote!(#constructor(#closure))
-        }
-        CoroutineBody::Async(mut block) => {
-            rewriter.is_async = true;
-            rewriter.visit_block_mut(&mut block);
-            let stmts = &block.stmts;
-            let unit = quote!(());
-            let kind = Kind {
-                is_async: true,
-                pinned,
-            };
-            let constructor = kind.constructor(&krate, &infer, &unit, &infer);
+            let constructor = Kind { is_async, pinned }.constructor(&krate, &infer, &unit, &infer);
             let closure = body_closure(
                 &krate,
                 &co,
