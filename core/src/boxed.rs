@@ -113,6 +113,13 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     }
 
     /// The same as [`try_send`](Self::try_send), named after [`Generator::resume`].
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = coroutine!(|x: u8| { yield x; });
+    /// assert_eq!(g.try_resume(3), Ok(GeneratorState::Yielded(3)));
+    /// ```
     pub fn try_resume(&mut self, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
         self.inner.as_mut().try_send(arg)
     }
@@ -123,6 +130,22 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     /// # Panics
     /// If the generator has already started, or if it is a closure-form `coroutine!`, whose
     /// body binds its first argument (start those with [`send`](Self::send)).
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// #[generator(yield = &'static str, resume = &'static str)]
+    /// fn echo() {
+    ///     let mut heard = yield_!("ready");
+    ///     loop {
+    ///         heard = yield_!(heard);
+    ///     }
+    /// }
+    ///
+    /// let mut g = echo();
+    /// assert_eq!(g.start(), GeneratorState::Yielded("ready")); // Python's next(g)
+    /// assert_eq!(g.send("hi"), GeneratorState::Yielded("hi"));
+    /// ```
     pub fn start(&mut self) -> GeneratorState<Y, B::Output> {
         self.inner.as_mut().start()
     }
@@ -157,11 +180,32 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     }
 
     /// Python's `inspect.getgeneratorstate`.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = coroutine! { yield 1; };
+    /// assert_eq!(g.state(), State::Created);
+    /// g.send(());
+    /// assert_eq!(g.state(), State::Suspended);
+    /// g.send(());
+    /// assert_eq!(g.state(), State::Finished);
+    /// ```
     pub fn state(&self) -> State {
         self.inner.state()
     }
 
     /// Whether the generator will never run again: it returned, was closed or panicked.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = coroutine! { yield 1; };
+    /// g.send(());
+    /// assert!(!g.is_finished());
+    /// g.close();
+    /// assert!(g.is_finished());
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.inner.is_finished()
     }
@@ -210,6 +254,15 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
 
     /// The return value, once, after the generator completed while being iterated.
     /// Python's `StopIteration.value`.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = coroutine! { yield 1; yield 2; "the end" };
+    /// assert_eq!(g.by_ref().sum::<i32>(), 3);
+    /// assert_eq!(g.take_return(), Some("the end"));
+    /// assert_eq!(g.take_return(), None); // once
+    /// ```
     pub fn take_return(&mut self) -> Option<B::Output> {
         self.inner.as_mut().take_return()
     }

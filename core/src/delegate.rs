@@ -297,6 +297,16 @@ pub fn from_iter<I: IntoIterator>(iterable: I) -> FromIter<I::IntoIter> {
 
 /// An iterator seen as a generator; made by [`from_iter`]. Once the iterator is exhausted every
 /// resume completes again with `()`.
+///
+/// ```
+/// use resumable::{from_iter, Generator, GeneratorState};
+/// use core::pin::Pin;
+///
+/// let mut g = from_iter([1, 2]);
+/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Yielded(1));
+/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Yielded(2));
+/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Complete(()));
+/// ```
 #[derive(Debug, Clone)]
 pub struct FromIter<I>(I);
 

@@ -288,11 +288,30 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// # Panics
     /// If the generator finished, was closed, or panicked earlier; the message says which.
     /// A panic in the body propagates out of this call and poisons the generator.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned |x: u32| { let y = yield x + 1; y * 2 }));
+    /// assert_eq!(g.as_mut().send(1), GeneratorState::Yielded(2));
+    /// assert_eq!(g.as_mut().send(5), GeneratorState::Complete(10));
+    /// ```
     pub fn send(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
         self.drive(Some(arg))
     }
 
     /// Like [`send`](Self::send), but a finished or poisoned generator is an error, not a panic.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned { yield 1; }));
+    /// g.as_mut().send(());
+    /// g.as_mut().send(());
+    /// assert_eq!(g.as_mut().try_send(()), Err(ResumeError::Finished));
+    /// ```
     pub fn try_send(
         self: Pin<&mut Self>,
         arg: R,
@@ -302,6 +321,14 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// The same as [`try_send`](Self::try_send), named after [`Generator::resume`].
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned |x: u8| { yield x; }));
+    /// assert_eq!(g.as_mut().try_resume(7), Ok(GeneratorState::Yielded(7)));
+    /// ```
     pub fn try_resume(
         self: Pin<&mut Self>,
         arg: R,
@@ -315,6 +342,19 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// # Panics
     /// If the generator has already started, or if it is a closure-form `coroutine!`, whose
     /// body binds its first argument (start those with [`send`](Self::send)).
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// #[generator(yield = u8, pinned)]
+    /// fn first() {
+    ///     yield_!(1);
+    /// }
+    ///
+    /// let mut g = pin!(first());
+    /// assert_eq!(g.as_mut().start(), GeneratorState::Yielded(1));
+    /// ```
     pub fn start(self: Pin<&mut Self>) -> GeneratorState<Y, B::Output> {
         assert!(
             !B::BINDS_FIRST,
@@ -331,6 +371,16 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// Drops the suspended body in place: the destructors of its live locals run (a `Drop`
     /// guard is Python's `finally`), a subgenerator it was delegating to is closed with it, and
     /// the generator becomes [`State::Finished`]. Closing a finished generator does nothing.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned { loop { yield 1; } }));
+    /// g.as_mut().send(());
+    /// g.as_mut().close();
+    /// assert_eq!(g.state(), State::Finished);
+    /// ```
     pub fn close(self: Pin<&mut Self>) {
         // SAFETY: the body is dropped in place, never moved.
         let this = unsafe { self.get_unchecked_mut() };
@@ -343,6 +393,16 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// Python's `inspect.getgeneratorstate`.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned { yield 1; }));
+    /// assert_eq!(g.state(), State::Created);
+    /// g.as_mut().send(());
+    /// assert_eq!(g.state(), State::Suspended);
+    /// ```
     pub fn state(&self) -> State {
         match self.status {
             Status::Created => State::Created,
@@ -353,6 +413,16 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// Whether the generator will never run again: it returned, was closed or panicked.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned { yield 1; }));
+    /// g.as_mut().send(());
+    /// g.as_mut().send(());
+    /// assert!(g.is_finished());
+    /// ```
     pub fn is_finished(&self) -> bool {
         matches!(self.state(), State::Finished | State::Poisoned)
     }
@@ -360,6 +430,15 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// The source location (file, line, column) of the yield the generator is suspended at:
     /// the innermost one while it delegates with `yield_from!`. `None` unless
     /// [`State::Suspended`]. Python's `gi_frame.f_lineno`.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned { yield line!(); }));
+    /// let GeneratorState::Yielded(line) = g.as_mut().send(()) else { unreachable!() };
+    /// assert_eq!(g.suspended_at().unwrap().line(), line);
+    /// ```
     pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
         if self.status == Status::Suspended {
             self.at
@@ -372,6 +451,17 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// its own body; `None` when it is suspended at a yield of its own (or not suspended).
     /// Where [`suspended_at`](Self::suspended_at) names the innermost yield, this names the
     /// outermost: the line of *this* generator's code that is waiting.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned {
+    ///     yield_from!(coroutine! { yield 1; });
+    /// }));
+    /// g.as_mut().send(());
+    /// assert_eq!(g.delegating_at().unwrap().line(), g.suspended_at().unwrap().line());
+    /// ```
     pub fn delegating_at(&self) -> Option<&'static Location<'static>> {
         if self.status == Status::Suspended {
             self.delegating_at
@@ -382,6 +472,16 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
 
     /// The return value, once, after the generator completed while being iterated (an
     /// iterator's `next` has nowhere else to put it). Python's `StopIteration.value`.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// // A pinned generator is iterated through `send`, so its return value comes back as
+    /// // `Complete`; `take_return` hands back what an iterator's `next` kept.
+    /// let mut g = pin!(coroutine!(pinned { yield 1; "done" }));
+    /// assert_eq!(g.as_mut().take_return(), None);
+    /// ```
     pub fn take_return(self: Pin<&mut Self>) -> Option<B::Output> {
         // SAFETY: only the unpinned return value is moved out.
         unsafe { self.get_unchecked_mut() }.ret.take()
@@ -402,6 +502,20 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> PinnedGen<Y, Result<T, E>, B> {
     ///
     /// # Panics
     /// As [`send`](Self::send).
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned |r: Result<u8, &'static str>| {
+    ///     match r {
+    ///         Ok(_) => yield 0,
+    ///         Err(e) => return e.len(),
+    ///     };
+    ///     0
+    /// }));
+    /// assert_eq!(g.as_mut().throw("boom"), GeneratorState::Complete(4));
+    /// ```
     pub fn throw(self: Pin<&mut Self>, err: E) -> GeneratorState<Y, B::Output> {
         self.drive(Some(Err(err)))
     }
@@ -414,6 +528,23 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> PinnedGen<Y, Result<T, E>, B> {
     /// instead (its body is dropped anyway); `Err(CloseError::Finished)` or
     /// `Err(CloseError::Poisoned)` if there was nothing left to run. Either way the generator
     /// ends finished.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = pin!(coroutine!(pinned |r: Result<(), &'static str>| {
+    ///     let mut r = r;
+    ///     loop {
+    ///         if let Err(why) = r {
+    ///             return why;
+    ///         }
+    ///         r = yield ();
+    ///     }
+    /// }));
+    /// g.as_mut().send(Ok(()));
+    /// assert_eq!(g.as_mut().close_with("bye").ok(), Some("bye"));
+    /// ```
     pub fn close_with(mut self: Pin<&mut Self>, err: E) -> Result<B::Output, CloseError<Y>> {
         match self.check() {
             Err(ResumeError::Finished) => return Err(CloseError::Finished),

@@ -28,6 +28,13 @@ pub enum GeneratorState<Y, R> {
 
 impl<Y, R> GeneratorState<Y, R> {
     /// The yielded value, if the generator yielded.
+    ///
+    /// ```
+    /// use resumable::GeneratorState;
+    ///
+    /// assert_eq!(GeneratorState::<u8, &str>::Yielded(1).yielded(), Some(1));
+    /// assert_eq!(GeneratorState::<u8, &str>::Complete("end").yielded(), None);
+    /// ```
     pub fn yielded(self) -> Option<Y> {
         match self {
             GeneratorState::Yielded(y) => Some(y),
@@ -36,6 +43,12 @@ impl<Y, R> GeneratorState<Y, R> {
     }
 
     /// The returned value, if the generator completed.
+    ///
+    /// ```
+    /// use resumable::GeneratorState;
+    ///
+    /// assert_eq!(GeneratorState::<u8, &str>::Complete("end").complete(), Some("end"));
+    /// ```
     pub fn complete(self) -> Option<R> {
         match self {
             GeneratorState::Yielded(_) => None,
@@ -44,6 +57,12 @@ impl<Y, R> GeneratorState<Y, R> {
     }
 
     /// Whether the generator completed.
+    ///
+    /// ```
+    /// use resumable::GeneratorState;
+    ///
+    /// assert!(GeneratorState::<u8, ()>::Complete(()).is_complete());
+    /// ```
     pub fn is_complete(&self) -> bool {
         matches!(self, GeneratorState::Complete(_))
     }

@@ -28,6 +28,16 @@ pub enum State {
 }
 
 /// Why a generator could not be resumed, from `try_resume` and `try_send`.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// let mut g = coroutine! { yield 1; };
+/// g.send(());
+/// g.send(());
+/// assert_eq!(g.try_send(()), Err(ResumeError::Finished));
+/// assert_eq!(ResumeError::Finished.to_string(), "generator resumed after it finished");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResumeError {
     /// The generator returned or was closed.
@@ -48,6 +58,22 @@ impl fmt::Display for ResumeError {
 impl core::error::Error for ResumeError {}
 
 /// Why `close_with` could not end a generator cleanly.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// // A generator that keeps yielding when told to stop: Python's RuntimeError
+/// // "generator ignored GeneratorExit".
+/// let mut stubborn = coroutine!(|r: Result<(), &'static str>| {
+///     let mut r = r;
+///     loop {
+///         r = yield r.is_err();
+///     }
+/// });
+/// stubborn.send(Ok(()));
+/// assert_eq!(stubborn.close_with("stop"), Err(CloseError::Yielded(true)));
+/// assert_eq!(stubborn.close_with("stop"), Err(CloseError::Finished));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CloseError<Y> {
     /// The body caught the error and yielded this value instead of returning

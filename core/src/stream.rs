@@ -82,26 +82,81 @@ impl<Y, B: Body<Y, ()>> AsyncGen<Y, B> {
     /// The next item: a future that resolves to `Some(item)`, or `None` once the body returned.
     // The async counterpart of `Iterator::next`, as `StreamExt::next` is.
     #[allow(clippy::should_implement_trait)]
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = core::pin::pin!(f);
+    /// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    /// #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+    /// # }
+    /// let mut s = coroutine!(async { yield 'a'; yield 'b'; });
+    /// assert_eq!(block_on(s.next()), Some('a'));
+    /// assert_eq!(block_on(s.next()), Some('b'));
+    /// assert_eq!(block_on(s.next()), None);
+    /// ```
     pub fn next(&mut self) -> Next<'_, Self> {
         Next(Pin::new(self))
     }
 
     /// Drops the body in place; its destructors run and the stream ends.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let mut s = coroutine!(async { yield 1; yield 2; });
+    /// s.close();
+    /// assert!(s.is_finished());
+    /// ```
     pub fn close(&mut self) {
         self.inner.as_mut().close();
     }
 
     /// Where the generator is in its life.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let s = coroutine!(async { yield 1; });
+    /// assert_eq!(s.state(), State::Created);
+    /// ```
     pub fn state(&self) -> State {
         self.inner.state()
     }
 
     /// Whether the stream has ended.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = core::pin::pin!(f);
+    /// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    /// #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+    /// # }
+    /// let mut s = coroutine!(async { yield 1; });
+    /// while block_on(s.next()).is_some() {}
+    /// assert!(s.is_finished());
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.inner.is_finished()
     }
 
     /// The `yield_!` the body is suspended at (not a `.await` it is waiting on).
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = core::pin::pin!(f);
+    /// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    /// #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+    /// # }
+    /// let mut s = coroutine!(async { yield line!(); });
+    /// let line = block_on(s.next()).unwrap();
+    /// assert_eq!(s.suspended_at().unwrap().line(), line);
+    /// ```
     pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
         self.inner.suspended_at()
     }
@@ -132,6 +187,21 @@ impl<Y, B: Body<Y, ()>> fmt::Debug for AsyncGen<Y, B> {
 
 /// An async generator that allocates nothing: `#[generator(yield = T, pinned)] async fn`.
 /// `!Unpin`; pin it (`core::pin::pin!`) before polling.
+///
+/// ```
+/// use core::pin::pin;
+/// use resumable::prelude::*;
+///
+/// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+/// #     let mut f = core::pin::pin!(f);
+/// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+/// #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+/// # }
+/// let mut s = pin!(coroutine!(pinned async { yield 1u8; yield 2; }));
+/// assert_eq!(block_on(s.as_mut().next()), Some(1));
+/// assert_eq!(block_on(s.as_mut().next()), Some(2));
+/// assert_eq!(block_on(s.as_mut().next()), None);
+/// ```
 pub struct PinnedAsyncGen<Y, B: Body<Y, ()>> {
     inner: PinnedGen<Y, (), B>,
 }
