@@ -117,3 +117,25 @@ fn a_socket_that_always_has_data_cannot_keep_the_loop_from_the_others() {
     // before the reader had read everything.
     assert!(seen < 400, "the neighbour waited for all {seen} reads");
 }
+
+#[test]
+fn asking_for_the_wrong_type_leaves_the_return_value() {
+    let mut kernel = Kernel::new().with_virtual_clock();
+    let id = kernel.spawn("napper", napper(1));
+    kernel.run();
+    assert_eq!(kernel.take_return::<u8>(id), Err(JoinError::WrongType));
+    assert_eq!(kernel.take_return::<Result<u64, Cancelled>>(id), Ok(Ok(1)));
+    assert_eq!(
+        kernel.take_return::<Result<u64, Cancelled>>(id),
+        Err(JoinError::Taken)
+    );
+
+    let (wrong, right) = rt::block_on(async {
+        let task = rt::spawn(async { 5u16 });
+        rt::yield_now().await;
+        rt::yield_now().await;
+        let wrong = rt::JoinHandle::<u8>::for_task(task.id()).await;
+        (wrong, task.await)
+    });
+    assert_eq!((wrong, right), (Err(JoinError::WrongType), Ok(5)));
+}

@@ -749,6 +749,7 @@ impl Core {
         &self,
         id: TaskId,
         waker: &Waker,
+        fits: fn(&dyn Any) -> bool,
     ) -> Poll<Result<Box<dyn Any>, JoinError>> {
         let mut state = self.state.borrow_mut();
         if let Some(entry) = state.tasks.get_mut(&id) {
@@ -761,15 +762,21 @@ impl Core {
             }
             return Poll::Pending;
         }
-        Poll::Ready(state.take_ended(id))
+        Poll::Ready(state.take_ended_as(id, fits))
     }
 
-    pub(crate) fn take_return(&self, id: TaskId) -> Result<Box<dyn Any>, JoinError> {
+    /// The return value of a task that ended, if `fits` says it is of the type asked for (else
+    /// `WrongType`, and the value stays for a caller who asks for the right one).
+    pub(crate) fn take_return(
+        &self,
+        id: TaskId,
+        fits: fn(&dyn Any) -> bool,
+    ) -> Result<Box<dyn Any>, JoinError> {
         let mut state = self.state.borrow_mut();
         if state.tasks.contains_key(&id) {
             return Err(JoinError::NoSuchTask);
         }
-        state.take_ended(id)
+        state.take_ended_as(id, fits)
     }
 
     /// Wakes `waker` when the clock reaches `deadline`; returns the timer's number, for
@@ -1072,6 +1079,23 @@ impl State {
                 true
             }
         }
+    }
+
+    /// `take_ended`, but a return value that `fits` rejects is left where it is.
+    fn take_ended_as(
+        &mut self,
+        id: TaskId,
+        fits: fn(&dyn Any) -> bool,
+    ) -> Result<Box<dyn Any>, JoinError> {
+        let wrong = match self.ended.get(&id) {
+            Some(Ended::Returned(value)) => !fits(&**value),
+            None if self.units.get(id) => !fits(&()),
+            _ => false,
+        };
+        if wrong {
+            return Err(JoinError::WrongType);
+        }
+        self.take_ended(id)
     }
 
     /// How a task that is gone ended, for a joiner: the first to ask takes the return value.

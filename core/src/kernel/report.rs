@@ -15,6 +15,41 @@ use std::os::fd::RawFd;
 
 /// Something the kernel noticed. Reports go to the function given to
 /// [`Kernel::on_report`](super::Kernel::on_report); by default they are printed to stderr.
+///
+/// Two tasks joining each other stall the kernel; dropping it then reports them pending:
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use resumable::prelude::*;
+/// use resumable::kernel::{sys, Cancelled, Kernel, Report, Reply, Syscall, Task, TaskId, TaskState};
+///
+/// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+/// fn child(parent: TaskId) -> Result<(), Cancelled> {
+///     let _ = yield_from!(sys::join::<()>(parent))?;
+///     Ok(())
+/// }
+///
+/// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+/// fn parent() -> Result<(), Cancelled> {
+///     let me = yield_from!(sys::get_id())?;
+///     let kid = yield_from!(sys::spawn(Task::new("child", child(me))))?;
+///     let _ = yield_from!(sys::join::<()>(kid))?;
+///     Ok(())
+/// }
+///
+/// let reports = Rc::new(RefCell::new(Vec::new()));
+/// let sink = reports.clone();
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// kernel.on_report(move |r| sink.borrow_mut().push(r.clone()));
+/// let p = kernel.spawn("parent", parent());
+/// kernel.run(); // returns: nobody can ever run again
+/// drop(kernel);
+/// let reports = reports.borrow();
+/// assert!(matches!(&reports[0], Report::Stalled { tasks } if tasks.len() == 2));
+/// assert!(matches!(&reports[1],
+///     Report::Pending { id, state: TaskState::Joining(_), .. } if *id == p));
+/// assert_eq!(reports.len(), 3); // the child is pending too
+/// ```
 #[derive(Debug, Clone)]
 pub enum Report {
     /// A task panicked. The kernel dropped it and went on with the others; whoever joins it gets
@@ -109,7 +144,25 @@ impl fmt::Display for Report {
     }
 }
 
-/// What a task is doing, or waiting for.
+/// What a task is doing, or waiting for, as a [`Snapshot`] shows it.
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::kernel::{Kernel, Task, TaskState};
+/// use resumable::rt;
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let sleeper = kernel.spawn_task(Task::from_future("sleeper", rt::sleep(Duration::from_secs(2))));
+/// let ready = kernel.spawn_task(Task::from_future("ready", async {}));
+/// let states: Vec<_> = kernel.snapshot().tasks.iter().map(|t| (t.id, t.state)).collect();
+/// assert_eq!(states, [(sleeper, TaskState::Ready), (ready, TaskState::Ready)]);
+/// kernel.run_once();
+/// let states: Vec<_> = kernel.snapshot().tasks.iter().map(|t| t.state).collect();
+/// assert_eq!(states, [TaskState::Awaiting]); // a future waits for its waker
+/// assert_eq!(TaskState::Sleeping { until: Duration::from_secs(2) }.to_string(),
+///            "sleeping until 2s");
+/// # kernel.run();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
     /// In the run queue.
@@ -150,6 +203,28 @@ impl fmt::Display for TaskState {
 }
 
 /// One task in a [`Snapshot`].
+///
+/// ```
+/// use resumable::prelude::*;
+/// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+///
+/// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+/// fn spinner() -> Result<(), Cancelled> {
+///     loop {
+///         yield_from!(sys::yield_now())?;
+///     }
+/// }
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let id = kernel.spawn("spinner", spinner());
+/// for _ in 0..3 {
+///     kernel.run_once();
+/// }
+/// let info = &kernel.snapshot().tasks[0];
+/// assert_eq!((info.id, &*info.name, info.steps), (id, "spinner", 3));
+/// assert!(info.busy < std::time::Duration::from_secs(1));
+/// kernel.kill(id);
+/// ```
 #[derive(Debug, Clone)]
 pub struct TaskInfo {
     /// Its id.
@@ -166,6 +241,22 @@ pub struct TaskInfo {
 
 /// Every live task of a kernel at one moment, from
 /// [`Kernel::snapshot`](super::Kernel::snapshot). Its `Display` is a table.
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::kernel::{Kernel, Task};
+/// use resumable::rt;
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// kernel.spawn_task(Task::from_future("ticker", rt::sleep(Duration::from_secs(9))));
+/// kernel.block_on(rt::sleep(Duration::from_secs(1)));
+/// let snapshot = kernel.snapshot();
+/// assert_eq!(snapshot.now, Duration::from_secs(1));
+/// let table = snapshot.to_string();
+/// assert!(table.starts_with("at 1s: 1 task(s)\n"));
+/// assert!(table.contains("ticker"));
+/// # kernel.run();
+/// ```
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// The kernel's clock.

@@ -18,6 +18,29 @@ use crate::Gen;
 /// [`rt`](crate::rt)), sharing its run queue, timers, reactor and task ids.
 ///
 /// See the [module documentation](super) for the tour and the fairness contract.
+///
+/// A generator task and a future task on one kernel, the future waiting for the generator:
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::prelude::*;
+/// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+/// use resumable::rt;
+///
+/// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+/// fn slow_answer() -> Result<u32, Cancelled> {
+///     yield_from!(sys::sleep(Duration::from_secs(1)))?;
+///     Ok(42)
+/// }
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let id = kernel.spawn("answer", slow_answer());
+/// let got = kernel.block_on(async move {
+///     rt::JoinHandle::<Result<u32, Cancelled>>::for_task(id).await
+/// });
+/// assert_eq!(got, Ok(Ok(42)));
+/// assert_eq!(kernel.now(), Duration::from_secs(1));
+/// ```
 pub struct Kernel {
     core: Rc<Core>,
 }
@@ -31,6 +54,14 @@ impl Default for Kernel {
 impl Kernel {
     /// A kernel on the real clock, warning about tasks that hold the thread for more than
     /// 100 ms, reporting to stderr.
+    ///
+    /// ```
+    /// use resumable::kernel::Kernel;
+    ///
+    /// let mut kernel = Kernel::new();
+    /// assert!(kernel.is_empty());
+    /// kernel.run(); // nothing to do: returns at once
+    /// ```
     ///
     /// # Panics
     /// If the operating system refuses to make a poller (out of file descriptors, say).
@@ -69,6 +100,28 @@ impl Kernel {
 
     /// Sets how long a task may hold the thread between two yields before it is reported
     /// ([`Report::Slow`]); `None` turns the warning off.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc, time::Duration};
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Report, Reply, Syscall};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn hog() -> Result<(), Cancelled> {
+    ///     std::thread::sleep(Duration::from_millis(20)); // blocks the whole kernel
+    ///     yield_from!(sys::yield_now())
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_slow_task_threshold(Some(Duration::from_millis(5)));
+    /// let reports = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = reports.clone();
+    /// kernel.on_report(move |r| sink.borrow_mut().push(r.clone()));
+    /// kernel.spawn("hog", hog());
+    /// kernel.run();
+    /// let reports = reports.borrow();
+    /// assert!(matches!(&reports[..], [Report::Slow { name, ran, from: None, to: Some(_), .. }]
+    ///     if &**name == "hog" && *ran >= Duration::from_millis(20)));
+    /// ```
     #[must_use]
     pub fn with_slow_task_threshold(self, threshold: Option<Duration>) -> Kernel {
         self.core.set_slow_threshold(threshold);
@@ -76,11 +129,52 @@ impl Kernel {
     }
 
     /// Sends every [`Report`] to `reporter` instead of stderr.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{Cancelled, JoinError, Kernel, Report, Reply, Syscall};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn oops() -> Result<(), Cancelled> {
+    ///     panic!("oops")
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = seen.clone();
+    /// kernel.on_report(move |report| sink.borrow_mut().push(report.to_string()));
+    /// let id = kernel.spawn("oops", oops());
+    /// kernel.run(); // the panic is contained
+    /// assert_eq!(*seen.borrow(), [format!("task {id} \"oops\" panicked: oops")]);
+    /// assert_eq!(
+    ///     kernel.take_return::<Result<(), Cancelled>>(id),
+    ///     Err(JoinError::Panicked("oops".into()))
+    /// );
+    /// ```
     pub fn on_report(&mut self, reporter: impl FnMut(&Report) + 'static) {
         self.core.set_reporter(alloc::boxed::Box::new(reporter));
     }
 
     /// Starts a task running `generator`; it runs in the next pass.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn double(x: u32) -> Result<u32, Cancelled> {
+    ///     yield_from!(sys::sleep(Duration::from_millis(1)))?;
+    ///     Ok(2 * x)
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn("double", double(21));
+    /// assert_eq!(kernel.len(), 1); // spawned, not run yet
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<Result<u32, Cancelled>>(id), Ok(Ok(42)));
+    /// ```
     pub fn spawn<I, B>(&mut self, name: impl Into<Rc<str>>, generator: Gen<Syscall, I, B>) -> TaskId
     where
         I: TaskInput,
@@ -91,11 +185,44 @@ impl Kernel {
     }
 
     /// Starts `task`; it runs in the next pass.
+    ///
+    /// A [`Task`] can be made from a generator, a future or any hand-written generator, and
+    /// [detached](Task::detached):
+    ///
+    /// ```
+    /// use resumable::kernel::{JoinError, Kernel, Task};
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let kept = kernel.spawn_task(Task::from_future("kept", async { 1 }));
+    /// let dropped = kernel.spawn_task(Task::from_future("dropped", async { 2 }).detached());
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<i32>(kept), Ok(1));
+    /// assert_eq!(kernel.take_return::<i32>(dropped), Err(JoinError::Taken)); // nobody kept it
+    /// ```
     pub fn spawn_task(&mut self, task: Task) -> TaskId {
         self.core.spawn(task)
     }
 
     /// Runs until no task is left (or none can ever run again: [`Report::Stalled`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn nap(ms: u64) -> Result<(), Cancelled> {
+    ///     yield_from!(sys::sleep(Duration::from_millis(ms)))
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// for ms in [30, 10, 20] {
+    ///     kernel.spawn("nap", nap(ms));
+    /// }
+    /// kernel.run();
+    /// assert!(kernel.is_empty());
+    /// assert_eq!(kernel.now(), Duration::from_millis(30)); // the naps overlapped
+    /// ```
     ///
     /// # Panics
     /// If waiting on the operating system fails.
@@ -110,6 +237,27 @@ impl Kernel {
     /// tasks whose timers are due, then resumes every ready task once, in order. Returns false
     /// when there was nothing left to run.
     ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn two_steps() -> Result<(), Cancelled> {
+    ///     yield_from!(sys::yield_now())?;
+    ///     yield_from!(sys::yield_now())
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// kernel.spawn("steps", two_steps());
+    /// let mut passes = 0;
+    /// while kernel.run_once() {
+    ///     passes += 1;
+    /// }
+    /// assert_eq!(passes, 3); // started, resumed, resumed and returned
+    /// assert!(kernel.is_empty());
+    /// ```
+    ///
     /// # Panics
     /// If waiting on the operating system fails.
     pub fn run_once(&mut self) -> bool {
@@ -118,6 +266,23 @@ impl Kernel {
 
     /// Runs `future` to completion on this kernel, with the tasks it spawns (and any others)
     /// running around it: `rt::block_on` on a kernel of your own.
+    ///
+    /// On a virtual clock, the future's sleeps are instant too:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::kernel::Kernel;
+    /// use resumable::rt;
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let woke_at = kernel.block_on(async {
+    ///     let nap = rt::spawn(rt::sleep(Duration::from_secs(60)));
+    ///     rt::sleep(Duration::from_secs(10)).await;
+    ///     nap.await.unwrap();
+    ///     rt::now()
+    /// });
+    /// assert_eq!(woke_at, Duration::from_secs(60));
+    /// ```
     ///
     /// # Panics
     /// If waiting on the operating system fails.
@@ -143,6 +308,32 @@ impl Kernel {
 
     /// Closes a task now: its destructors run, its joiners get [`JoinError::Killed`]. Returns
     /// whether it was alive.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc, time::Duration};
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, JoinError, Kernel, Reply, Syscall};
+    ///
+    /// struct Guard(Rc<Cell<bool>>);
+    /// impl Drop for Guard {
+    ///     fn drop(&mut self) { self.0.set(true) }
+    /// }
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn sleeper(dropped: Rc<Cell<bool>>) -> Result<(), Cancelled> {
+    ///     let _guard = Guard(dropped);
+    ///     yield_from!(sys::sleep(Duration::from_secs(3600)))
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let dropped = Rc::new(Cell::new(false));
+    /// let id = kernel.spawn("sleeper", sleeper(dropped.clone()));
+    /// kernel.run_once(); // it starts and goes to sleep
+    /// assert!(kernel.kill(id));
+    /// assert!(dropped.get()); // at once
+    /// assert!(!kernel.kill(id)); // no longer alive
+    /// assert_eq!(kernel.take_return::<Result<(), Cancelled>>(id), Err(JoinError::Killed));
+    /// ```
     pub fn kill(&mut self, id: TaskId) -> bool {
         enter(&self.core, || self.core.kill(id))
     }
@@ -151,15 +342,51 @@ impl Kernel {
     /// pass), so its cleanup code runs; a task that cannot be thrown into (a future, or a
     /// generator whose resume type is plain [`Reply`](super::Reply)) is killed. Returns whether
     /// it was alive.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn worker() -> Result<&'static str, Cancelled> {
+    ///     match yield_from!(sys::sleep(Duration::from_secs(3600))) {
+    ///         Ok(()) => Ok("slept"),
+    ///         Err(Cancelled) => {
+    ///             yield_from!(sys::sleep(Duration::from_secs(1)))?; // cleanup may wait, too
+    ///             Ok("cleaned up")
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn("worker", worker());
+    /// kernel.run_once(); // it starts and goes to sleep
+    /// assert!(kernel.cancel(id));
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<Result<&str, Cancelled>>(id), Ok(Ok("cleaned up")));
+    /// assert_eq!(kernel.now(), Duration::from_secs(1));
+    /// ```
     pub fn cancel(&mut self, id: TaskId) -> bool {
         enter(&self.core, || self.core.cancel(id))
     }
 
     /// The return value of a finished task, once: `Err` if it was killed, panicked, is still
     /// running (`JoinError::NoSuchTask` then, as for an unknown id), was taken already, or is not
-    /// a `T`.
+    /// a `T` (`JoinError::WrongType`; the value then stays, for a call with the right type).
+    ///
+    /// ```
+    /// use resumable::kernel::{JoinError, Kernel, Task};
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn_task(Task::from_future("seven", async { 7u8 }));
+    /// assert_eq!(kernel.take_return::<u8>(id), Err(JoinError::NoSuchTask)); // not run yet
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<u8>(id), Ok(7));
+    /// assert_eq!(kernel.take_return::<u8>(id), Err(JoinError::Taken));
+    /// ```
     pub fn take_return<T: 'static>(&mut self, id: TaskId) -> Result<T, JoinError> {
-        let value = self.core.take_return(id)?;
+        let value = self.core.take_return(id, |v| v.is::<T>())?;
         value
             .downcast::<T>()
             .map(|v| *v)
@@ -167,22 +394,78 @@ impl Kernel {
     }
 
     /// The kernel's clock: time since it was made (real or virtual).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::kernel::Kernel;
+    /// use resumable::rt;
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// assert_eq!(kernel.now(), Duration::ZERO);
+    /// kernel.block_on(rt::sleep(Duration::from_millis(250)));
+    /// assert_eq!(kernel.now(), Duration::from_millis(250));
+    /// ```
     pub fn now(&self) -> Duration {
         self.core.now()
     }
 
     /// How many tasks are alive.
+    ///
+    /// ```
+    /// use resumable::kernel::{Kernel, Task};
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// kernel.spawn_task(Task::from_future("a", async {}));
+    /// kernel.spawn_task(Task::from_future("b", async {}));
+    /// assert_eq!(kernel.len(), 2);
+    /// kernel.run();
+    /// assert_eq!(kernel.len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.core.len()
     }
 
     /// Whether no task is alive.
+    ///
+    /// ```
+    /// use resumable::kernel::{Kernel, Task};
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// assert!(kernel.is_empty());
+    /// kernel.spawn_task(Task::from_future("a", async {}));
+    /// assert!(!kernel.is_empty());
+    /// kernel.run();
+    /// assert!(kernel.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.core.len() == 0
     }
 
     /// Every live task: id, name, what it waits on, steps taken and time spent running.
     /// Its `Display` is a table.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+    /// use resumable::kernel::TaskState;
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn nap() -> Result<(), Cancelled> {
+    ///     yield_from!(sys::sleep(Duration::from_secs(5)))
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn("nap", nap());
+    /// kernel.run_once();
+    /// let snapshot = kernel.snapshot();
+    /// assert_eq!(snapshot.tasks.len(), 1);
+    /// let task = &snapshot.tasks[0];
+    /// assert_eq!((task.id, &*task.name, task.steps), (id, "nap", 1));
+    /// assert_eq!(task.state, TaskState::Sleeping { until: Duration::from_secs(5) });
+    /// assert!(snapshot.to_string().contains("sleeping until 5s"));
+    /// # kernel.run();
+    /// ```
     pub fn snapshot(&self) -> Snapshot {
         self.core.snapshot()
     }

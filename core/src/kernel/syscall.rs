@@ -17,6 +17,29 @@ use std::os::fd::RawFd;
 ///
 /// Tasks rarely build these by hand: the generators in [`sys`](super::sys) yield them and turn
 /// the reply into a typed result, so a task writes `let id = yield_from!(sys::get_id())?;`.
+/// By hand, a task yields the call and matches the reply (see also [`Reply`]):
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::prelude::*;
+/// use resumable::kernel::{Kernel, Reply, Syscall};
+///
+/// #[generator(yield = Syscall, resume = Reply)]
+/// fn raw() -> Duration {
+///     let Reply::Done = yield_!(Syscall::Sleep(Duration::from_millis(7))) else {
+///         unreachable!("Sleep is answered with Done")
+///     };
+///     match yield_!(Syscall::Now) {
+///         Reply::Now(now) => now,
+///         other => unreachable!("Now is answered with Now, not {other:?}"),
+///     }
+/// }
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let id = kernel.spawn("raw", raw());
+/// kernel.run();
+/// assert_eq!(kernel.take_return::<Duration>(id), Ok(Duration::from_millis(7)));
+/// ```
 pub enum Syscall {
     /// Which task am I? Replies [`Reply::Id`].
     GetId,
@@ -63,6 +86,30 @@ impl fmt::Debug for Syscall {
 }
 
 /// What the kernel resumes a task with: the answer to its last [`Syscall`].
+///
+/// A task that spawns and joins by hand, downcasting the joined value itself (what
+/// [`sys::join`](super::sys::join) does for you):
+///
+/// ```
+/// use resumable::prelude::*;
+/// use resumable::kernel::{Kernel, Reply, Syscall, Task};
+///
+/// #[generator(yield = Syscall, resume = Reply)]
+/// fn parent() -> String {
+///     let child = Task::from_future("child", async { 6 * 7 });
+///     let Reply::Spawned(id) = yield_!(Syscall::Spawn(child)) else { unreachable!() };
+///     match yield_!(Syscall::Join(id)) {
+///         Reply::Joined(Ok(value)) => format!("got {}", value.downcast::<i32>().unwrap()),
+///         Reply::Joined(Err(e)) => format!("failed: {e}"),
+///         other => unreachable!("Join is answered with Joined, not {other:?}"),
+///     }
+/// }
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let id = kernel.spawn("parent", parent());
+/// kernel.run();
+/// assert_eq!(kernel.take_return::<String>(id).unwrap(), "got 42");
+/// ```
 #[derive(Default)]
 pub enum Reply {
     /// The first resume of a task (and the priming value of `yield_from!`).
@@ -106,7 +153,28 @@ impl fmt::Debug for Reply {
 /// Thrown into a task by [`Syscall::Cancel`]: Python's `CancelledError`.
 ///
 /// A task declared `throw = Cancelled` sees it come out of the `yield_!` (or `yield_from!`) it
-/// waits at, and may clean up — even yield more system calls — before it returns.
+/// waits at, and may clean up — even yield more system calls — before it returns. A task that
+/// just propagates it with `?` returns `Err(Cancelled)`:
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::prelude::*;
+/// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+///
+/// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+/// fn sleeper() -> Result<(), Cancelled> {
+///     yield_from!(sys::sleep(Duration::from_secs(3600)))?;
+///     unreachable!("cancelled first")
+/// }
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let id = kernel.spawn("sleeper", sleeper());
+/// kernel.run_once();
+/// kernel.cancel(id);
+/// kernel.run();
+/// assert_eq!(kernel.take_return::<Result<(), Cancelled>>(id), Ok(Err(Cancelled)));
+/// assert_eq!(Cancelled.to_string(), "task cancelled");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Cancelled;
 
@@ -118,7 +186,19 @@ impl fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
-/// Why [`Syscall::Join`] has no return value to give.
+/// Why [`Syscall::Join`] has no return value to give (nor [`Kernel::take_return`](super::Kernel::take_return),
+/// nor an `rt` [`JoinHandle`](crate::rt::JoinHandle)).
+///
+/// ```
+/// use resumable::kernel::{JoinError, Kernel, Task};
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let id = kernel.spawn_task(Task::from_future("number", async { 5u8 }));
+/// kernel.run();
+/// let err = kernel.take_return::<String>(id).unwrap_err();
+/// assert_eq!(err, JoinError::WrongType);
+/// assert_eq!(err.to_string(), "the return value has another type");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JoinError {
     /// No such task was ever spawned here.
@@ -151,6 +231,27 @@ impl fmt::Display for JoinError {
 impl std::error::Error for JoinError {}
 
 /// The error of the kernel's I/O helpers: cancelled while waiting, or the I/O failed.
+///
+/// ```
+/// use std::os::unix::net::UnixStream;
+/// use resumable::prelude::*;
+/// use resumable::kernel::{sys, Cancelled, Error, Kernel, Reply, Syscall};
+///
+/// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+/// fn wait_forever(end: UnixStream) -> Result<(), Error> {
+///     yield_from!(sys::readable(&end))?; // nobody writes
+///     Ok(())
+/// }
+///
+/// let (a, _b) = UnixStream::pair().unwrap();
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let id = kernel.spawn("waiter", wait_forever(a));
+/// kernel.run_once();
+/// kernel.cancel(id);
+/// kernel.run();
+/// let result = kernel.take_return::<Result<(), Error>>(id).unwrap();
+/// assert!(matches!(result, Err(Error::Cancelled)));
+/// ```
 #[derive(Debug)]
 pub enum Error {
     /// The task was cancelled.
@@ -184,6 +285,29 @@ impl std::error::Error for Error {}
 
 /// The resume type of a kernel task: [`Reply`], or `Result<Reply, Cancelled>` for a task that
 /// can be cancelled by a throw (`#[generator(yield = Syscall, resume = Reply, throw = Cancelled)]`).
+///
+/// A task that cannot be thrown into is killed when cancelled: its code after the yield never
+/// runs.
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::prelude::*;
+/// use resumable::kernel::{JoinError, Kernel, Reply, Syscall};
+///
+/// #[generator(yield = Syscall, resume = Reply)] // no `throw`: the resume type is plain Reply
+/// fn stubborn() -> &'static str {
+///     yield_!(Syscall::Sleep(Duration::from_secs(60)));
+///     "woke up"
+/// }
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let id = kernel.spawn("stubborn", stubborn());
+/// kernel.run_once();
+/// assert!(kernel.cancel(id));
+/// kernel.run();
+/// assert_eq!(kernel.take_return::<&str>(id), Err(JoinError::Killed));
+/// assert_eq!(kernel.now(), Duration::ZERO); // it never slept
+/// ```
 pub trait TaskInput: Sized + 'static {
     /// Wraps a reply.
     fn reply(reply: Reply) -> Self;

@@ -132,6 +132,23 @@ pub struct Task {
 
 impl Task {
     /// A task running `generator`, written with `#[generator]` or `coroutine!`.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall, Task};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn greet(who: &'static str) -> Result<String, Cancelled> {
+    ///     let me = yield_from!(sys::get_id())?;
+    ///     Ok(format!("hello {who} from {me}"))
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn_task(Task::new("greet", greet("world")));
+    /// kernel.run();
+    /// let greeting = kernel.take_return::<Result<String, Cancelled>>(id).unwrap();
+    /// assert_eq!(greeting, Ok(format!("hello world from {id}")));
+    /// ```
     pub fn new<I, B>(name: impl Into<Rc<str>>, generator: Gen<Syscall, I, B>) -> Task
     where
         I: TaskInput,
@@ -146,6 +163,36 @@ impl Task {
     }
 
     /// A task running any other [`Generator`]; the kernel cannot say where it is suspended.
+    ///
+    /// A hand-written generator that sleeps three times, then returns what it was resumed with:
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use std::time::Duration;
+    /// use resumable::{Generator, GeneratorState};
+    /// use resumable::kernel::{Kernel, Reply, Syscall, Task};
+    ///
+    /// struct Ticks { left: u32, replies: Vec<String> }
+    ///
+    /// impl Generator<Reply> for Ticks {
+    ///     type Yield = Syscall;
+    ///     type Return = Vec<String>;
+    ///     fn resume(mut self: Pin<&mut Self>, reply: Reply) -> GeneratorState<Syscall, Vec<String>> {
+    ///         self.replies.push(format!("{reply:?}"));
+    ///         if self.left == 0 {
+    ///             return GeneratorState::Complete(std::mem::take(&mut self.replies));
+    ///         }
+    ///         self.left -= 1;
+    ///         GeneratorState::Yielded(Syscall::Sleep(Duration::from_secs(1)))
+    ///     }
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn_task(Task::from_generator("ticks", Ticks { left: 3, replies: vec![] }));
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<Vec<String>>(id).unwrap(), ["Start", "Done", "Done", "Done"]);
+    /// assert_eq!(kernel.now(), Duration::from_secs(3));
+    /// ```
     pub fn from_generator<I, G>(name: impl Into<Rc<str>>, generator: G) -> Task
     where
         I: TaskInput,
@@ -161,6 +208,27 @@ impl Task {
 
     /// A task polling `future`: what `rt::spawn` makes. It shares the kernel with generator
     /// tasks, so each can join the other.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall, Task};
+    /// use resumable::rt;
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn waiter() -> Result<u32, Cancelled> {
+    ///     let id = yield_from!(sys::spawn(Task::from_future("fut", async {
+    ///         rt::sleep(Duration::from_millis(5)).await;
+    ///         21u32
+    ///     })))?;
+    ///     Ok(2 * yield_from!(sys::join::<u32>(id))?.unwrap())
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn("waiter", waiter());
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<Result<u32, Cancelled>>(id), Ok(Ok(42)));
+    /// ```
     pub fn from_future<F>(name: impl Into<Rc<str>>, future: F) -> Task
     where
         F: Future + 'static,
@@ -172,13 +240,33 @@ impl Task {
         }
     }
 
-    /// The name it was given.
+    /// The name it was given, which reports and snapshots show.
+    ///
+    /// ```
+    /// use resumable::kernel::Task;
+    ///
+    /// let task = Task::from_future(format!("conn {}", 7), async {});
+    /// assert_eq!(task.name(), "conn 7");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Nobody will join this task: the kernel drops its return value when it ends instead of
     /// keeping it (a connection handler, say). Joining it then answers `JoinError::Taken`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::kernel::{JoinError, Kernel, Task};
+    /// use resumable::rt;
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let handler = Task::from_future("handler", rt::sleep(Duration::from_millis(1)));
+    /// let id = kernel.spawn_task(handler.detached());
+    /// kernel.run();
+    /// assert!(kernel.is_empty()); // nothing is kept for it
+    /// assert_eq!(kernel.take_return::<()>(id), Err(JoinError::Taken));
+    /// ```
     #[must_use]
     pub fn detached(mut self) -> Task {
         self.detached = true;

@@ -137,7 +137,19 @@ where
     BlockingTask { slot }
 }
 
-/// The result of [`spawn_blocking`], as a future.
+/// The result of [`spawn_blocking`], as a future: the closure runs on a thread of the pool
+/// whether or not it is awaited; a panic comes back as [`JoinError::Panicked`].
+///
+/// ```
+/// use resumable::rt::{self, JoinError};
+///
+/// rt::block_on(async {
+///     let name = rt::spawn_blocking(|| std::thread::current().name().map(String::from));
+///     let boom = rt::spawn_blocking(|| -> u32 { panic!("boom") });
+///     assert_eq!(name.await.unwrap().as_deref(), Some("resumable-blocking"));
+///     assert_eq!(boom.await, Err(JoinError::Panicked("boom".into())));
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct BlockingTask<T> {
     slot: Arc<Slot<T>>,

@@ -66,7 +66,14 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
-    /// Binds to `addr`.
+    /// Binds to `addr`; port 0 picks a free port.
+    ///
+    /// ```
+    /// use resumable::rt::net::TcpListener;
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    /// assert_ne!(listener.local_addr().unwrap().port(), 0);
+    /// ```
     ///
     /// # Errors
     /// If binding fails.
@@ -76,6 +83,20 @@ impl TcpListener {
 
     /// Wraps a std listener, making it non-blocking.
     ///
+    /// ```
+    /// use resumable::rt::{self, net::{TcpListener, TcpStream}};
+    ///
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let addr = std_listener.local_addr().unwrap();
+    /// rt::block_on(async move {
+    ///     let listener = TcpListener::from_std(std_listener).unwrap();
+    ///     let client = rt::spawn(TcpStream::connect(addr));
+    ///     let (_stream, peer) = listener.accept().await.unwrap();
+    ///     assert!(peer.ip().is_loopback());
+    ///     client.await.unwrap().unwrap();
+    /// });
+    /// ```
+    ///
     /// # Errors
     /// If it cannot be made non-blocking.
     pub fn from_std(inner: std::net::TcpListener) -> io::Result<TcpListener> {
@@ -83,7 +104,16 @@ impl TcpListener {
         Ok(TcpListener { inner })
     }
 
-    /// The address it listens on.
+    /// The address it listens on: with port 0, the one the system chose.
+    ///
+    /// ```
+    /// use resumable::rt::net::TcpListener;
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let addr = listener.local_addr().unwrap();
+    /// assert!(addr.ip().is_loopback());
+    /// assert_ne!(addr.port(), 0);
+    /// ```
     ///
     /// # Errors
     /// As std's `local_addr`.
@@ -91,7 +121,8 @@ impl TcpListener {
         self.inner.local_addr()
     }
 
-    /// Waits for a connection.
+    /// Waits for a connection: see the example on [`TcpListener`], and
+    /// [`from_std`](TcpListener::from_std).
     ///
     /// # Errors
     /// As std's `accept`.
@@ -114,6 +145,39 @@ impl Drop for TcpListener {
 
 /// A TCP stream whose reads and writes wait in the loop instead of blocking the thread. Its
 /// methods take `&self`, so one task can read while another writes.
+///
+/// A client sends 100 bytes and shuts down its writing half; the server reads until the end of
+/// the stream and answers how many bytes came:
+///
+/// ```
+/// use std::net::Shutdown;
+/// use resumable::rt::{self, net::{TcpListener, TcpStream}};
+///
+/// rt::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let server = rt::spawn(async move {
+///         let (stream, peer) = listener.accept().await.unwrap();
+///         assert_eq!(stream.peer_addr().unwrap(), peer);
+///         let (mut total, mut buf) = (0u32, [0; 16]);
+///         loop {
+///             match stream.read(&mut buf).await.unwrap() {
+///                 0 => break, // the client shut down its writing half
+///                 n => total += n as u32,
+///             }
+///         }
+///         stream.write_all(&total.to_be_bytes()).await.unwrap();
+///     });
+///     let client = TcpStream::connect(addr).await.unwrap();
+///     assert_eq!(client.peer_addr().unwrap(), addr);
+///     client.write_all(&[7; 100]).await.unwrap();
+///     client.shutdown(Shutdown::Write).unwrap();
+///     let mut answer = [0; 4];
+///     client.read_exact(&mut answer).await.unwrap();
+///     assert_eq!(u32::from_be_bytes(answer), 100);
+///     server.await.unwrap();
+/// });
+/// ```
 #[derive(Debug)]
 pub struct TcpStream {
     inner: std::net::TcpStream,
@@ -121,7 +185,7 @@ pub struct TcpStream {
 
 impl TcpStream {
     /// Connects to `addr`. (std has no non-blocking connect, so it runs on the blocking pool:
-    /// see [`spawn_blocking`](super::spawn_blocking).)
+    /// see [`spawn_blocking`](super::spawn_blocking).) See the example on [`TcpStream`].
     ///
     /// # Errors
     /// As std's `connect`.
@@ -134,6 +198,22 @@ impl TcpStream {
 
     /// Wraps a std stream, making it non-blocking.
     ///
+    /// ```
+    /// use std::io::Read;
+    /// use resumable::rt::{self, net::TcpStream};
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let std_client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (mut std_server, _) = listener.accept().unwrap();
+    /// rt::block_on(async move {
+    ///     let client = TcpStream::from_std(std_client).unwrap();
+    ///     client.write_all(b"hi").await.unwrap();
+    /// });
+    /// let mut buf = [0; 2];
+    /// std_server.read_exact(&mut buf).unwrap();
+    /// assert_eq!(&buf, b"hi");
+    /// ```
+    ///
     /// # Errors
     /// If it cannot be made non-blocking.
     pub fn from_std(inner: std::net::TcpStream) -> io::Result<TcpStream> {
@@ -141,7 +221,7 @@ impl TcpStream {
         Ok(TcpStream { inner })
     }
 
-    /// The address of the other end.
+    /// The address of the other end. See the example on [`TcpStream`].
     ///
     /// # Errors
     /// As std's `peer_addr`.
@@ -150,7 +230,7 @@ impl TcpStream {
     }
 
     /// Reads what is there (at least one byte), waiting for it; `Ok(0)` at the end of the
-    /// stream.
+    /// stream. See the example on [`TcpStream`].
     ///
     /// # Errors
     /// As std's `read`.
@@ -162,6 +242,25 @@ impl TcpStream {
     }
 
     /// Reads exactly `buf.len()` bytes.
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Write};
+    /// use resumable::rt::{self, net::TcpStream};
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let std_client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (mut std_server, _) = listener.accept().unwrap();
+    /// std_server.write_all(b"abc").unwrap();
+    /// drop(std_server); // then the end of the stream
+    /// rt::block_on(async move {
+    ///     let client = TcpStream::from_std(std_client).unwrap();
+    ///     let mut two = [0; 2];
+    ///     client.read_exact(&mut two).await.unwrap();
+    ///     assert_eq!(&two, b"ab");
+    ///     let err = client.read_exact(&mut two).await.unwrap_err(); // only "c" is left
+    ///     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+    /// });
+    /// ```
     ///
     /// # Errors
     /// As std's `read`; `UnexpectedEof` if the stream ends first.
@@ -175,7 +274,8 @@ impl TcpStream {
         Ok(())
     }
 
-    /// Writes some of `buf` (at least one byte), waiting for room.
+    /// Writes some of `buf` (at least one byte), waiting for room; [`write_all`](Self::write_all)
+    /// loops over it. See the example on [`TcpStream`].
     ///
     /// # Errors
     /// As std's `write`.
@@ -186,7 +286,7 @@ impl TcpStream {
         .await
     }
 
-    /// Writes all of `buf`.
+    /// Writes all of `buf`. See the example on [`TcpStream`].
     ///
     /// # Errors
     /// As std's `write`; `WriteZero` if the stream takes nothing.
@@ -200,7 +300,8 @@ impl TcpStream {
         Ok(())
     }
 
-    /// Shuts down the reading, writing or both halves.
+    /// Shuts down the reading, writing or both halves: after `Shutdown::Write`, the other end
+    /// reads the end of the stream. See the example on [`TcpStream`].
     ///
     /// # Errors
     /// As std's `shutdown`.

@@ -44,6 +44,20 @@ where
 
 /// [`spawn`] with a name for the loop's reports and snapshots.
 ///
+/// ```
+/// use std::time::Duration;
+/// use resumable::kernel::Kernel;
+/// use resumable::rt;
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// kernel.block_on(async {
+///     rt::spawn_named("janitor", rt::sleep(Duration::from_secs(60))).detach();
+/// });
+/// let names: Vec<_> = kernel.snapshot().tasks.iter().map(|t| t.name.to_string()).collect();
+/// assert_eq!(names, ["janitor"]);
+/// # kernel.run();
+/// ```
+///
 /// # Panics
 /// Outside of a loop (`rt::block_on`, `Kernel::run`).
 #[track_caller]
@@ -108,6 +122,17 @@ where
 ///
 /// Any task of the loop can be waited for this way, generator tasks of the
 /// [kernel](crate::kernel) included ([`JoinHandle::for_task`]).
+///
+/// ```
+/// use resumable::rt::{self, JoinError};
+///
+/// rt::block_on(async {
+///     let fine = rt::spawn(async { "fine" });
+///     let broken = rt::spawn(async { panic!("broken") });
+///     assert_eq!(fine.await, Ok("fine"));
+///     assert_eq!(broken.await, Err::<(), _>(JoinError::Panicked("broken".into())));
+/// });
+/// ```
 #[must_use = "a dropped handle leaves the task running; await it to get its result"]
 pub struct JoinHandle<T> {
     id: TaskId,
@@ -120,6 +145,26 @@ pub struct JoinHandle<T> {
 impl<T: 'static> JoinHandle<T> {
     /// A handle on the task `id` of the loop running this thread — a generator task spawned with
     /// `sys::spawn`, say — whose return value is a `T`. Dropping it does not detach the task.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+    /// use resumable::rt::{self, JoinHandle};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn answer() -> Result<u32, Cancelled> {
+    ///     yield_from!(sys::sleep(Duration::from_millis(10)))?;
+    ///     Ok(42)
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn("answer", answer());
+    /// let got = kernel.block_on(async move {
+    ///     JoinHandle::<Result<u32, Cancelled>>::for_task(id).await
+    /// });
+    /// assert_eq!(got, Ok(Ok(42)));
+    /// ```
     ///
     /// # Panics
     /// Outside of a loop.
@@ -136,12 +181,47 @@ impl<T: 'static> JoinHandle<T> {
 
 impl<T> JoinHandle<T> {
     /// The task's id, shared with the kernel: a generator task can `sys::join` it.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Reply, Syscall, TaskId};
+    /// use resumable::rt;
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn plus_one(id: TaskId) -> Result<u32, Cancelled> {
+    ///     Ok(yield_from!(sys::join::<u32>(id))?.unwrap() + 1)
+    /// }
+    ///
+    /// rt::block_on(async {
+    ///     let future = rt::spawn(async { 41u32 });
+    ///     let generator = rt::spawn_generator("plus_one", plus_one(future.id()));
+    ///     assert_eq!(generator.await, Ok(Ok(42)));
+    ///     drop(future); // kept until then: dropping it earlier would detach the task
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.id
     }
 
     /// Lets the task run on without anyone waiting for it: its result is dropped when it ends
     /// (the same as dropping the handle, said out loud).
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc, time::Duration};
+    /// use resumable::rt;
+    ///
+    /// rt::block_on(async {
+    ///     let done = Rc::new(Cell::new(false));
+    ///     let flag = done.clone();
+    ///     rt::spawn(async move {
+    ///         rt::sleep(Duration::from_millis(5)).await;
+    ///         flag.set(true);
+    ///     })
+    ///     .detach();
+    ///     rt::sleep(Duration::from_millis(20)).await;
+    ///     assert!(done.get()); // it ran on without its handle
+    /// });
+    /// ```
     pub fn detach(self) {
         drop(self);
     }
@@ -149,6 +229,29 @@ impl<T> JoinHandle<T> {
     /// Cancels the task: its future is dropped, so its destructors run (Python's
     /// `task.cancel()`); awaiting the handle then gives [`JoinError::Killed`]. A task aborting
     /// itself stops when it next yields.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc, time::Duration};
+    /// use resumable::rt::{self, JoinError};
+    ///
+    /// struct Guard(Rc<Cell<bool>>);
+    /// impl Drop for Guard {
+    ///     fn drop(&mut self) { self.0.set(true) }
+    /// }
+    ///
+    /// rt::block_on(async {
+    ///     let dropped = Rc::new(Cell::new(false));
+    ///     let guard = Guard(dropped.clone());
+    ///     let handle = rt::spawn(async move {
+    ///         let _guard = guard;
+    ///         rt::sleep(Duration::from_secs(3600)).await;
+    ///     });
+    ///     rt::yield_now().await; // let it start and go to sleep
+    ///     handle.abort();
+    ///     assert!(dropped.get()); // its destructors ran at once
+    ///     assert_eq!(handle.await, Err(JoinError::Killed));
+    /// });
+    /// ```
     pub fn abort(&self) {
         self.core.kill(self.id);
     }
@@ -183,13 +286,15 @@ impl<T: 'static> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.core.poll_join(self.id, cx.waker()).map(|result| {
-            result.and_then(|v| {
-                v.downcast::<T>()
-                    .map(|v| *v)
-                    .map_err(|_| JoinError::WrongType)
+        self.core
+            .poll_join(self.id, cx.waker(), |v| v.is::<T>())
+            .map(|result| {
+                result.and_then(|v| {
+                    v.downcast::<T>()
+                        .map(|v| *v)
+                        .map_err(|_| JoinError::WrongType)
+                })
             })
-        })
     }
 }
 

@@ -12,6 +12,20 @@ use crate::kernel::engine::{current, try_current};
 /// The loop's clock: time since the loop was made (virtual on a kernel made
 /// [`with_virtual_clock`](crate::kernel::Kernel::with_virtual_clock)).
 ///
+/// ```
+/// use std::time::Duration;
+/// use resumable::kernel::Kernel;
+/// use resumable::rt;
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let times = kernel.block_on(async {
+///     let before = rt::now();
+///     rt::sleep(Duration::from_secs(90)).await;
+///     (before, rt::now())
+/// });
+/// assert_eq!(times, (Duration::ZERO, Duration::from_secs(90)));
+/// ```
+///
 /// # Panics
 /// Outside of a loop.
 #[track_caller]
@@ -42,7 +56,24 @@ pub fn sleep(duration: Duration) -> Sleep {
     }
 }
 
-/// Waits until the loop's clock reads `deadline` (see [`now`]).
+/// Waits until the loop's clock reads `deadline` (see [`now`]): a fixed rate, say, that does
+/// not drift with the time each step takes.
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::rt;
+///
+/// rt::block_on(async {
+///     let period = Duration::from_millis(5);
+///     let mut next = rt::now();
+///     for _ in 0..3 {
+///         next += period;
+///         rt::sleep_until(next).await;
+///         assert!(rt::now() >= next);
+///     }
+///     rt::sleep_until(rt::now()).await; // a deadline passed already: ready at once
+/// });
+/// ```
 pub fn sleep_until(deadline: Duration) -> Sleep {
     Sleep {
         deadline: Deadline::At(deadline),
@@ -58,6 +89,22 @@ enum Deadline {
 
 /// The future of [`sleep`] and [`sleep_until`]. Dropped before its deadline, it forgets its
 /// timer.
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::kernel::Kernel;
+/// use resumable::rt;
+///
+/// let mut kernel = Kernel::new().with_virtual_clock();
+/// let woke = kernel.block_on(async {
+///     let long = rt::timeout(Duration::from_secs(1), rt::sleep(Duration::from_secs(3600)));
+///     assert!(long.await.is_err()); // the hour-long Sleep was dropped, and its timer with it
+///     rt::now()
+/// });
+/// assert_eq!(woke, Duration::from_secs(1));
+/// kernel.run(); // no timer is left for the virtual clock to jump to
+/// assert_eq!(kernel.now(), Duration::from_secs(1));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Deadline,
@@ -67,6 +114,23 @@ pub struct Sleep {
 
 impl Sleep {
     /// When it ends, on the loop's clock (`None` until first polled, if made outside a loop).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::kernel::Kernel;
+    /// use resumable::rt;
+    ///
+    /// let early = rt::sleep(Duration::from_secs(2)); // outside a loop
+    /// assert_eq!(early.deadline(), None);
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// kernel.block_on(async {
+    ///     rt::sleep(Duration::from_secs(1)).await;
+    ///     let nap = rt::sleep(Duration::from_secs(5));
+    ///     assert_eq!(nap.deadline(), Some(Duration::from_secs(6)));
+    ///     early.await; // counts from its first poll, at 1s
+    ///     assert_eq!(rt::now(), Duration::from_secs(3));
+    /// });
+    /// ```
     pub fn deadline(&self) -> Option<Duration> {
         match self.deadline {
             Deadline::At(at) => Some(at),
@@ -149,14 +213,51 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     }
 }
 
-/// The future of [`timeout`].
+/// The future of [`timeout`]. If the time runs out, the inner future is dropped: its
+/// destructors run.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc, time::Duration};
+/// use resumable::rt;
+///
+/// struct Guard(Rc<Cell<bool>>);
+/// impl Drop for Guard {
+///     fn drop(&mut self) { self.0.set(true) }
+/// }
+///
+/// rt::block_on(async {
+///     let dropped = Rc::new(Cell::new(false));
+///     let guard = Guard(dropped.clone());
+///     let slow = async move {
+///         let _guard = guard;
+///         rt::sleep(Duration::from_secs(3600)).await;
+///     };
+///     assert_eq!(rt::timeout(Duration::from_millis(5), slow).await, Err(rt::Elapsed));
+///     assert!(dropped.get());
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Timeout<F> {
     future: Pin<Box<F>>,
     sleep: Sleep,
 }
 
-/// The error of [`timeout`]: the time ran out first.
+/// The error of [`timeout`]: the time ran out first. It is a `std::error::Error`, so `?` takes
+/// it into a boxed error.
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::rt;
+///
+/// async fn fetch() -> Result<u32, Box<dyn std::error::Error>> {
+///     rt::timeout(Duration::from_millis(1), rt::sleep(Duration::from_secs(60))).await?;
+///     Ok(1)
+/// }
+///
+/// let err = rt::block_on(fetch()).unwrap_err();
+/// assert_eq!(err.to_string(), "deadline elapsed");
+/// assert!(err.is::<rt::Elapsed>());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed;
 
@@ -191,7 +292,22 @@ pub fn yield_now() -> YieldNow {
     YieldNow(false)
 }
 
-/// The future of [`yield_now`].
+/// The future of [`yield_now`]: pending once, so the tasks that are ready run, then ready.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// use resumable::rt;
+///
+/// rt::block_on(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let flag = ran.clone();
+///     let task = rt::spawn(async move { flag.set(true) });
+///     assert!(!ran.get()); // spawned, not run yet
+///     rt::yield_now().await;
+///     assert!(ran.get());
+///     task.await.unwrap();
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow(bool);
