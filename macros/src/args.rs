@@ -46,10 +46,9 @@ impl Parse for Args {
                 set(&mut args.throw_ty, key, "throw", input, &mut errors)?;
             } else if lookahead.peek(Token![crate]) {
                 let key: Token![crate] = input.parse()?;
-                let eq = expect_eq(&key, "crate", "crate = ::resumable", input)?;
+                expect_eq(&key, "crate", "crate = ::resumable", input)?;
                 let path = input.call(Path::parse_mod_style)?;
                 store(&mut args.krate, key, path, "crate", &mut errors);
-                let _ = eq;
             } else if lookahead.peek(kw::pinned) {
                 let key: kw::pinned = input.parse()?;
                 if input.peek(Token![=]) {
