@@ -1,5 +1,6 @@
-//! Helpers shared by the kernel tests: an event log with drop guards, captured reports, a
-//! pass-by-pass runner, a watchdog for tests that touch real sockets, and loopback pairs.
+//! Helpers shared by the kernel tests (and, through `rt_common`, the `rt` tests): an event log
+//! with drop guards, captured reports, a pass-by-pass runner, a watchdog for tests that touch
+//! real sockets or threads, and loopback pairs.
 #![allow(dead_code)]
 
 use std::cell::RefCell;
@@ -115,13 +116,17 @@ pub fn loopback_pair() -> (TcpStream, TcpStream) {
 }
 
 /// Writes `data` from `client` and waits until all of it can be read at `server`, so a
-/// readiness poll is certain to see it.
+/// readiness poll is certain to see it. `server` may be a clone of a socket the loop owns (so
+/// non-blocking).
 pub fn send_and_settle(client: &mut TcpStream, server: &TcpStream, data: &[u8]) {
     client.write_all(data).unwrap();
     let mut buf = vec![0; data.len()];
     for _ in 0..1000 {
-        if server.peek(&mut buf).unwrap() == data.len() {
-            return;
+        match server.peek(&mut buf) {
+            Ok(n) if n == data.len() => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("peek failed: {e}"),
         }
         thread::sleep(Duration::from_millis(1));
     }

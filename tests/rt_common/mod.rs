@@ -1,34 +1,25 @@
-//! Helpers shared by the `rt` tests: an event log with drop guards, captured reports, a
-//! pass-by-pass runner, a watchdog for tests on real sockets and threads, and loopback pairs.
+//! Helpers for the `rt` tests: the kernel tests' helpers (`kernel_common`: event log, drop
+//! guards, captured reports, pass-by-pass runner, watchdog, loopback pairs), plus a few for
+//! futures on the loop's clock.
 #![allow(dead_code)]
 
-use std::cell::RefCell;
-use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::rc::Rc;
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
-use resumable::kernel::{Kernel, Report};
+use resumable::kernel::Kernel;
 
+#[path = "../kernel_common/mod.rs"]
+mod kernel_common;
+
+// Each test binary uses a different subset, as with `dead_code` above.
+#[allow(unused_imports)]
+pub use kernel_common::{
+    capture_reports, entries, loopback_pair, new_log, passes, push, send_and_settle, within, Guard,
+    Log,
+};
+
+/// `n` milliseconds.
 pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-/// Things that happened, in order: what tasks did and which guards were dropped.
-pub type Log = Rc<RefCell<Vec<String>>>;
-
-pub fn new_log() -> Log {
-    Rc::default()
-}
-
-pub fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
-
-pub fn entries(log: &Log) -> Vec<String> {
-    log.borrow().clone()
 }
 
 /// Logs `NAME@NOW`, with the loop's clock: what a task did, and when.
@@ -36,59 +27,9 @@ pub fn stamp(log: &Log, name: &str) {
     push(log, format!("{name}@{:?}", resumable::rt::now()));
 }
 
-/// Writes `drop NAME` into a [`Log`] when dropped: a task's destructor made visible.
-pub struct Guard {
-    name: &'static str,
-    log: Log,
-}
-
-impl Guard {
-    pub fn new(name: &'static str, log: &Log) -> Self {
-        Guard {
-            name,
-            log: log.clone(),
-        }
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        push(&self.log, format!("drop {}", self.name));
-    }
-}
-
 /// A kernel on the virtual clock: sleeps are instant and `rt::now()` exact.
 pub fn virtual_kernel() -> Kernel {
     Kernel::new().with_virtual_clock()
-}
-
-/// Sends the kernel's reports into a list instead of stderr.
-pub fn capture_reports(kernel: &mut Kernel) -> Rc<RefCell<Vec<Report>>> {
-    let reports: Rc<RefCell<Vec<Report>>> = Rc::default();
-    let sink = reports.clone();
-    kernel.on_report(move |r| sink.borrow_mut().push(r.clone()));
-    reports
-}
-
-/// The most passes a test kernel may take before the test gives up.
-pub const MAX_PASSES: usize = 10_000;
-
-/// Runs the kernel one pass at a time until it has nothing left to run, and returns what was
-/// logged during each pass that logged anything.
-pub fn passes(kernel: &mut Kernel, log: &Log) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    for _ in 0..MAX_PASSES {
-        let before = log.borrow().len();
-        let more = kernel.run_once();
-        let pass: Vec<String> = log.borrow()[before..].to_vec();
-        if !pass.is_empty() {
-            out.push(pass);
-        }
-        if !more {
-            return out;
-        }
-    }
-    panic!("the kernel still had work after {MAX_PASSES} passes");
 }
 
 /// Runs one pass and returns what it logged.
@@ -97,54 +38,4 @@ pub fn one_pass(kernel: &mut Kernel, log: &Log) -> Vec<String> {
     kernel.run_once();
     let pass = log.borrow()[before..].to_vec();
     pass
-}
-
-/// Runs `f` on its own thread and fails the test if it takes longer than `limit`: a test on
-/// real sockets or threads fails rather than hangs when the loop misbehaves.
-pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    let worker = thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(value) => {
-            worker.join().expect("the worker thread finished");
-            value
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
-            Err(payload) => std::panic::resume_unwind(payload),
-            Ok(()) => unreachable!("the worker sends before it ends"),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("did not finish within {limit:?}"),
-    }
-}
-
-/// A connected pair on 127.0.0.1: `(client, server)`, both blocking, with timeouts so a bug
-/// fails a test instead of hanging it.
-pub fn loopback_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    let client = TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
-    let (server, _) = listener.accept().expect("accept");
-    for s in [&client, &server] {
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
-    }
-    (client, server)
-}
-
-/// Writes `data` from `client` and waits until all of it can be read at `server`, so a
-/// readiness poll is certain to see it. `server` may be a clone of a socket the loop owns.
-pub fn send_and_settle(client: &mut TcpStream, server: &TcpStream, data: &[u8]) {
-    client.write_all(data).unwrap();
-    let mut buf = vec![0; data.len()];
-    for _ in 0..1000 {
-        match server.peek(&mut buf) {
-            Ok(n) if n == data.len() => return,
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(e) => panic!("peek failed: {e}"),
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    panic!("{} bytes never arrived on loopback", data.len());
 }
