@@ -77,16 +77,17 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     }
 }
 
+/// A borrowed generator (`yield_from!(&mut sub)`) is delegated to like an owned one.
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     type Output = B::Output;
     #[inline]
     fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.as_pin_mut().step(ex, cx)
+        (**self).step_shared(ex, cx)
     }
     #[inline]
     fn close_shared(&mut self) {
-        self.as_pin_mut().close();
+        (**self).close_shared();
     }
 }
 
