@@ -64,6 +64,14 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     }
 
     /// The generator this handle boxes.
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    ///
+    /// let mut g = coroutine! { yield 1; };
+    /// // The pinned generator's own methods, through the box.
+    /// assert_eq!(g.as_pin_mut().send(()), GeneratorState::Yielded(1));
+    /// ```
     pub fn as_pin_mut(&mut self) -> Pin<&mut PinnedGen<Y, R, B>> {
         self.inner.as_mut()
     }

@@ -221,21 +221,66 @@ impl<Y, B: Body<Y, ()>> PinnedAsyncGen<Y, B> {
     }
 
     /// The next item: a future that resolves to `Some(item)`, or `None` once the body returned.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = core::pin::pin!(f);
+    /// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    /// #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+    /// # }
+    /// let mut s = pin!(coroutine!(pinned async { yield 'x'; }));
+    /// assert_eq!(block_on(s.as_mut().next()), Some('x'));
+    /// assert_eq!(block_on(s.as_mut().next()), None);
+    /// ```
     pub fn next(self: Pin<&mut Self>) -> Next<'_, Self> {
         Next(self)
     }
 
     /// Drops the body in place; its destructors run and the stream ends.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let mut s = pin!(coroutine!(pinned async { yield 1; }));
+    /// s.as_mut().close();
+    /// assert_eq!(s.state(), State::Finished);
+    /// ```
     pub fn close(self: Pin<&mut Self>) {
         self.project().close();
     }
 
     /// Where the generator is in its life.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// let s = pin!(coroutine!(pinned async { yield 1; }));
+    /// assert_eq!(s.state(), State::Created);
+    /// ```
     pub fn state(&self) -> State {
         self.inner.state()
     }
 
     /// The `yield_!` the body is suspended at.
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use resumable::prelude::*;
+    ///
+    /// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = core::pin::pin!(f);
+    /// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    /// #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+    /// # }
+    /// let mut s = pin!(coroutine!(pinned async { yield line!(); }));
+    /// let line = block_on(s.as_mut().next()).unwrap();
+    /// assert_eq!(s.suspended_at().unwrap().line(), line);
+    /// ```
     pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
         self.inner.suspended_at()
     }
@@ -262,6 +307,19 @@ impl<Y, B: Body<Y, ()>> fmt::Debug for PinnedAsyncGen<Y, B> {
 }
 
 /// The future returned by `next()` on an async generator.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+/// #     let mut f = core::pin::pin!(f);
+/// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+/// #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+/// # }
+/// let mut s = coroutine!(async { yield 5; });
+/// let next: resumable::Next<'_, _> = s.next();
+/// assert_eq!(block_on(next), Some(5));
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Next<'a, S: ?Sized>(Pin<&'a mut S>);
 
