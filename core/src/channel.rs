@@ -1,14 +1,14 @@
 //! How a suspended body and its generator exchange values.
 //!
 //! A generator body is an `async` block, so rustc builds its state machine. The body holds a
-//! [`Co`] that points at a one-pointer channel inside the generator. For the length of one
-//! resume the generator points that channel at an [`Exchange`] on its own stack: the resume
-//! argument goes in, the body runs until a `yield_!` leaves a value there, and the generator
-//! takes it out. Between resumes the channel is null, so nothing can reach a stale exchange.
+//! [`Co`] that points at a one-pointer channel inside the generator, and the channel points at
+//! an [`Exchange`], also inside the generator: the resume argument goes in, the body runs until
+//! a `yield_!` leaves a value there, and the generator takes it out. The exchange lives as long
+//! as the generator, so a resume builds nothing and copies nothing but the values themselves.
 //!
 //! Delegation (`yield_from!`) to another generator of this crate points the inner generator's
-//! channel at the *outer* exchange: values go straight from the innermost body to the caller,
-//! however deep the delegation.
+//! channel at the *outer* exchange for the length of each step: values go straight from the
+//! innermost body to the caller, however deep the delegation.
 
 use core::cell::Cell;
 use core::future::Future;
@@ -18,7 +18,9 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll};
 
-/// The values that cross between a generator and its body during one resume. Not public API.
+/// The values that cross between a generator and its body, and what a resume leaves for the
+/// next one. Each generator owns one; while it delegates, its subgenerators use it too. Not
+/// public API.
 pub struct Exchange<Y, R> {
     /// The value the body yields; filled by [`YieldFuture`], taken by the generator.
     pub(crate) yielded: Cell<Option<Y>>,
@@ -27,19 +29,29 @@ pub struct Exchange<Y, R> {
     pub(crate) resumed: Cell<Option<R>>,
     /// Where the body suspended: the innermost `yield_!` when delegating.
     pub(crate) at: Cell<Option<&'static Location<'static>>>,
-    /// The innermost delegation that suspended during this resume, if any: the next resume
-    /// can step its subgenerator directly (see `Shortcut`).
+    /// The innermost delegation the last resume suspended in, if any: the next resume steps
+    /// its subgenerator directly (see `Shortcut`), and every resume starts by taking it.
     pub(crate) innermost: Cell<Option<Shortcut<Y, R>>>,
-    /// The outermost `yield_from!` that suspended during this resume, if any: the one in the
-    /// resumed generator's own body.
+    /// The outermost `yield_from!` the generator is suspended in, if any: the one in its own
+    /// body. Each delegation sets it when it suspends (the outermost last, as the suspension
+    /// unwinds) and clears it when its subgenerator returns.
     pub(crate) outermost: Cell<Option<&'static Location<'static>>>,
 }
 
+// SAFETY: a generator can only change threads, or be reached from two, between resumes (a resume
+// needs `Pin<&mut>`), and then its exchange holds no `Y` or `R`: every resume takes out what it
+// puts in (a yielded value is taken right after the poll that left it, a resume argument by the
+// yield or start that receives it, or before the panic of a generator that cannot run). What
+// remains is locations and a `Shortcut` into the generator's own body.
+unsafe impl<Y, R> Send for Exchange<Y, R> {}
+// SAFETY: as above; `&PinnedGen` only reads the locations, and nothing writes them meanwhile.
+unsafe impl<Y, R> Sync for Exchange<Y, R> {}
+
 impl<Y, R> Exchange<Y, R> {
-    pub(crate) fn new(arg: Option<R>) -> Self {
+    pub(crate) const fn new() -> Self {
         Exchange {
             yielded: Cell::new(None),
-            resumed: Cell::new(arg),
+            resumed: Cell::new(None),
             at: Cell::new(None),
             innermost: Cell::new(None),
             outermost: Cell::new(None),
@@ -109,18 +121,10 @@ impl<Y, R> Channel<Y, R> {
         Channel(Cell::new(ptr::null()))
     }
 
-    /// Points the channel at `ex` for the length of `f`, so the body can reach it.
+    /// Points the channel at `ex`.
     #[inline]
-    pub(crate) fn with<T>(&self, ex: &Exchange<Y, R>, f: impl FnOnce() -> T) -> T {
-        struct Reset<'a, Y, R>(&'a Channel<Y, R>, *const Exchange<Y, R>);
-        impl<Y, R> Drop for Reset<'_, Y, R> {
-            #[inline]
-            fn drop(&mut self) {
-                self.0 .0.set(self.1);
-            }
-        }
-        let _reset = Reset(self, self.0.replace(ex));
-        f()
+    pub(crate) fn point(&self, ex: &Exchange<Y, R>) {
+        self.0.set(ex);
     }
 }
 
@@ -149,21 +153,16 @@ impl<Y, R> Co<Y, R> {
     }
 
     /// The exchange of the resume in progress.
-    ///
-    /// # Panics
-    /// When no resume of this generator is in progress: a yield future was polled by something
-    /// other than its generator.
     #[inline]
     pub(crate) fn exchange(&mut self) -> &Exchange<Y, R> {
         // SAFETY: the channel lives in the pinned generator that owns the body that owns this
         // `Co`, so it outlives the `Co`. It is only read here, by the body, during a poll.
         let ex = unsafe { self.chan.as_ref() }.0.get();
-        assert!(
-            !ex.is_null(),
-            "a yield of a generator body was polled outside of its generator"
-        );
-        // SAFETY: a non-null channel points at the exchange of the resume in progress, which
-        // stays alive on the resuming stack until the channel is reset after the poll.
+        debug_assert!(!ex.is_null(), "a generator body ran before it started");
+        // SAFETY: the generator points the channel at its own exchange before the body starts,
+        // and only ever at another one (the outermost of a delegation) for the length of one
+        // poll of the body, which is the only time the body, and so this `Co`, runs. Either
+        // exchange outlives that poll.
         unsafe { &*ex }
     }
 

@@ -145,22 +145,25 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         let raw = NonNull::from(Pin::into_inner(self));
         // SAFETY: `raw` comes from the `&mut Self` just taken, which is not used again.
         let this = unsafe { &mut *raw.as_ptr() };
+        let ex = this.co.exchange();
         if let Some(out) = this.parked.take() {
             this.done = true;
+            ex.outermost.set(None);
             return Poll::Ready(out);
         }
-        let ex = this.co.exchange();
         if let Some(first) = this.first.take() {
             ex.resumed.set(Some(first));
         }
         let poll = this.sub.step_shared(ex, cx);
         this.done = poll.is_ready();
-        if poll.is_pending() {
-            // The delegations around this one overwrite it as the suspension unwinds.
-            ex.outermost.set(Some(this.at));
+        if poll.is_ready() {
+            ex.outermost.set(None);
+            return poll;
         }
+        // The delegations around this one overwrite it as the suspension unwinds.
+        ex.outermost.set(Some(this.at));
         // The innermost delegation records itself (the ones around it find the slot taken).
-        if poll.is_pending() && ex.innermost.get().is_none() {
+        if ex.innermost.get().is_none() {
             // SAFETY: `self` stays where it is, inside the suspended body that owns it, until
             // that body is resumed past this `.await` or dropped, and `Shortcut`'s invariant
             // keeps the handle from being used after either.

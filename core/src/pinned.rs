@@ -94,14 +94,14 @@ enum Status {
 /// ```
 pub struct PinnedGen<Y, R, B: Body<Y, R>> {
     stage: StageCell<B, B::Future>,
+    /// Where the body's `Co` looks for the exchange: this generator's own, or, while it is
+    /// stepped by a generator delegating to it, the outermost one. Set when the body starts.
     chan: Channel<Y, R>,
+    /// This generator's exchange. It outlives every resume, so nothing is built per resume and
+    /// the body's yields leave their location and delegation bookkeeping where they are read.
+    ex: Exchange<Y, R>,
     status: Status,
-    at: Option<&'static Location<'static>>,
-    /// The `yield_from!` of its own body it is suspended in, if it delegates.
-    delegating_at: Option<&'static Location<'static>>,
     ret: Option<B::Output>,
-    /// Set by an outer resume that suspended inside a delegation; see `Shortcut`.
-    shortcut: ShortcutSlot<Y, R>,
     _pinned: PhantomPinned,
 }
 
@@ -111,20 +111,22 @@ struct DropOnUnwind<B, F>(NonNull<StageCell<B, F>>);
 
 impl<B, F> Drop for DropOnUnwind<B, F> {
     fn drop(&mut self) {
-        // SAFETY: the stage outlives this guard, which lives inside `step_outer`, and the panic
+        // SAFETY: the stage outlives this guard, which lives inside `resume_own`, and the panic
         // that unwinds here ended every use of the body the shortcut step had made.
         unsafe { *self.0.as_mut().get() = Stage::Done };
     }
 }
 
-/// Where a generator keeps its `Shortcut` between two outer resumes.
-struct ShortcutSlot<Y, R>(Option<Shortcut<Y, R>>);
+/// Points a channel back at its generator's own exchange when a step with another one ends,
+/// also when it unwinds.
+struct Restore<'a, Y, R>(&'a Channel<Y, R>, &'a Exchange<Y, R>);
 
-// SAFETY: the shortcut points into this generator's own body, so it adds no access the body's
-// own `Send`-ness does not already account for, and it is only used through `&mut PinnedGen`.
-unsafe impl<Y, R> Send for ShortcutSlot<Y, R> {}
-// SAFETY: `&PinnedGen` never reads it.
-unsafe impl<Y, R> Sync for ShortcutSlot<Y, R> {}
+impl<Y, R> Drop for Restore<'_, Y, R> {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.point(self.1);
+    }
+}
 
 const FINISHED: &str = "generator resumed after it finished";
 const CLOSED: &str = "generator resumed after it was closed";
@@ -139,19 +141,84 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         PinnedGen {
             stage: StageCell(UnsafeCell::new(Stage::Created(body))),
             chan: Channel::new(),
+            ex: Exchange::new(),
             status: Status::Created,
-            at: None,
-            delegating_at: None,
             ret: None,
-            shortcut: ShortcutSlot(None),
             _pinned: PhantomPinned,
         }
     }
 
-    /// Runs the body until it suspends or returns, with `ex` as its exchange.
+    /// Runs the body until it suspends or returns; its yields go to `foreign`, the exchange of
+    /// the outermost resume, or to this generator's own exchange when `foreign` is `None`.
     ///
-    /// This is the one place a body is polled. Delegation calls it with the exchange of the
-    /// outermost resume, so yields go straight there.
+    /// This is the one place a body is polled.
+    ///
+    /// # Panics
+    /// When the generator had finished, been closed or panicked.
+    #[inline]
+    fn poll_body(
+        &mut self,
+        foreign: Option<&Exchange<Y, R>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
+        let created = match self.status {
+            Status::Suspended => false,
+            Status::Created => true,
+            _ => self.refuse(foreign),
+        };
+        self.status = Status::Running;
+        let stage = self.stage.get();
+        if created {
+            let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
+                unreachable!()
+            };
+            // From now on the channel is never null: the body reads it while it is polled.
+            self.chan.point(&self.ex);
+            let first = foreign.unwrap_or(&self.ex).resumed.take();
+            *stage = Stage::Running(body.start(Co::new(&self.chan), first));
+        }
+        let Stage::Running(fut) = stage else {
+            unreachable!()
+        };
+        // SAFETY: `fut` lives inside the pinned generator (the caller's `&mut self` comes from a
+        // `Pin`) and is only ever dropped in place, never moved.
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        let poll = match foreign {
+            None => fut.poll(cx),
+            Some(ex) => {
+                self.chan.point(ex);
+                let _restore = Restore(&self.chan, &self.ex);
+                fut.poll(cx)
+            }
+        };
+        match poll {
+            Poll::Ready(out) => {
+                *self.stage.get() = Stage::Done;
+                self.status = Status::Returned;
+                Poll::Ready(out)
+            }
+            Poll::Pending => {
+                self.status = Status::Suspended;
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Panics because the generator cannot run, dropping the resume argument first: an
+    /// exchange holds no value between resumes (see `Exchange`'s `Send`).
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self, foreign: Option<&Exchange<Y, R>>) -> ! {
+        drop(foreign.unwrap_or(&self.ex).resumed.take());
+        match self.status {
+            Status::Returned => panic!("{FINISHED}"),
+            Status::Closed => panic!("{CLOSED}"),
+            _ => panic!("{POISONED}"),
+        }
+    }
+
+    /// A step with the exchange of a generator delegating to this one (`yield_from!`): what
+    /// this body yields goes straight to the outermost caller.
     ///
     /// # Panics
     /// When the generator had finished, been closed or panicked.
@@ -160,116 +227,103 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         ex: &Exchange<Y, R>,
         cx: &mut Context<'_>,
     ) -> Poll<B::Output> {
-        // SAFETY: nothing below moves the pinned `Running` body: it is polled through a pinned
-        // reference and dropped in place. Only the unpinned `Created` closure is moved out.
+        // SAFETY: `poll_body` never moves the pinned body; see there.
         let this = unsafe { self.get_unchecked_mut() };
-        let created = this.enter();
-        // Stepped the plain way, the body may move past the delegation a shortcut points to.
-        this.shortcut.0 = None;
-        let stage = this.stage.get();
-        if created {
-            let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
-                unreachable!()
-            };
-            *stage = Stage::Running(body.start(Co::new(&this.chan), ex.resumed.take()));
+        // Stepped the plain way, the body may move past the delegation a shortcut of its own
+        // points to, and the delegation it was in when last resumed directly may end.
+        this.ex.innermost.set(None);
+        this.ex.outermost.set(None);
+        let poll = this.poll_body(Some(ex), cx);
+        if poll.is_pending() {
+            this.ex.at.set(ex.at.get());
         }
-        let Stage::Running(fut) = stage else {
-            unreachable!()
-        };
-        // SAFETY: `fut` lives inside `self`, which is pinned, and is only ever dropped in place.
-        let fut = unsafe { Pin::new_unchecked(fut) };
-        let poll = this.chan.with(ex, || fut.poll(cx));
-        match poll {
-            Poll::Ready(out) => {
-                *this.stage.get() = Stage::Done;
-                this.status = Status::Returned;
-                this.at = None;
-                Poll::Ready(out)
-            }
-            Poll::Pending => {
-                this.status = Status::Suspended;
-                this.at = ex.at.get();
-                Poll::Pending
-            }
-        }
+        poll
     }
 
-    /// Marks the generator running, or panics if it cannot run.
-    /// Returns whether the body has yet to start.
-    fn enter(&mut self) -> bool {
-        let created = match self.status {
-            Status::Created => true,
-            Status::Suspended => false,
-            Status::Running => panic!("{POISONED}"),
-            Status::Returned => panic!("{FINISHED}"),
-            Status::Closed => panic!("{CLOSED}"),
-        };
-        self.status = Status::Running;
-        created
-    }
-
-    /// A step of the outermost generator: through the shortcut to the innermost delegation
-    /// when the last resume left one (see `Shortcut`), else the plain way. Records the
-    /// shortcut this resume leaves.
-    pub(crate) fn step_outer(
-        mut self: Pin<&mut Self>,
-        ex: &Exchange<Y, R>,
-        cx: &mut Context<'_>,
-    ) -> Poll<B::Output> {
-        // SAFETY: only unpinned fields are touched; the body is reached through the shortcut.
-        let this = unsafe { self.as_mut().get_unchecked_mut() };
-        if let Some(shortcut) = this.shortcut.0.take() {
-            // A generator with a shortcut has started.
-            let _ = this.enter();
-            // The last resume of this generator recorded the shortcut and nothing has stepped
-            // the body since (a plain step or a close discards it), so the delegation it points
-            // to is alive and unmoved in the suspended body, and unused: `Shortcut`'s invariant.
-            // If the subgenerator panics, the panic does not unwind through the bodies around it,
-            // as a plain step's would: `DropOnUnwind` drops them, innermost first, instead.
-            let poll = {
-                let unwinding = DropOnUnwind(NonNull::from(&mut this.stage));
-                // SAFETY: see above.
-                let poll = unsafe { shortcut.step(ex, cx) };
-                mem::forget(unwinding);
-                poll
-            };
-            this.status = Status::Suspended;
-            if poll.is_pending() {
-                this.at = ex.at.get();
-                this.shortcut.0 = Some(ex.innermost.get().unwrap_or(shortcut));
+    /// One resume with this generator's own exchange: through the shortcut to the innermost
+    /// delegation when the last resume left one (see `Shortcut`), else the plain way. The
+    /// resume argument is already in the exchange; a yield is left there.
+    #[inline]
+    fn resume_own(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
+        if let Some(shortcut) = self.ex.innermost.take() {
+            if self.resume_shortcut(shortcut, cx).is_pending() {
                 return Poll::Pending;
             }
             // The innermost subgenerator returned: its parent takes the value the plain way.
         }
-        let poll = self.as_mut().step(ex, cx);
+        self.poll_body(None, cx)
+    }
+
+    /// The shortcut step of `resume_own`.
+    #[inline(never)]
+    fn resume_shortcut(&mut self, shortcut: Shortcut<Y, R>, cx: &mut Context<'_>) -> Poll<()> {
+        // A generator with a shortcut has started and is suspended.
+        if self.status != Status::Suspended {
+            return Poll::Ready(());
+        }
+        self.status = Status::Running;
+        // The last resume of this generator recorded the shortcut and nothing has stepped the
+        // body since (a plain step or a close discards it), so the delegation it points to is
+        // alive and unmoved in the suspended body, and unused: `Shortcut`'s invariant. If the
+        // subgenerator panics, the panic does not unwind through the bodies around it, as a
+        // plain step's would: `DropOnUnwind` drops them, innermost first, instead.
+        let unwinding = DropOnUnwind(NonNull::from(&mut self.stage));
+        // SAFETY: see above.
+        let poll = unsafe { shortcut.step(&self.ex, cx) };
+        mem::forget(unwinding);
+        self.status = Status::Suspended;
         if poll.is_pending() {
-            // SAFETY: only unpinned fields are written.
-            let this = unsafe { self.get_unchecked_mut() };
-            this.shortcut.0 = ex.innermost.get();
-            this.delegating_at = ex.outermost.get();
+            // A deeper delegation it entered is the new innermost.
+            if self.ex.innermost.get().is_none() {
+                self.ex.innermost.set(Some(shortcut));
+            }
         }
         poll
     }
 
     /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
-    pub(crate) fn drive(mut self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
-        let ex = Exchange::new(arg);
+    #[inline]
+    pub(crate) fn drive(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        // SAFETY: `resume_own` never moves the pinned body.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.ex.resumed.set(arg);
         let mut cx = Context::from_waker(Waker::noop());
-        match self.as_mut().step_outer(&ex, &mut cx) {
+        match this.resume_own(&mut cx) {
             Poll::Ready(out) => GeneratorState::Complete(out),
-            Poll::Pending => match ex.yielded.take() {
+            Poll::Pending => match this.ex.yielded.take() {
                 Some(y) => GeneratorState::Yielded(y),
-                None => {
-                    self.poison();
-                    panic!("{AWAITED}")
-                }
+                None => this.awaited(),
             },
         }
     }
 
-    fn poison(self: Pin<&mut Self>) {
-        // SAFETY: only the status is written.
-        unsafe { self.get_unchecked_mut() }.status = Status::Running;
+    /// The body awaited something other than a yield, which only async generators may do.
+    #[cold]
+    #[inline(never)]
+    fn awaited(&mut self) -> ! {
+        self.status = Status::Running;
+        panic!("{AWAITED}")
+    }
+
+    /// One poll of an async generator: a yield is an item, a real `.await` that is not ready
+    /// is `Pending` (the future it awaits has the waker), a return is `Ready(None)`.
+    pub(crate) fn poll_yield(
+        self: Pin<&mut Self>,
+        arg: R,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Y>> {
+        // SAFETY: `resume_own` never moves the pinned body.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.ex.resumed.set(Some(arg));
+        // Waiting on a future is not being suspended at a yield.
+        this.ex.at.set(None);
+        match this.resume_own(cx) {
+            Poll::Ready(_) => Poll::Ready(None),
+            Poll::Pending => match this.ex.yielded.take() {
+                Some(y) => Poll::Ready(Some(y)),
+                None => Poll::Pending,
+            },
+        }
     }
 
     fn check(&self) -> Result<(), ResumeError> {
@@ -387,8 +441,9 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         if let Status::Created | Status::Suspended = this.status {
             this.status = Status::Closed;
         }
-        this.at = None;
-        this.shortcut.0 = None;
+        this.ex.innermost.set(None);
+        this.ex.outermost.set(None);
+        this.ex.at.set(None);
         *this.stage.get() = Stage::Done;
     }
 
@@ -441,7 +496,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// ```
     pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
         if self.status == Status::Suspended {
-            self.at
+            self.ex.at.get()
         } else {
             None
         }
@@ -464,7 +519,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// ```
     pub fn delegating_at(&self) -> Option<&'static Location<'static>> {
         if self.status == Status::Suspended {
-            self.delegating_at
+            self.ex.outermost.get()
         } else {
             None
         }

@@ -11,26 +11,19 @@ use core::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::channel::{Body, Exchange};
+use crate::channel::Body;
 use crate::{PinnedGen, State};
 
 impl<Y, B: Body<Y, ()>> PinnedGen<Y, (), B> {
     /// One poll of an async generator: a yield is an item, a real `.await` that is not ready is
     /// `Pending` (the future it awaits has the waker), and returning ends the stream.
-    pub(crate) fn poll_item(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
+    pub(crate) fn poll_item(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         match self.state() {
             State::Created | State::Suspended => {}
             State::Finished => return Poll::Ready(None),
             State::Poisoned => panic!("async generator polled after its body panicked"),
         }
-        let ex = Exchange::new(Some(()));
-        match self.as_mut().step_outer(&ex, cx) {
-            Poll::Ready(_) => Poll::Ready(None),
-            Poll::Pending => match ex.yielded.take() {
-                Some(y) => Poll::Ready(Some(y)),
-                None => Poll::Pending,
-            },
-        }
+        self.poll_yield((), cx)
     }
 }
 
