@@ -15,7 +15,7 @@ use crate::{CloseError, Generator, GeneratorState, PinnedGen, ResumeError, State
 /// `Y` is what it yields, `R` what each resume passes in, and `B` the body the macro wrote (an
 /// opaque type; the return type is `B::Output`). The body is boxed once, when the generator is
 /// made; no resume allocates. Being `Unpin`, it can be resumed, iterated and moved freely, and
-/// it is `Send` and `Sync` when what its body holds is.
+/// it is `Send` and `Sync` when what its body holds across a yield is, and its `Yield` type.
 ///
 /// ```
 /// use resumable::prelude::*;

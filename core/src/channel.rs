@@ -1,32 +1,34 @@
 //! How a suspended body and its generator exchange values.
 //!
-//! A generator body is an `async` block, so rustc builds its state machine. The body holds a
-//! [`Co`] that points at a one-pointer channel inside the generator, and the channel points at
-//! an [`Exchange`], also inside the generator: the resume argument goes in, the body runs until
-//! a `yield_!` leaves a value there, and the generator takes it out. The exchange lives as long
-//! as the generator, so a resume builds nothing and copies nothing but the values themselves.
+//! A generator body is an `async` block, so rustc builds its state machine. Each resume builds a
+//! [`Frame`] on the resuming stack (the resume argument goes in) and polls the body with a
+//! [`Context`] whose waker points at that frame. The body's `yield_!` finds the frame through
+//! the waker, leaves its value there and suspends; the generator takes the value out.
 //!
-//! Delegation (`yield_from!`) to another generator of this crate points the inner generator's
-//! channel at the *outer* exchange for the length of each step: values go straight from the
-//! innermost body to the caller, however deep the delegation.
+//! The body holds no pointer to its generator, and the generator none to itself: everything a
+//! resume needs travels down the call in `cx`. So when the compiler inlines a resume into the
+//! loop that drives it, the frame lives in registers and the generator is plain data.
+//!
+//! Delegation (`yield_from!`) to another generator of this crate polls the inner body with the
+//! same `cx`: values go straight from the innermost body to the outermost caller, however deep
+//! the delegation.
+//!
+//! The waker is a real one: it forwards to the waker the generator was polled with (a no-op one
+//! for a plain generator, the executor's for an async generator), so the body of an async
+//! generator can `.await` anything.
 
 use core::cell::Cell;
 use core::future::Future;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::panic::Location;
 use core::pin::Pin;
-use core::ptr::{self, NonNull};
-use core::task::{Context, Poll};
+use core::ptr::NonNull;
+use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-/// The values that cross between a generator and its body, and what a resume leaves for the
-/// next one. Each generator owns one; while it delegates, its subgenerators use it too. Not
+/// What one generator keeps between resumes, written by its body and its delegations. Not
 /// public API.
-pub struct Exchange<Y, R> {
-    /// The value the body yields; filled by [`YieldFuture`], taken by the generator.
-    pub(crate) yielded: Cell<Option<Y>>,
-    /// The resume argument; filled by the generator, taken by the yield the body waits at
-    /// (or by the body's start for the first resume).
-    pub(crate) resumed: Cell<Option<R>>,
+pub struct Marks<Y, R> {
     /// Where the body suspended: the innermost `yield_!` when delegating.
     pub(crate) at: Cell<Option<&'static Location<'static>>>,
     /// The innermost delegation the last resume suspended in, if any: the next resume steps
@@ -38,26 +40,110 @@ pub struct Exchange<Y, R> {
     pub(crate) outermost: Cell<Option<&'static Location<'static>>>,
 }
 
-// SAFETY: a generator can only change threads, or be reached from two, between resumes (a resume
-// needs `Pin<&mut>`), and then its exchange holds no `Y` or `R`: every resume takes out what it
-// puts in (a yielded value is taken right after the poll that left it, a resume argument by the
-// yield or start that receives it, or before the panic of a generator that cannot run). What
-// remains is locations and a `Shortcut` into the generator's own body.
-unsafe impl<Y, R> Send for Exchange<Y, R> {}
+// SAFETY: the marks hold locations and a `Shortcut`, which points into the body of the generator
+// that owns them; they are only written through `Pin<&mut>` of that generator (a resume), so a
+// generator that is sent or shared brings along no more than its body's own `Send`/`Sync`.
+unsafe impl<Y, R> Send for Marks<Y, R> {}
 // SAFETY: as above; `&PinnedGen` only reads the locations, and nothing writes them meanwhile.
-unsafe impl<Y, R> Sync for Exchange<Y, R> {}
+unsafe impl<Y, R> Sync for Marks<Y, R> {}
 
-impl<Y, R> Exchange<Y, R> {
+impl<Y, R> Marks<Y, R> {
     pub(crate) const fn new() -> Self {
-        Exchange {
-            yielded: Cell::new(None),
-            resumed: Cell::new(None),
+        Marks {
             at: Cell::new(None),
             innermost: Cell::new(None),
             outermost: Cell::new(None),
         }
     }
 }
+
+/// One resume, on the resuming stack: what crosses between the generator and its body. The
+/// waker in the `Context` the body is polled with points here. Not public API.
+#[repr(C)]
+pub struct Frame<'a, Y, R> {
+    /// The waker the generator was polled with. First, so the waker's functions find it
+    /// without knowing `Y` and `R`.
+    waker: &'a Waker,
+    /// The marks of the outermost generator of this resume.
+    pub(crate) marks: &'a Marks<Y, R>,
+    /// The value the body yields; filled by [`YieldFuture`], taken by the generator.
+    pub(crate) yielded: Cell<Option<Y>>,
+    /// The resume argument; filled by the generator, taken by the yield the body waits at
+    /// (or by the body's start for the first resume).
+    pub(crate) resumed: Cell<Option<R>>,
+}
+
+impl<'a, Y, R> Frame<'a, Y, R> {
+    #[inline]
+    pub(crate) fn new(waker: &'a Waker, marks: &'a Marks<Y, R>, arg: Option<R>) -> Self {
+        Frame {
+            waker,
+            marks,
+            yielded: Cell::new(None),
+            resumed: Cell::new(arg),
+        }
+    }
+
+    /// Runs `f` with a context whose waker points at this frame and forwards to the frame's.
+    #[inline(always)]
+    pub(crate) fn enter<T>(&self, f: impl FnOnce(&mut Context<'_>) -> T) -> T {
+        let raw = RawWaker::new((self as *const Self).cast(), &FRAME_WAKER);
+        // SAFETY: `FRAME_WAKER`'s functions only read the frame's first field, a `&Waker`, and
+        // forward to it; the frame outlives this waker, which `f` only borrows. (Its drop does
+        // nothing, so it is not run.)
+        let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw) });
+        f(&mut Context::from_waker(&waker))
+    }
+
+    /// The frame of the resume in progress, from the context the body is polled with.
+    ///
+    /// # Panics
+    /// When `cx` is not a generator's: a yield was polled by something other than its body's
+    /// generator (say, a future holding it was handed to another executor).
+    #[inline(always)]
+    pub(crate) fn of<'c>(cx: &'c Context<'_>) -> &'c Frame<'c, Y, R> {
+        let waker = cx.waker();
+        assert!(
+            core::ptr::eq(waker.vtable(), &FRAME_WAKER),
+            "a yield of a generator body was polled outside of its generator"
+        );
+        // SAFETY: only `enter` makes a waker with this vtable, pointing at a live frame that
+        // outlives the context. Its `Y` and `R` are the body's: a body is only polled by its own
+        // generator, whose frame has its types, or by a delegation, which requires the same
+        // types (`Shared<Y, R>`); an async generator polled by a generator's body makes a frame
+        // of its own. `'c` ends before the frame does.
+        unsafe { &*waker.data().cast::<Frame<'c, Y, R>>() }
+    }
+}
+
+/// The waker a generator polls its body with: it points at the resume's `Frame` and forwards
+/// to the waker in it. A clone is a clone of that waker, so nothing outlives the frame.
+static FRAME_WAKER: RawWakerVTable =
+    RawWakerVTable::new(frame_clone, frame_wake, frame_wake, frame_drop);
+
+/// The waker a frame forwards to.
+///
+/// # Safety
+/// `data` points at a live `Frame`, whose first field is a `&Waker`.
+unsafe fn forwarded<'a>(data: *const ()) -> &'a Waker {
+    // SAFETY: `Frame` is `repr(C)` with the `&Waker` first; see the contract.
+    unsafe { *data.cast::<&Waker>() }
+}
+
+unsafe fn frame_clone(data: *const ()) -> RawWaker {
+    // SAFETY: a frame waker only exists while its frame does.
+    let waker = unsafe { forwarded(data) }.clone();
+    let raw = RawWaker::new(waker.data(), waker.vtable());
+    core::mem::forget(waker);
+    raw
+}
+
+unsafe fn frame_wake(data: *const ()) {
+    // SAFETY: a frame waker only exists while its frame does.
+    unsafe { forwarded(data) }.wake_by_ref();
+}
+
+unsafe fn frame_drop(_: *const ()) {}
 
 /// A type-erased handle on the innermost `yield_from!` of a suspended delegation chain.
 ///
@@ -73,12 +159,12 @@ impl<Y, R> Exchange<Y, R> {
 /// the suspended body the generator owns, and nothing else is using it.
 pub struct Shortcut<Y, R> {
     delegation: NonNull<()>,
-    step: ErasedStep<Y, R>,
+    step: ErasedStep,
+    _types: PhantomData<fn(R) -> Y>,
 }
 
 /// The step of a type-erased delegation: see `Shortcut`.
-pub(crate) type ErasedStep<Y, R> =
-    unsafe fn(NonNull<()>, &Exchange<Y, R>, &mut Context<'_>) -> Poll<()>;
+pub(crate) type ErasedStep = unsafe fn(NonNull<()>, &mut Context<'_>) -> Poll<()>;
 
 impl<Y, R> Clone for Shortcut<Y, R> {
     fn clone(&self) -> Self {
@@ -90,90 +176,45 @@ impl<Y, R> Copy for Shortcut<Y, R> {}
 
 impl<Y, R> Shortcut<Y, R> {
     /// # Safety
-    /// `step(delegation, ..)` must be sound to call whenever the invariant above holds.
-    pub(crate) unsafe fn new(delegation: NonNull<()>, step: ErasedStep<Y, R>) -> Self {
-        Shortcut { delegation, step }
+    /// `step(delegation, cx)` must be sound to call, with the context of a resume of a
+    /// generator of types `Y` and `R`, whenever the invariant above holds.
+    pub(crate) unsafe fn new(delegation: NonNull<()>, step: ErasedStep) -> Self {
+        Shortcut {
+            delegation,
+            step,
+            _types: PhantomData,
+        }
     }
 
     /// Steps the innermost subgenerator: `Pending` if it suspended, `Ready` if it returned (its
     /// value parked for the delegation future).
     ///
     /// # Safety
-    /// The invariant above must hold.
-    pub(crate) unsafe fn step(self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<()> {
+    /// The invariant above must hold, and `cx` be a resume's of a generator of types `Y`, `R`.
+    pub(crate) unsafe fn step(self, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: the caller upholds the invariant, which is `new`'s contract.
-        unsafe { (self.step)(self.delegation, ex, cx) }
+        unsafe { (self.step)(self.delegation, cx) }
     }
 }
 
-/// The slot a generator keeps for its body: null, or the exchange of the resume in progress.
-pub(crate) struct Channel<Y, R>(Cell<*const Exchange<Y, R>>);
-
-// SAFETY: the pointer is only written by the generator while it holds `Pin<&mut Self>` and only
-// read by the body while the generator polls it, so it is never reached from two threads at once.
-// The exchange it points to lives on the resuming thread's stack for the length of that poll.
-unsafe impl<Y, R> Send for Channel<Y, R> {}
-// SAFETY: `&Generator` gives no access to the channel (see above).
-unsafe impl<Y, R> Sync for Channel<Y, R> {}
-
-impl<Y, R> Channel<Y, R> {
-    pub(crate) const fn new() -> Self {
-        Channel(Cell::new(ptr::null()))
-    }
-
-    /// Points the channel at `ex`.
-    #[inline]
-    pub(crate) fn point(&self, ex: &Exchange<Y, R>) {
-        self.0.set(ex);
-    }
-}
-
-/// The handle a generator body uses to reach its generator. Not public API: the macros create
-/// and use it; user code never names it.
+/// The handle a generator body uses to yield. Not public API: the macros create and use it;
+/// user code never names it.
 ///
-/// Every method that reaches the channel takes `&mut self`, so two yields of one body can never
-/// be in progress at once.
+/// It holds nothing (a yield finds its generator through the context it is polled with), but
+/// every method takes `&mut self`, so two yields of one body can never be in progress at once.
 pub struct Co<Y, R> {
-    chan: NonNull<Channel<Y, R>>,
     _types: PhantomData<fn(R) -> Y>,
 }
 
-// SAFETY: a `Co` only reaches its generator's channel while that generator polls the body that
-// owns the `Co` (see `Channel`); it carries no `Y` or `R` of its own.
-unsafe impl<Y, R> Send for Co<Y, R> {}
-// SAFETY: every method that reaches the channel takes `&mut self`.
-unsafe impl<Y, R> Sync for Co<Y, R> {}
-
 impl<Y, R> Co<Y, R> {
-    pub(crate) fn new(chan: &Channel<Y, R>) -> Self {
+    pub(crate) const fn new() -> Self {
         Co {
-            chan: NonNull::from(chan),
             _types: PhantomData,
         }
     }
 
-    /// The exchange of the resume in progress.
-    #[inline]
-    pub(crate) fn exchange(&mut self) -> &Exchange<Y, R> {
-        // SAFETY: the channel lives in the pinned generator that owns the body that owns this
-        // `Co`, so it outlives the `Co`. It is only read here, by the body, during a poll.
-        let ex = unsafe { self.chan.as_ref() }.0.get();
-        debug_assert!(!ex.is_null(), "a generator body ran before it started");
-        // SAFETY: the generator points the channel at its own exchange before the body starts,
-        // and only ever at another one (the outermost of a delegation) for the length of one
-        // poll of the body, which is the only time the body, and so this `Co`, runs. Either
-        // exchange outlives that poll.
-        unsafe { &*ex }
-    }
-
     /// Yields `value` out of the generator; the returned future evaluates to the next resume
     /// argument. This is what `yield_!(value)` becomes.
-    ///
-    /// The value goes into the exchange at once (the body is being polled, so it is there), and
-    /// the future only has to suspend once: nothing but a flag is kept across the yield.
-    ///
-    /// # Panics
-    /// Outside of a resume of this generator (see [`Co::exchange`]).
     #[track_caller]
     #[inline]
     pub fn yield_(&mut self, value: Y) -> YieldFuture<'_, Y, R> {
@@ -183,35 +224,43 @@ impl<Y, R> Co<Y, R> {
     /// [`yield_`](Co::yield_) with an explicit source location.
     #[inline]
     pub fn yield_at(&mut self, value: Y, at: &'static Location<'static>) -> YieldFuture<'_, Y, R> {
-        let ex = self.exchange();
-        ex.yielded.set(Some(value));
-        ex.at.set(Some(at));
         YieldFuture {
-            co: self,
-            suspended: false,
+            value: Some(value),
+            at,
+            _co: PhantomData,
         }
     }
 }
 
-/// The future a `yield_!` awaits: pending once (its value is already handed out), then ready
-/// with the resume argument. Not public API.
+/// The future a `yield_!` awaits: pending once, handing its value to the generator, then
+/// ready with the resume argument. Not public API.
+///
+/// # Panics
+/// When polled by anything but the body's generator.
 #[must_use = "a yield does nothing unless awaited"]
 pub struct YieldFuture<'c, Y, R> {
-    co: &'c mut Co<Y, R>,
-    suspended: bool,
+    /// The value, until the first poll hands it out.
+    value: Option<Y>,
+    at: &'static Location<'static>,
+    _co: PhantomData<&'c mut Co<Y, R>>,
 }
+
+// The value is never pinned.
+impl<Y, R> Unpin for YieldFuture<'_, Y, R> {}
 
 impl<Y, R> Future for YieldFuture<'_, Y, R> {
     type Output = R;
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         let this = self.get_mut();
-        if !this.suspended {
-            this.suspended = true;
+        let frame = Frame::<Y, R>::of(cx);
+        if let Some(value) = this.value.take() {
+            frame.yielded.set(Some(value));
+            frame.marks.at.set(Some(this.at));
             return Poll::Pending;
         }
-        match this.co.exchange().resumed.take() {
+        match frame.resumed.take() {
             Some(arg) => Poll::Ready(arg),
             None => panic!("a generator body was polled again without a resume argument"),
         }
@@ -242,31 +291,47 @@ pub trait Body<Y, R> {
     /// Whether the body binds its first resume argument (a closure-form `coroutine!`), so it
     /// cannot be started without one.
     const BINDS_FIRST: bool = false;
+    /// Whether the body may delegate with `yield_from!`. A body that cannot is resumed without
+    /// looking for a delegation shortcut (see `Shortcut`), so the compiler can see the whole
+    /// resume. The macros say `false` when the body has no `yield_from!`.
+    #[doc(hidden)]
+    const DELEGATES: bool = true;
     /// Starts the body with its handle and the first resume argument (`None` for `start()`).
     fn start(self, co: Co<Y, R>, first: Option<R>) -> Self::Future;
 }
 
-/// A body that binds its first resume argument: a closure-form `coroutine!`. Not public API.
-pub struct BindsFirst<M>(M);
+/// A body the macros made, with what they know of it: whether it binds its first resume
+/// argument (a closure-form `coroutine!`) and whether it delegates. Not public API.
+pub struct Marked<M, const BINDS_FIRST: bool, const DELEGATES: bool>(M);
+
+impl<M, const BINDS_FIRST: bool, const DELEGATES: bool> Marked<M, BINDS_FIRST, DELEGATES> {
+    /// Marks `body`.
+    #[inline]
+    pub(crate) const fn new(body: M) -> Self {
+        Marked(body)
+    }
+}
 
 /// Marks a closure-form body, fixing its return type as `gen` does.
 #[inline]
-pub fn binds_first<Y, R, T, M, F>(body: M) -> BindsFirst<M>
+pub fn binds_first<Y, R, T, M, F, const DELEGATES: bool>(body: M) -> Marked<M, true, DELEGATES>
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: Future<Output = T>,
 {
-    BindsFirst(body)
+    Marked(body)
 }
 
-impl<Y, R, M, F> Body<Y, R> for BindsFirst<M>
+impl<Y, R, M, F, const BINDS_FIRST: bool, const DELEGATES: bool> Body<Y, R>
+    for Marked<M, BINDS_FIRST, DELEGATES>
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: Future,
 {
     type Output = F::Output;
     type Future = F;
-    const BINDS_FIRST: bool = true;
+    const BINDS_FIRST: bool = BINDS_FIRST;
+    const DELEGATES: bool = DELEGATES;
 
     #[inline]
     fn start(self, co: Co<Y, R>, first: Option<R>) -> F {

@@ -20,13 +20,14 @@
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 use core::future::Future;
+use core::marker::PhantomData;
 use core::ops::DerefMut;
 use core::panic::Location;
 use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use crate::channel::{Body, Co, Exchange, Shortcut};
+use crate::channel::{Body, Co, Frame, Shortcut};
 #[cfg(feature = "alloc")]
 use crate::Gen;
 use crate::{Generator, GeneratorState, PinnedGen};
@@ -40,9 +41,9 @@ use crate::{Generator, GeneratorState, PinnedGen};
 pub trait Shared<Y, R>: Unpin {
     /// The subgenerator's return value.
     type Output;
-    /// Runs the subgenerator with the caller's exchange.
+    /// Runs the subgenerator with the context of the outermost resume (see `Frame`).
     #[doc(hidden)]
-    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output>;
     /// Closes the subgenerator, when the generator delegating to it is closed first.
     #[doc(hidden)]
     fn close_shared(&mut self);
@@ -55,8 +56,8 @@ where
 {
     type Output = B::Output;
     #[inline]
-    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.as_mut().step(ex, cx)
+    fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
+        self.as_mut().step(cx)
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -68,8 +69,8 @@ where
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     type Output = B::Output;
     #[inline]
-    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.as_pin_mut().step(ex, cx)
+    fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
+        self.as_pin_mut().step(cx)
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -82,8 +83,8 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     type Output = B::Output;
     #[inline]
-    fn step_shared(&mut self, ex: &Exchange<Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        (**self).step_shared(ex, cx)
+    fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
+        (**self).step_shared(cx)
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -94,7 +95,8 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
 /// The future `yield_from!` awaits for a generator of this crate.
 #[must_use = "futures do nothing unless polled"]
 pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
-    co: &'c mut Co<Y, R>,
+    /// Holds the body's `Co` for as long as the delegation lasts.
+    _co: PhantomData<&'c mut Co<Y, R>>,
     sub: G,
     first: Option<R>,
     done: bool,
@@ -109,14 +111,10 @@ impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
     ///
     /// # Safety
     /// `this` points to a live, unmoved `Self` that nothing else uses.
-    unsafe fn step_erased(
-        this: NonNull<()>,
-        ex: &Exchange<Y, R>,
-        cx: &mut Context<'_>,
-    ) -> Poll<()> {
+    unsafe fn step_erased(this: NonNull<()>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: guaranteed by the caller.
         let this = unsafe { this.cast::<Self>().as_mut() };
-        match this.sub.step_shared(ex, cx) {
+        match this.sub.step_shared(cx) {
             Poll::Ready(out) => {
                 this.parked = Some(out);
                 Poll::Ready(())
@@ -145,29 +143,29 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         let raw = NonNull::from(Pin::into_inner(self));
         // SAFETY: `raw` comes from the `&mut Self` just taken, which is not used again.
         let this = unsafe { &mut *raw.as_ptr() };
-        let ex = this.co.exchange();
         if let Some(out) = this.parked.take() {
             this.done = true;
-            ex.outermost.set(None);
+            Frame::<Y, R>::of(cx).marks.outermost.set(None);
             return Poll::Ready(out);
         }
         if let Some(first) = this.first.take() {
-            ex.resumed.set(Some(first));
+            Frame::<Y, R>::of(cx).resumed.set(Some(first));
         }
-        let poll = this.sub.step_shared(ex, cx);
+        let poll = this.sub.step_shared(cx);
         this.done = poll.is_ready();
+        let marks = Frame::<Y, R>::of(cx).marks;
         if poll.is_ready() {
-            ex.outermost.set(None);
+            marks.outermost.set(None);
             return poll;
         }
         // The delegations around this one overwrite it as the suspension unwinds.
-        ex.outermost.set(Some(this.at));
+        marks.outermost.set(Some(this.at));
         // The innermost delegation records itself (the ones around it find the slot taken).
-        if ex.innermost.get().is_none() {
+        if marks.innermost.get().is_none() {
             // SAFETY: `self` stays where it is, inside the suspended body that owns it, until
             // that body is resumed past this `.await` or dropped, and `Shortcut`'s invariant
             // keeps the handle from being used after either.
-            ex.innermost.set(Some(unsafe {
+            marks.innermost.set(Some(unsafe {
                 Shortcut::new(raw.cast(), Self::step_erased)
             }));
         }
@@ -235,8 +233,9 @@ impl SharedTag {
         sub: G,
         first: R,
     ) -> SharedDelegate<'c, Y, R, G> {
+        let _ = co;
         SharedDelegate {
-            co,
+            _co: PhantomData,
             sub,
             first: Some(first),
             done: false,

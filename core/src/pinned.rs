@@ -11,7 +11,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::channel::{Body, Channel, Co, Exchange, Shortcut};
+use crate::channel::{Body, Co, Frame, Marks, Shortcut};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
 /// What the generator holds: the body before it starts, the running body, or nothing.
@@ -93,16 +93,16 @@ enum Status {
 /// assert_unpin(one());
 /// ```
 pub struct PinnedGen<Y, R, B: Body<Y, R>> {
-    stage: StageCell<B, B::Future>,
-    /// Where the body's `Co` looks for the exchange: this generator's own, or, while it is
-    /// stepped by a generator delegating to it, the outermost one. Set when the body starts.
-    chan: Channel<Y, R>,
-    /// This generator's exchange. It outlives every resume, so nothing is built per resume and
-    /// the body's yields leave their location and delegation bookkeeping where they are read.
-    ex: Exchange<Y, R>,
-    status: Status,
+    body: BodyCell<Y, R, B>,
+    marks: Marks<Y, R>,
     ret: Option<B::Output>,
     _pinned: PhantomPinned,
+}
+
+/// The body and where it is.
+struct BodyCell<Y, R, B: Body<Y, R>> {
+    stage: StageCell<B, B::Future>,
+    status: Status,
 }
 
 /// Drops a generator's body in place if dropped itself, which only happens when a shortcut step
@@ -111,20 +111,9 @@ struct DropOnUnwind<B, F>(NonNull<StageCell<B, F>>);
 
 impl<B, F> Drop for DropOnUnwind<B, F> {
     fn drop(&mut self) {
-        // SAFETY: the stage outlives this guard, which lives inside `resume_own`, and the panic
-        // that unwinds here ended every use of the body the shortcut step had made.
+        // SAFETY: the stage outlives this guard, which lives inside `resume_shortcut`, and the
+        // panic that unwinds here ended every use of the body the shortcut step had made.
         unsafe { *self.0.as_mut().get() = Stage::Done };
-    }
-}
-
-/// Points a channel back at its generator's own exchange when a step with another one ends,
-/// also when it unwinds.
-struct Restore<'a, Y, R>(&'a Channel<Y, R>, &'a Exchange<Y, R>);
-
-impl<Y, R> Drop for Restore<'_, Y, R> {
-    #[inline]
-    fn drop(&mut self) {
-        self.0.point(self.1);
     }
 }
 
@@ -134,37 +123,23 @@ const POISONED: &str = "generator resumed after its body panicked";
 const AWAITED: &str = "a generator body awaited a future that is not a yield; \
                        only `#[generator] async fn` and async blocks may `.await`";
 
-impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
-    /// Wraps a body; the macros call this. Nothing runs until the first resume.
-    #[doc(hidden)]
-    pub const fn new(body: B) -> Self {
-        PinnedGen {
-            stage: StageCell(UnsafeCell::new(Stage::Created(body))),
-            chan: Channel::new(),
-            ex: Exchange::new(),
-            status: Status::Created,
-            ret: None,
-            _pinned: PhantomPinned,
-        }
-    }
-
-    /// Runs the body until it suspends or returns; its yields go to `foreign`, the exchange of
-    /// the outermost resume, or to this generator's own exchange when `foreign` is `None`.
+impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
+    /// Runs the body until it suspends or returns. `cx` is a resume's (see `Frame`): the one
+    /// of this generator, or of the outermost generator delegating to it, whose caller then
+    /// receives what this body yields.
     ///
-    /// This is the one place a body is polled.
+    /// This is the one place a body is polled. Always inlined: a resume is this and little
+    /// else, and the compiler can only keep the resume's frame in registers if it sees the
+    /// body's state machine.
     ///
     /// # Panics
     /// When the generator had finished, been closed or panicked.
-    #[inline]
-    fn poll_body(
-        &mut self,
-        foreign: Option<&Exchange<Y, R>>,
-        cx: &mut Context<'_>,
-    ) -> Poll<B::Output> {
+    #[inline(always)]
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
         let created = match self.status {
             Status::Suspended => false,
             Status::Created => true,
-            _ => self.refuse(foreign),
+            _ => self.refuse(),
         };
         self.status = Status::Running;
         let stage = self.stage.get();
@@ -172,26 +147,15 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
                 unreachable!()
             };
-            // From now on the channel is never null: the body reads it while it is polled.
-            self.chan.point(&self.ex);
-            let first = foreign.unwrap_or(&self.ex).resumed.take();
-            *stage = Stage::Running(body.start(Co::new(&self.chan), first));
+            let first = Frame::<Y, R>::of(cx).resumed.take();
+            *stage = Stage::Running(body.start(Co::new(), first));
         }
         let Stage::Running(fut) = stage else {
             unreachable!()
         };
-        // SAFETY: `fut` lives inside the pinned generator (the caller's `&mut self` comes from a
+        // SAFETY: `fut` lives inside the pinned generator (every caller's `&mut` comes from a
         // `Pin`) and is only ever dropped in place, never moved.
-        let fut = unsafe { Pin::new_unchecked(fut) };
-        let poll = match foreign {
-            None => fut.poll(cx),
-            Some(ex) => {
-                self.chan.point(ex);
-                let _restore = Restore(&self.chan, &self.ex);
-                fut.poll(cx)
-            }
-        };
-        match poll {
+        match unsafe { Pin::new_unchecked(fut) }.poll(cx) {
             Poll::Ready(out) => {
                 *self.stage.get() = Stage::Done;
                 self.status = Status::Returned;
@@ -204,12 +168,10 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
     }
 
-    /// Panics because the generator cannot run, dropping the resume argument first: an
-    /// exchange holds no value between resumes (see `Exchange`'s `Send`).
+    /// Panics because the generator cannot run.
     #[cold]
     #[inline(never)]
-    fn refuse(&self, foreign: Option<&Exchange<Y, R>>) -> ! {
-        drop(foreign.unwrap_or(&self.ex).resumed.take());
+    fn refuse(&self) -> ! {
         match self.status {
             Status::Returned => panic!("{FINISHED}"),
             Status::Closed => panic!("{CLOSED}"),
@@ -217,47 +179,16 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
     }
 
-    /// A step with the exchange of a generator delegating to this one (`yield_from!`): what
-    /// this body yields goes straight to the outermost caller.
-    ///
-    /// # Panics
-    /// When the generator had finished, been closed or panicked.
-    pub(crate) fn step(
-        self: Pin<&mut Self>,
-        ex: &Exchange<Y, R>,
-        cx: &mut Context<'_>,
-    ) -> Poll<B::Output> {
-        // SAFETY: `poll_body` never moves the pinned body; see there.
-        let this = unsafe { self.get_unchecked_mut() };
-        // Stepped the plain way, the body may move past the delegation a shortcut of its own
-        // points to, and the delegation it was in when last resumed directly may end.
-        this.ex.innermost.set(None);
-        this.ex.outermost.set(None);
-        let poll = this.poll_body(Some(ex), cx);
-        if poll.is_pending() {
-            this.ex.at.set(ex.at.get());
-        }
-        poll
-    }
-
-    /// One resume with this generator's own exchange: through the shortcut to the innermost
-    /// delegation when the last resume left one (see `Shortcut`), else the plain way. The
-    /// resume argument is already in the exchange; a yield is left there.
-    #[inline]
-    fn resume_own(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
-        if let Some(shortcut) = self.ex.innermost.take() {
-            if self.resume_shortcut(shortcut, cx).is_pending() {
-                return Poll::Pending;
-            }
-            // The innermost subgenerator returned: its parent takes the value the plain way.
-        }
-        self.poll_body(None, cx)
-    }
-
-    /// The shortcut step of `resume_own`.
+    /// The shortcut step of `PinnedGen::resume_shortcut`.
     #[inline(never)]
-    fn resume_shortcut(&mut self, shortcut: Shortcut<Y, R>, cx: &mut Context<'_>) -> Poll<()> {
-        // A generator with a shortcut has started and is suspended.
+    fn resume_shortcut(
+        &mut self,
+        shortcut: Shortcut<Y, R>,
+        marks: &Marks<Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        // A generator with a shortcut has started and is suspended; if not, the plain step
+        // says why it cannot run.
         if self.status != Status::Suspended {
             return Poll::Ready(());
         }
@@ -268,33 +199,15 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // subgenerator panics, the panic does not unwind through the bodies around it, as a
         // plain step's would: `DropOnUnwind` drops them, innermost first, instead.
         let unwinding = DropOnUnwind(NonNull::from(&mut self.stage));
-        // SAFETY: see above.
-        let poll = unsafe { shortcut.step(&self.ex, cx) };
+        // SAFETY: see above; `cx` is this generator's resume's.
+        let poll = unsafe { shortcut.step(cx) };
         mem::forget(unwinding);
         self.status = Status::Suspended;
-        if poll.is_pending() {
-            // A deeper delegation it entered is the new innermost.
-            if self.ex.innermost.get().is_none() {
-                self.ex.innermost.set(Some(shortcut));
-            }
+        // A deeper delegation it entered is the new innermost.
+        if poll.is_pending() && marks.innermost.get().is_none() {
+            marks.innermost.set(Some(shortcut));
         }
         poll
-    }
-
-    /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
-    #[inline]
-    pub(crate) fn drive(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
-        // SAFETY: `resume_own` never moves the pinned body.
-        let this = unsafe { self.get_unchecked_mut() };
-        this.ex.resumed.set(arg);
-        let mut cx = Context::from_waker(Waker::noop());
-        match this.resume_own(&mut cx) {
-            Poll::Ready(out) => GeneratorState::Complete(out),
-            Poll::Pending => match this.ex.yielded.take() {
-                Some(y) => GeneratorState::Yielded(y),
-                None => this.awaited(),
-            },
-        }
     }
 
     /// The body awaited something other than a yield, which only async generators may do.
@@ -304,6 +217,92 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         self.status = Status::Running;
         panic!("{AWAITED}")
     }
+}
+
+impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
+    /// Wraps a body; the macros call this. Nothing runs until the first resume.
+    #[doc(hidden)]
+    pub const fn new(body: B) -> Self {
+        PinnedGen {
+            body: BodyCell {
+                stage: StageCell(UnsafeCell::new(Stage::Created(body))),
+                status: Status::Created,
+            },
+            marks: Marks::new(),
+            ret: None,
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// A step for a generator delegating to this one (`yield_from!`), with the context of the
+    /// outermost resume: what this body yields goes straight to the outermost caller.
+    ///
+    /// # Panics
+    /// When the generator had finished, been closed or panicked.
+    pub(crate) fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        // SAFETY: `BodyCell::poll` never moves the pinned body.
+        let this = unsafe { self.get_unchecked_mut() };
+        // Stepped the plain way, the body may move past the delegation a shortcut of its own
+        // points to, and the delegation it was in when last resumed directly may end.
+        this.marks.innermost.set(None);
+        this.marks.outermost.set(None);
+        let poll = this.body.poll(cx);
+        if poll.is_pending() {
+            this.marks.at.set(Frame::<Y, R>::of(cx).marks.at.get());
+        }
+        poll
+    }
+
+    /// One resume of the outermost generator, polled with `waker`: through the shortcut to
+    /// the innermost delegation when the last resume left one (see `Shortcut`), else the plain
+    /// way. Returns the body's poll and what it yielded.
+    ///
+    /// The plain way is kept apart from the shortcut so that, inlined into the caller's loop,
+    /// nothing of the resume's frame leaves registers.
+    #[inline]
+    fn resume(&mut self, waker: &Waker, arg: Option<R>) -> (Poll<B::Output>, Option<Y>) {
+        if B::DELEGATES {
+            if let Some(shortcut) = self.marks.innermost.get() {
+                return self.resume_shortcut(shortcut, waker, arg);
+            }
+        }
+        let frame = Frame::new(waker, &self.marks, arg);
+        let body = &mut self.body;
+        let poll = frame.enter(|cx| body.poll(cx));
+        (poll, frame.yielded.take())
+    }
+
+    #[inline(never)]
+    fn resume_shortcut(
+        &mut self,
+        shortcut: Shortcut<Y, R>,
+        waker: &Waker,
+        arg: Option<R>,
+    ) -> (Poll<B::Output>, Option<Y>) {
+        self.marks.innermost.set(None);
+        let frame = Frame::new(waker, &self.marks, arg);
+        let (body, marks) = (&mut self.body, &self.marks);
+        let poll = frame.enter(|cx| {
+            if body.resume_shortcut(shortcut, marks, cx).is_pending() {
+                return Poll::Pending;
+            }
+            // The innermost subgenerator returned: its parent takes the value the plain way.
+            body.poll(cx)
+        });
+        (poll, frame.yielded.take())
+    }
+
+    /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
+    #[inline]
+    pub(crate) fn drive(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        // SAFETY: `resume` never moves the pinned body.
+        let this = unsafe { self.get_unchecked_mut() };
+        match this.resume(Waker::noop(), arg) {
+            (Poll::Ready(out), _) => GeneratorState::Complete(out),
+            (Poll::Pending, Some(y)) => GeneratorState::Yielded(y),
+            (Poll::Pending, None) => this.body.awaited(),
+        }
+    }
 
     /// One poll of an async generator: a yield is an item, a real `.await` that is not ready
     /// is `Pending` (the future it awaits has the waker), a return is `Ready(None)`.
@@ -312,17 +311,14 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         arg: R,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Y>> {
-        // SAFETY: `resume_own` never moves the pinned body.
+        // SAFETY: `resume` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
-        this.ex.resumed.set(Some(arg));
         // Waiting on a future is not being suspended at a yield.
-        this.ex.at.set(None);
-        match this.resume_own(cx) {
-            Poll::Ready(_) => Poll::Ready(None),
-            Poll::Pending => match this.ex.yielded.take() {
-                Some(y) => Poll::Ready(Some(y)),
-                None => Poll::Pending,
-            },
+        this.marks.at.set(None);
+        match this.resume(cx.waker(), Some(arg)) {
+            (Poll::Ready(_), _) => Poll::Ready(None),
+            (Poll::Pending, Some(y)) => Poll::Ready(Some(y)),
+            (Poll::Pending, None) => Poll::Pending,
         }
     }
 
@@ -416,7 +412,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
              start it with send(arg)"
         );
         assert!(
-            self.status == Status::Created,
+            self.body.status == Status::Created,
             "start() runs a generator to its first yield, but this one has already started; use send()"
         );
         self.drive(None)
@@ -438,13 +434,13 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     pub fn close(self: Pin<&mut Self>) {
         // SAFETY: the body is dropped in place, never moved.
         let this = unsafe { self.get_unchecked_mut() };
-        if let Status::Created | Status::Suspended = this.status {
-            this.status = Status::Closed;
+        if let Status::Created | Status::Suspended = this.body.status {
+            this.body.status = Status::Closed;
         }
-        this.ex.innermost.set(None);
-        this.ex.outermost.set(None);
-        this.ex.at.set(None);
-        *this.stage.get() = Stage::Done;
+        this.marks.innermost.set(None);
+        this.marks.outermost.set(None);
+        this.marks.at.set(None);
+        *this.body.stage.get() = Stage::Done;
     }
 
     /// Python's `inspect.getgeneratorstate`.
@@ -459,7 +455,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.state(), State::Suspended);
     /// ```
     pub fn state(&self) -> State {
-        match self.status {
+        match self.body.status {
             Status::Created => State::Created,
             Status::Suspended => State::Suspended,
             Status::Running => State::Poisoned,
@@ -495,8 +491,8 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.suspended_at().unwrap().line(), line);
     /// ```
     pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
-        if self.status == Status::Suspended {
-            self.ex.at.get()
+        if self.body.status == Status::Suspended {
+            self.marks.at.get()
         } else {
             None
         }
@@ -518,8 +514,8 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.delegating_at().unwrap().line(), g.suspended_at().unwrap().line());
     /// ```
     pub fn delegating_at(&self) -> Option<&'static Location<'static>> {
-        if self.status == Status::Suspended {
-            self.ex.outermost.get()
+        if self.body.status == Status::Suspended {
+            self.marks.outermost.get()
         } else {
             None
         }

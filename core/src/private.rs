@@ -2,7 +2,7 @@
 //! `::resumable::__private::…`. Nothing here is covered by semver, and none of it should be
 //! used directly.
 
-pub use crate::channel::{binds_first, BindsFirst, Body, Co, YieldFuture};
+pub use crate::channel::{binds_first, Body, Co, Marked, YieldFuture};
 pub use crate::delegate::{Delegable, LoopTag, Probe, Shared, SharedTag, ViaLoop, ViaShared};
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
@@ -20,43 +20,51 @@ impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
 /// know their target.
 #[cfg(feature = "alloc")]
 #[inline]
-pub fn boxed<Y, R, T, M, F>(body: M) -> Gen<Y, R, M>
+pub fn boxed<Y, R, T, M, F, const DELEGATES: bool>(
+    body: M,
+) -> Gen<Y, R, Marked<M, false, DELEGATES>>
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: core::future::Future<Output = T>,
 {
-    Gen::new(body)
+    Gen::new(Marked::new(body))
 }
 
 /// As [`boxed`], for `pinned` generators.
 #[inline]
-pub const fn pinned<Y, R, T, M, F>(body: M) -> PinnedGen<Y, R, M>
+pub const fn pinned<Y, R, T, M, F, const DELEGATES: bool>(
+    body: M,
+) -> PinnedGen<Y, R, Marked<M, false, DELEGATES>>
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: core::future::Future<Output = T>,
 {
-    PinnedGen::new(body)
+    PinnedGen::new(Marked::new(body))
 }
 
 /// As [`boxed`], for async generators.
 #[cfg(feature = "alloc")]
 #[inline]
-pub fn boxed_async<Y, M, F>(body: M) -> AsyncGen<Y, M>
+pub fn boxed_async<Y, M, F, const DELEGATES: bool>(
+    body: M,
+) -> AsyncGen<Y, Marked<M, false, DELEGATES>>
 where
     M: FnOnce(Co<Y, ()>, Option<()>) -> F,
     F: core::future::Future<Output = ()>,
 {
-    AsyncGen::new(body)
+    AsyncGen::new(Marked::new(body))
 }
 
 /// As [`boxed`], for `pinned` async generators.
 #[inline]
-pub const fn pinned_async<Y, M, F>(body: M) -> PinnedAsyncGen<Y, M>
+pub const fn pinned_async<Y, M, F, const DELEGATES: bool>(
+    body: M,
+) -> PinnedAsyncGen<Y, Marked<M, false, DELEGATES>>
 where
     M: FnOnce(Co<Y, ()>, Option<()>) -> F,
     F: core::future::Future<Output = ()>,
 {
-    PinnedAsyncGen::new(body)
+    PinnedAsyncGen::new(Marked::new(body))
 }
 
 /// The first resume argument of a closure-form `coroutine!`.

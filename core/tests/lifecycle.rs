@@ -2,6 +2,7 @@
 //! pinned and boxed generators, first resume, yields, delegation through the shared exchange
 //! and through the re-yield loop, async generators, close, drop mid-delegation and poisoning.
 
+use core::future::Future;
 use core::pin::{pin, Pin};
 use core::task::{Context, Poll, Waker};
 use std::cell::RefCell;
@@ -59,7 +60,9 @@ fn pinned_on_the_stack() {
         }
         v.len()
     };
-    let mut g = pin!(resumable::__private::pinned::<u32, (), usize, _, _>(body));
+    let mut g = pin!(resumable::__private::pinned::<u32, (), usize, _, _, false>(
+        body
+    ));
     let mut got = Vec::new();
     while let GeneratorState::Yielded(x) = g.as_mut().resume(()) {
         got.push(x);
@@ -164,6 +167,76 @@ fn async_generators_poll() {
     let mut p = pin!(coroutine!(pinned async { yield 5u8; }));
     assert_eq!(p.as_mut().poll_next(&mut cx), Poll::Ready(Some(5)));
     assert_eq!(p.as_mut().poll_next(&mut cx), Poll::Ready(None));
+}
+
+/// Counts the wakes it receives.
+#[derive(Default)]
+struct Count(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for Count {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn an_async_generator_body_reaches_the_waker_it_was_polled_with() {
+    // A future that keeps a clone of the waker, as a real one does, and is woken later.
+    struct Parked(Rc<RefCell<Option<Waker>>>);
+    impl core::future::Future for Parked {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            let mut slot = self.0.borrow_mut();
+            if slot.is_some() {
+                return Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            *slot = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+    let count = std::sync::Arc::new(Count::default());
+    let waker = Waker::from(count.clone());
+    let mut cx = Context::from_waker(&waker);
+    let slot = Rc::new(RefCell::new(None));
+    let parked = Parked(slot.clone());
+    let mut s = coroutine!(async {
+        yield 1u8;
+        parked.await;
+        yield 2;
+    });
+    assert_eq!(Pin::new(&mut s).poll_next(&mut cx), Poll::Ready(Some(1)));
+    assert_eq!(Pin::new(&mut s).poll_next(&mut cx), Poll::Pending);
+    // The wake through the body's context, and the clone it kept, both reach our waker, also
+    // after the poll that made the clone has returned.
+    let kept = slot.borrow_mut().take().expect("the body kept a waker");
+    assert!(kept.will_wake(&waker));
+    kept.wake();
+    assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 2);
+    *slot.borrow_mut() = Some(Waker::noop().clone());
+    assert_eq!(Pin::new(&mut s).poll_next(&mut cx), Poll::Ready(Some(2)));
+    assert_eq!(Pin::new(&mut s).poll_next(&mut cx), Poll::Ready(None));
+}
+
+#[test]
+fn a_yield_polled_by_anything_but_its_generator_panics() {
+    // Only reachable through the hidden constructors: the macros never hand a yield out.
+    let body = |mut co: resumable::__private::Co<u32, ()>, _: Option<()>| async move {
+        let mut y = pin!(co.yield_(1));
+        let mut foreign = Context::from_waker(Waker::noop());
+        let _ = y.as_mut().poll(&mut foreign);
+    };
+    let mut g = pin!(resumable::__private::pinned::<u32, (), (), _, _, false>(
+        body
+    ));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.as_mut().resume(())));
+    let message = caught.expect_err("the yield must refuse the foreign context");
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("outside of its generator"), "{message}");
+    assert_eq!(g.state(), State::Poisoned);
 }
 
 #[derive(Debug, PartialEq)]

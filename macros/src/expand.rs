@@ -42,19 +42,21 @@ impl Kind {
         }
     }
 
-    /// The constructor, with explicit type arguments where they are known.
+    /// The constructor, with explicit type arguments where they are known, and whether the
+    /// body delegates.
     fn constructor(
         self,
         krate: &TokenStream,
         y: &TokenStream,
         r: &TokenStream,
         ret: &TokenStream,
+        delegates: bool,
     ) -> TokenStream {
         match (self.is_async, self.pinned) {
-            (false, false) => quote!(#krate::__private::boxed::<#y, #r, #ret, _, _>),
-            (false, true) => quote!(#krate::__private::pinned::<#y, #r, #ret, _, _>),
-            (true, false) => quote!(#krate::__private::boxed_async::<#y, _, _>),
-            (true, true) => quote!(#krate::__private::pinned_async::<#y, _, _>),
+            (false, false) => quote!(#krate::__private::boxed::<#y, #r, #ret, _, _, #delegates>),
+            (false, true) => quote!(#krate::__private::pinned::<#y, #r, #ret, _, _, #delegates>),
+            (true, false) => quote!(#krate::__private::boxed_async::<#y, _, _, #delegates>),
+            (true, true) => quote!(#krate::__private::pinned_async::<#y, _, _, #delegates>),
         }
     }
 }
@@ -170,7 +172,7 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
     } else {
         ret.clone()
     };
-    let constructor = kind.constructor(&krate, &y, &r, &ret_arg);
+    let constructor = kind.constructor(&krate, &y, &r, &ret_arg, rewriter.delegates);
     if let (Some(ret), Some(syn::Stmt::Expr(tail, None))) =
         (&coerce_to, item.block.stmts.last_mut())
     {
@@ -230,7 +232,13 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
             rewriter.visit_block_mut(&mut block);
             let stmts = &block.stmts;
             let unit = quote!(());
-            let constructor = Kind { is_async, pinned }.constructor(&krate, &infer, &unit, &infer);
+            let constructor = Kind { is_async, pinned }.constructor(
+                &krate,
+                &infer,
+                &unit,
+                &infer,
+                rewriter.delegates,
+            );
             let closure = body_closure(
                 &krate,
                 &co,
@@ -279,13 +287,14 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
                 body.into_token_stream(),
             );
             if arg.is_none() {
-                let constructor = kind.constructor(&krate, &infer, &r, &ret);
+                let constructor = kind.constructor(&krate, &infer, &r, &ret, rewriter.delegates);
                 return quote!(#constructor(#closure));
             }
             // A body that binds its first argument says so, so `start()` can refuse it.
             let wrapper = kind.wrapper(&krate, &infer, &r, infer.clone());
+            let delegates = rewriter.delegates;
             quote! {
-                <#wrapper>::new(#krate::__private::binds_first::<_, #r, #ret, _, _>(#closure))
+                <#wrapper>::new(#krate::__private::binds_first::<_, #r, #ret, _, _, #delegates>(#closure))
             }
         }
     }

@@ -38,6 +38,9 @@ pub(crate) struct Rewriter<'a> {
     pub(crate) throws: bool,
     /// The declared return type, when returned values need a coercion site.
     pub(crate) ret: Option<TokenStream>,
+    /// Whether the body delegates with `yield_from!` (found while rewriting): only then may a
+    /// resume take the shortcut to an inner generator.
+    pub(crate) delegates: bool,
     scope: Scope,
 }
 
@@ -50,6 +53,7 @@ impl<'a> Rewriter<'a> {
             is_async: false,
             throws: false,
             ret: None,
+            delegates: false,
             scope: Scope::Body,
         }
     }
@@ -116,6 +120,7 @@ impl<'a> Rewriter<'a> {
                      it with: `yield_from!(sub)` or `yield_from!(sub, first)`",
                 ),
             };
+        self.delegates = true;
         let mut args = args.into_iter();
         let mut sub = args.next().expect("one argument");
         let sub_span = sub.span();
