@@ -179,37 +179,6 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         }
     }
 
-    /// The shortcut step of `PinnedGen::resume_shortcut`.
-    #[inline(never)]
-    fn resume_shortcut(
-        &mut self,
-        shortcut: Shortcut<Y, R>,
-        marks: &Marks<Y, R>,
-        cx: &mut Context<'_>,
-    ) -> Poll<()> {
-        // A generator with a shortcut has started and is suspended; if not, the plain step
-        // says why it cannot run.
-        if self.status != Status::Suspended {
-            return Poll::Ready(());
-        }
-        self.status = Status::Running;
-        // The last resume of this generator recorded the shortcut and nothing has stepped the
-        // body since (a plain step or a close discards it), so the delegation it points to is
-        // alive and unmoved in the suspended body, and unused: `Shortcut`'s invariant. If the
-        // subgenerator panics, the panic does not unwind through the bodies around it, as a
-        // plain step's would: `DropOnUnwind` drops them, innermost first, instead.
-        let unwinding = DropOnUnwind(NonNull::from(&mut self.stage));
-        // SAFETY: see above; `cx` is this generator's resume's.
-        let poll = unsafe { shortcut.step(cx) };
-        mem::forget(unwinding);
-        self.status = Status::Suspended;
-        // A deeper delegation it entered is the new innermost.
-        if poll.is_pending() && marks.innermost.get().is_none() {
-            marks.innermost.set(Some(shortcut));
-        }
-        poll
-    }
-
     /// The body awaited something other than a yield, which only async generators may do.
     #[cold]
     #[inline(never)]
@@ -243,14 +212,13 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // SAFETY: `BodyCell::poll` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
         // Stepped the plain way, the body may move past the delegation a shortcut of its own
-        // points to, and the delegation it was in when last resumed directly may end.
-        this.marks.innermost.set(None);
-        this.marks.outermost.set(None);
-        let poll = this.body.poll(cx);
-        if poll.is_pending() {
-            this.marks.at.set(Frame::<Y, R>::of(cx).marks.at.get());
+        // points to, and the delegation it was in when last resumed directly may end. (Its own
+        // `at` is not kept up to date: the delegation ends with it finished or closed.)
+        if B::DELEGATES {
+            this.marks.innermost.set(None);
+            this.marks.outermost.set(None);
         }
-        poll
+        this.body.poll(cx)
     }
 
     /// One resume of the outermost generator, polled with `waker`: through the shortcut to
@@ -272,6 +240,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         (poll, frame.yielded.take())
     }
 
+    /// The shortcut way of `resume`.
     #[inline(never)]
     fn resume_shortcut(
         &mut self,
@@ -283,8 +252,28 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         let frame = Frame::new(waker, &self.marks, arg);
         let (body, marks) = (&mut self.body, &self.marks);
         let poll = frame.enter(|cx| {
-            if body.resume_shortcut(shortcut, marks, cx).is_pending() {
-                return Poll::Pending;
+            // A generator with a shortcut has started and is suspended; if not, the plain step
+            // says why it cannot run.
+            if body.status == Status::Suspended {
+                body.status = Status::Running;
+                // The last resume of this generator recorded the shortcut and nothing has
+                // stepped the body since (a plain step or a close discards it), so the
+                // delegation it points to is alive and unmoved in the suspended body, and
+                // unused: `Shortcut`'s invariant. If the subgenerator panics, the panic does not
+                // unwind through the bodies around it, as a plain step's would: `DropOnUnwind`
+                // drops them, innermost first, instead.
+                let unwinding = DropOnUnwind(NonNull::from(&mut body.stage));
+                // SAFETY: see above; `cx` is this generator's resume's.
+                let stepped = unsafe { shortcut.step(cx) };
+                mem::forget(unwinding);
+                body.status = Status::Suspended;
+                if stepped.is_pending() {
+                    // A deeper delegation it entered is the new innermost.
+                    if marks.innermost.get().is_none() {
+                        marks.innermost.set(Some(shortcut));
+                    }
+                    return Poll::Pending;
+                }
             }
             // The innermost subgenerator returned: its parent takes the value the plain way.
             body.poll(cx)
