@@ -10,15 +10,25 @@ use core::pin::Pin;
 use super::{Event, Step, TaskId};
 use crate::{Generator, GeneratorState};
 
-/// A generator with its type erased: what a [`RoundRobin`] keeps for each task.
-type Erased<'a, Y, Ret> = Pin<Box<dyn Generator<(), Yield = Y, Return = Ret> + 'a>>;
-
-/// A task in the ready queue.
-struct Task<'a, Y, Ret> {
+/// A task: its id, its name and its generator, in one allocation, so the ready queue moves
+/// one pointer per turn.
+struct Slot<G: ?Sized> {
     id: TaskId,
     name: Rc<str>,
-    generator: Erased<'a, Y, Ret>,
+    /// Structurally pinned: never moved out of the slot, which has no `Drop` of its own.
+    generator: G,
 }
+
+impl<G: Generator<()> + ?Sized> Slot<G> {
+    #[inline]
+    fn resume(self: Pin<&mut Self>) -> GeneratorState<G::Yield, G::Return> {
+        // SAFETY: `generator` is structurally pinned (see the field).
+        unsafe { self.map_unchecked_mut(|slot| &mut slot.generator) }.resume(())
+    }
+}
+
+/// A task in the ready queue, with its generator's type erased.
+type Task<'a, Y, Ret> = Pin<Box<Slot<dyn Generator<(), Yield = Y, Return = Ret> + 'a>>>;
 
 /// Runs generators as cooperative tasks: a FIFO queue, one step per task per turn.
 ///
@@ -122,11 +132,11 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     {
         let id = self.next_id;
         self.next_id = id.next();
-        self.ready.push_back(Task {
+        self.ready.push_back(Box::pin(Slot {
             id,
             name: name.into(),
-            generator: Box::pin(generator),
-        });
+            generator,
+        }));
         id
     }
 
@@ -189,7 +199,7 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     pub fn step(&mut self) -> Option<Step<Y>> {
         let mut task = self.ready.pop_front()?;
         self.turns += 1;
-        match task.generator.as_mut().resume(()) {
+        match task.as_mut().resume() {
             GeneratorState::Yielded(value) => {
                 let event = Event {
                     id: task.id,
@@ -200,12 +210,8 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
                 Some(Step::Yielded(event))
             }
             GeneratorState::Complete(ret) => {
-                let Task {
-                    id,
-                    name,
-                    generator,
-                } = task;
-                drop(generator);
+                let (id, name) = (task.id, Rc::clone(&task.name));
+                drop(task);
                 self.returns.push((id, Rc::clone(&name), ret));
                 Some(Step::Finished { id, name })
             }
@@ -235,10 +241,23 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     /// ```
     ///
     /// # Panics
-    /// As [`step`](Self::step): a panic in a task propagates, and that task is dropped.
+    /// As [`step`](Self::step): a panic in a task propagates, and that task is dropped; so is
+    /// the task whose yield `on_yield` panicked on.
     pub fn run(&mut self, mut on_yield: impl FnMut(TaskId, &str, Y)) {
-        for Event { id, name, value } in self.by_ref() {
-            on_yield(id, &name, value);
+        // `step`'s turn without its `Event`: the name is lent from the task, not shared.
+        while let Some(mut task) = self.ready.pop_front() {
+            self.turns += 1;
+            match task.as_mut().resume() {
+                GeneratorState::Yielded(value) => {
+                    on_yield(task.id, &task.name, value);
+                    self.ready.push_back(task);
+                }
+                GeneratorState::Complete(ret) => {
+                    let (id, name) = (task.id, Rc::clone(&task.name));
+                    drop(task);
+                    self.returns.push((id, name, ret));
+                }
+            }
         }
     }
 
