@@ -85,7 +85,8 @@ struct Entry {
     /// Nobody will join it: its return value is dropped when it ends.
     detached: bool,
     joiners: Vec<Waiter>,
-    waker: Waker,
+    /// Its waker; lent to the step that resumes it (`None` meanwhile), so no step clones it.
+    waker: Option<Waker>,
     steps: u64,
     busy: Duration,
 }
@@ -358,6 +359,9 @@ impl Core {
 
     /// Runs what was deferred while the state was borrowed.
     fn flush(&self) {
+        if self.state.borrow().deferred.is_empty() {
+            return;
+        }
         loop {
             let deferred = core::mem::take(&mut self.state.borrow_mut().deferred);
             if deferred.is_empty() {
@@ -497,9 +501,19 @@ impl Core {
             };
             self.step(id, &mut clock);
             // Wakes during the step (a future waking itself, or another) queue for the next
-            // pass, in order with the generator tasks' answers.
-            self.take_woken(&mut woken);
-            if !woken.is_empty() {
+            // pass, in order with the generator tasks' answers: those on this thread first
+            // (they happened during the step), then any from other threads.
+            {
+                let mut local = self.local_woken.borrow_mut();
+                if !local.is_empty() {
+                    let mut state = self.state.borrow_mut();
+                    for id in local.drain(..) {
+                        state.wake_future(id, false);
+                    }
+                }
+            }
+            if self.remote.has_work() {
+                self.take_woken(&mut woken);
                 let mut state = self.state.borrow_mut();
                 for id in woken.drain(..) {
                     state.wake_future(id, false);
@@ -522,7 +536,11 @@ impl Core {
             };
             let input = entry.input.take().unwrap_or(Input::Reply(Reply::Done));
             let from = body.suspended_at();
-            (body, input, entry.waker.clone(), from)
+            let waker = entry
+                .waker
+                .take()
+                .expect("a task's waker is home between its steps");
+            (body, input, waker, from)
         };
         let mut cx = Context::from_waker(&waker);
         self.running.set(Some(id));
@@ -558,13 +576,14 @@ impl Core {
             .expect("a running task stays in the table");
         entry.steps += 1;
         entry.busy += ran;
-        let name = entry.name.clone();
+        entry.waker = Some(waker);
         let killed = entry.killed;
         entry.body = Some(body);
         if slow {
+            let name = entry.name.clone();
             state.deferred.push(Deferred::Report(Report::Slow {
                 id,
-                name: name.clone(),
+                name,
                 ran,
                 from,
                 to,
@@ -581,6 +600,7 @@ impl Core {
             Ok(Outcome::Returned(value)) => state.end(id, Ended::Returned(value)),
             Err(payload) => {
                 let message = panic_message(&*payload);
+                let name = state.tasks.get(&id).expect("present").name.clone();
                 state.deferred.push(Deferred::Report(Report::Panicked {
                     id,
                     name,
@@ -917,7 +937,7 @@ impl State {
                 killed: false,
                 detached,
                 joiners: Vec::new(),
-                waker,
+                waker: Some(waker),
                 steps: 0,
                 busy: Duration::ZERO,
             },
@@ -981,12 +1001,23 @@ impl State {
 
     /// A future task's waker fired: it runs in this pass (`now`) or the next.
     fn wake_future(&mut self, id: TaskId, now: bool) {
-        if self
-            .tasks
-            .get(&id)
-            .is_some_and(|e| matches!(e.wait, Wait::Waker | Wait::Nothing))
-        {
-            self.wake(id, None, now);
+        // `wake`, for a task waiting on nothing but its waker, with one lookup.
+        let Some(entry) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        match entry.wait {
+            Wait::Waker => self.futures -= 1,
+            Wait::Nothing => {}
+            _ => return,
+        }
+        entry.wait = Wait::Nothing;
+        if !entry.queued {
+            entry.queued = true;
+            if now {
+                self.ready.push_back(id);
+            } else {
+                self.later.push_back(id);
+            }
         }
     }
 

@@ -38,8 +38,26 @@ pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    let at = Location::caller();
-    spawn_named(format!("{}:{}", at.file(), at.line()), future)
+    spawn_named(site_name(Location::caller()), future)
+}
+
+/// The name of the tasks spawned at `at`: `file:line`, made once per place (and thread) and
+/// shared by every task spawned there, so a spawn allocates no name.
+fn site_name(at: &'static Location<'static>) -> Rc<str> {
+    std::thread_local! {
+        static NAMES: core::cell::RefCell<std::collections::HashMap<usize, Rc<str>>> =
+            core::cell::RefCell::default();
+    }
+    // Keyed by the location's address: one call site has one (a copy of it made elsewhere
+    // only costs another entry).
+    let key = core::ptr::from_ref(at) as usize;
+    NAMES.with(|names| {
+        names
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| format!("{}:{}", at.file(), at.line()).into())
+            .clone()
+    })
 }
 
 /// [`spawn`] with a name for the loop's reports and snapshots.
