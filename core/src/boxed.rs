@@ -116,6 +116,7 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     /// assert_eq!(g.try_send(()), Ok(GeneratorState::Complete(())));
     /// assert_eq!(g.try_send(()), Err(ResumeError::Finished));
     /// ```
+    #[inline]
     pub fn try_send(&mut self, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
         self.inner.as_mut().try_send(arg)
     }
@@ -128,6 +129,7 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     /// let mut g = coroutine!(|x: u8| { yield x; });
     /// assert_eq!(g.try_resume(3), Ok(GeneratorState::Yielded(3)));
     /// ```
+    #[inline]
     pub fn try_resume(&mut self, arg: R) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
         self.inner.as_mut().try_send(arg)
     }
@@ -154,6 +156,7 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     /// assert_eq!(g.start(), GeneratorState::Yielded("ready")); // Python's next(g)
     /// assert_eq!(g.send("hi"), GeneratorState::Yielded("hi"));
     /// ```
+    #[inline]
     pub fn start(&mut self) -> GeneratorState<Y, B::Output> {
         self.inner.as_mut().start()
     }
@@ -308,6 +311,7 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> Gen<Y, Result<T, E>, B> {
     ///
     /// # Panics
     /// As [`send`](Self::send).
+    #[inline]
     pub fn throw(&mut self, err: E) -> GeneratorState<Y, B::Output> {
         self.inner.as_mut().throw(err)
     }

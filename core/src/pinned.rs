@@ -336,6 +336,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.as_mut().send(1), GeneratorState::Yielded(2));
     /// assert_eq!(g.as_mut().send(5), GeneratorState::Complete(10));
     /// ```
+    #[inline]
     pub fn send(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
         self.drive(Some(arg))
     }
@@ -351,6 +352,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// g.as_mut().send(());
     /// assert_eq!(g.as_mut().try_send(()), Err(ResumeError::Finished));
     /// ```
+    #[inline]
     pub fn try_send(
         self: Pin<&mut Self>,
         arg: R,
@@ -368,6 +370,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// let mut g = pin!(coroutine!(pinned |x: u8| { yield x; }));
     /// assert_eq!(g.as_mut().try_resume(7), Ok(GeneratorState::Yielded(7)));
     /// ```
+    #[inline]
     pub fn try_resume(
         self: Pin<&mut Self>,
         arg: R,
@@ -394,6 +397,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// let mut g = pin!(first());
     /// assert_eq!(g.as_mut().start(), GeneratorState::Yielded(1));
     /// ```
+    #[inline]
     pub fn start(self: Pin<&mut Self>) -> GeneratorState<Y, B::Output> {
         assert!(
             !B::BINDS_FIRST,
@@ -556,6 +560,7 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> PinnedGen<Y, Result<T, E>, B> {
     /// }));
     /// assert_eq!(g.as_mut().throw("boom"), GeneratorState::Complete(4));
     /// ```
+    #[inline]
     pub fn throw(self: Pin<&mut Self>, err: E) -> GeneratorState<Y, B::Output> {
         self.drive(Some(Err(err)))
     }
