@@ -229,11 +229,10 @@ impl SharedTag {
     #[inline]
     pub fn delegate<'c, Y, R, G: Shared<Y, R>>(
         self,
-        co: &'c mut Co<Y, R>,
+        _co: &'c mut Co<Y, R>,
         sub: G,
         first: R,
     ) -> SharedDelegate<'c, Y, R, G> {
-        let _ = co;
         SharedDelegate {
             _co: PhantomData,
             sub,

@@ -140,6 +140,7 @@ impl Remote {
         self.main.load(Ordering::SeqCst) || self.pending.load(Ordering::SeqCst)
     }
 
+    #[inline(always)]
     fn take(&self, into: &mut Vec<TaskId>) {
         if self.pending.load(Ordering::SeqCst) {
             let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
@@ -335,6 +336,28 @@ impl Core {
         self.remote.take(into);
     }
 
+    /// Queues the futures woken since last asked, this thread's first, then other threads'
+    /// (see `take_woken`), for this pass (`now`) or the next. `spare` is an empty buffer for
+    /// the other threads' wakes; this thread's are drained in place, without a copy.
+    #[inline(always)]
+    fn queue_woken(&self, spare: &mut Vec<TaskId>, now: bool) {
+        let mut local = self.local_woken.borrow_mut();
+        if !local.is_empty() {
+            let mut state = self.state.borrow_mut();
+            for id in local.drain(..) {
+                state.wake_future(id, now);
+            }
+        }
+        drop(local);
+        self.remote.take(spare);
+        if !spare.is_empty() {
+            let mut state = self.state.borrow_mut();
+            for id in spare.drain(..) {
+                state.wake_future(id, now);
+            }
+        }
+    }
+
     /// Whether a wake is waiting to be taken.
     fn has_wakes(&self) -> bool {
         !self.local_woken.borrow().is_empty() || self.remote.has_work()
@@ -358,10 +381,14 @@ impl Core {
     }
 
     /// Runs what was deferred while the state was borrowed.
+    #[inline(always)]
     fn flush(&self) {
-        if self.state.borrow().deferred.is_empty() {
-            return;
+        if !self.state.borrow().deferred.is_empty() {
+            self.flush_deferred();
         }
+    }
+
+    fn flush_deferred(&self) {
         loop {
             let deferred = core::mem::take(&mut self.state.borrow_mut().deferred);
             if deferred.is_empty() {
@@ -479,11 +506,7 @@ impl Core {
                 Waiter::Waker(w) => {
                     drop(state);
                     w.wake();
-                    self.take_woken(&mut woken);
-                    let mut state = self.state.borrow_mut();
-                    for id in woken.drain(..) {
-                        state.wake_future(id, true);
-                    }
+                    self.queue_woken(&mut woken, true);
                 }
             }
         }
@@ -501,24 +524,8 @@ impl Core {
             };
             self.step(id, &mut clock);
             // Wakes during the step (a future waking itself, or another) queue for the next
-            // pass, in order with the generator tasks' answers: those on this thread first
-            // (they happened during the step), then any from other threads.
-            {
-                let mut local = self.local_woken.borrow_mut();
-                if !local.is_empty() {
-                    let mut state = self.state.borrow_mut();
-                    for id in local.drain(..) {
-                        state.wake_future(id, false);
-                    }
-                }
-            }
-            if self.remote.has_work() {
-                self.take_woken(&mut woken);
-                let mut state = self.state.borrow_mut();
-                for id in woken.drain(..) {
-                    state.wake_future(id, false);
-                }
-            }
+            // pass, in order with the generator tasks' answers.
+            self.queue_woken(&mut woken, false);
         }
         Pass::Ran
     }
@@ -979,36 +986,34 @@ impl State {
     /// Makes `id` ready with `reply`: in this pass's queue (`now`: woken at the start of the
     /// pass) or the next one's (woken by another task during the pass).
     fn wake(&mut self, id: TaskId, reply: Option<Reply>, now: bool) {
+        self.make_ready(id, now, |entry| {
+            if let Some(reply) = reply {
+                entry.input = Some(Input::Reply(reply));
+            }
+            true
+        });
+    }
+
+    /// A future task's waker fired: it runs in this pass (`now`) or the next, unless it is
+    /// waiting on something else (a generator task's call).
+    #[inline]
+    fn wake_future(&mut self, id: TaskId, now: bool) {
+        self.make_ready(id, now, |entry| {
+            matches!(entry.wait, Wait::Waker | Wait::Nothing)
+        });
+    }
+
+    /// Queues `id` (once) if it is in the table and `accept` agrees, with one lookup.
+    #[inline]
+    fn make_ready(&mut self, id: TaskId, now: bool, accept: impl FnOnce(&mut Entry) -> bool) {
         let Some(entry) = self.tasks.get_mut(&id) else {
             return;
         };
-        if let Some(reply) = reply {
-            entry.input = Some(Input::Reply(reply));
+        if !accept(entry) {
+            return;
         }
         if matches!(entry.wait, Wait::Waker) {
             self.futures -= 1;
-        }
-        entry.wait = Wait::Nothing;
-        if !entry.queued {
-            entry.queued = true;
-            if now {
-                self.ready.push_back(id);
-            } else {
-                self.later.push_back(id);
-            }
-        }
-    }
-
-    /// A future task's waker fired: it runs in this pass (`now`) or the next.
-    fn wake_future(&mut self, id: TaskId, now: bool) {
-        // `wake`, for a task waiting on nothing but its waker, with one lookup.
-        let Some(entry) = self.tasks.get_mut(&id) else {
-            return;
-        };
-        match entry.wait {
-            Wait::Waker => self.futures -= 1,
-            Wait::Nothing => {}
-            _ => return,
         }
         entry.wait = Wait::Nothing;
         if !entry.queued {

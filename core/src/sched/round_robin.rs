@@ -27,6 +27,14 @@ impl<G: Generator<()> + ?Sized> Slot<G> {
     }
 }
 
+/// What a turn did (see `RoundRobin::turn`).
+enum Turn<T> {
+    /// The task yielded; what the turn's `on_yield` made of it.
+    Yielded(T),
+    /// The task returned.
+    Finished(TaskId, Rc<str>),
+}
+
 /// A task in the ready queue, with its generator's type erased.
 type Task<'a, Y, Ret> = Pin<Box<Slot<dyn Generator<(), Yield = Y, Return = Ret> + 'a>>>;
 
@@ -197,23 +205,35 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     /// A panic in the task propagates out of this call. The task has left the queue by then and
     /// is dropped while the panic unwinds; the scheduler and its other tasks remain usable.
     pub fn step(&mut self) -> Option<Step<Y>> {
+        let step = match self.turn(|id, name, value| Event {
+            id,
+            name: Rc::clone(name),
+            value,
+        })? {
+            Turn::Yielded(event) => Step::Yielded(event),
+            Turn::Finished(id, name) => Step::Finished { id, name },
+        };
+        Some(step)
+    }
+
+    /// One turn: resumes the task at the front of the queue. If it yields, `on_yield` gets the
+    /// value with the task's id and name, then the task goes back to the end of the queue; if
+    /// it returns, the task is dropped and its return value kept. `None` if no task is ready.
+    #[inline]
+    fn turn<T>(&mut self, on_yield: impl FnOnce(TaskId, &Rc<str>, Y) -> T) -> Option<Turn<T>> {
         let mut task = self.ready.pop_front()?;
         self.turns += 1;
         match task.as_mut().resume() {
             GeneratorState::Yielded(value) => {
-                let event = Event {
-                    id: task.id,
-                    name: Rc::clone(&task.name),
-                    value,
-                };
+                let out = on_yield(task.id, &task.name, value);
                 self.ready.push_back(task);
-                Some(Step::Yielded(event))
+                Some(Turn::Yielded(out))
             }
             GeneratorState::Complete(ret) => {
                 let (id, name) = (task.id, Rc::clone(&task.name));
                 drop(task);
                 self.returns.push((id, Rc::clone(&name), ret));
-                Some(Step::Finished { id, name })
+                Some(Turn::Finished(id, name))
             }
         }
     }
@@ -244,21 +264,11 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     /// As [`step`](Self::step): a panic in a task propagates, and that task is dropped; so is
     /// the task whose yield `on_yield` panicked on.
     pub fn run(&mut self, mut on_yield: impl FnMut(TaskId, &str, Y)) {
-        // `step`'s turn without its `Event`: the name is lent from the task, not shared.
-        while let Some(mut task) = self.ready.pop_front() {
-            self.turns += 1;
-            match task.as_mut().resume() {
-                GeneratorState::Yielded(value) => {
-                    on_yield(task.id, &task.name, value);
-                    self.ready.push_back(task);
-                }
-                GeneratorState::Complete(ret) => {
-                    let (id, name) = (task.id, Rc::clone(&task.name));
-                    drop(task);
-                    self.returns.push((id, name, ret));
-                }
-            }
-        }
+        // `step` without its `Event`: the name is lent from the task, not shared.
+        while self
+            .turn(|id, name, value| on_yield(id, name, value))
+            .is_some()
+        {}
     }
 
     /// Takes the return values of the tasks that have finished so far, in the order they
