@@ -532,6 +532,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// Keeps the return value for [`take_return`](Self::take_return).
+    #[cfg(feature = "alloc")]
     pub(crate) fn keep_return(self: Pin<&mut Self>, value: B::Output) {
         // SAFETY: only the unpinned return value is written.
         unsafe { self.get_unchecked_mut() }.ret = Some(value);

@@ -17,7 +17,6 @@ use core::any::Any;
 use core::cell::{Cell, RefCell};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
-use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -27,34 +26,13 @@ use polling::Poller;
 
 use super::clock::{Clock, Timers, Waiter};
 use super::reactor::{Direction, Reactor};
+use super::table::{Key, Table, TaskMap};
 use super::task::{Input, Outcome, TaskBody};
 use super::{JoinError, Reply, Report, Snapshot, Syscall, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
 
 #[cfg(unix)]
 use std::os::fd::RawFd;
-
-/// Task ids are handed out in order, so they need no hashing against collisions: a multiply
-/// spreads them over the table (SipHash cost more than the rest of a switch).
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl core::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-/// A map keyed by task id.
-type TaskMap<V> = HashMap<TaskId, V, core::hash::BuildHasherDefault<IdHasher>>;
 
 /// What a task waits for, besides its turn.
 #[derive(Clone, Copy)]
@@ -84,11 +62,11 @@ struct Entry {
     killed: bool,
     /// Nobody will join it: its return value is dropped when it ends.
     detached: bool,
-    joiners: Vec<Waiter>,
     /// Its waker; lent to the step that resumes it (`None` meanwhile), so no step clones it.
     waker: Option<Waker>,
     steps: u64,
-    busy: Duration,
+    /// Nanoseconds it ran, in all.
+    busy: u64,
 }
 
 /// How a task ended, kept for whoever joins it later.
@@ -111,7 +89,7 @@ enum Deferred {
 
 /// Wakes that may come from any thread: future tasks' wakers and `block_on`'s.
 pub(crate) struct Remote {
-    woken: Mutex<Vec<TaskId>>,
+    woken: Mutex<Vec<Key>>,
     /// `woken` is not empty (read without taking the lock).
     pending: AtomicBool,
     main: AtomicBool,
@@ -121,11 +99,11 @@ pub(crate) struct Remote {
 }
 
 impl Remote {
-    fn push(&self, id: TaskId) {
+    fn push(&self, key: Key) {
         self.woken
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(id);
+            .push(key);
         self.pending.store(true, Ordering::SeqCst);
         self.interrupt();
     }
@@ -141,7 +119,7 @@ impl Remote {
     }
 
     #[inline(always)]
-    fn take(&self, into: &mut Vec<TaskId>) {
+    fn take(&self, into: &mut Vec<Key>) {
         if self.pending.load(Ordering::SeqCst) {
             let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
             self.pending.store(false, Ordering::SeqCst);
@@ -150,9 +128,9 @@ impl Remote {
     }
 }
 
-/// A future task's waker: queues its id with the core, from any thread.
+/// A future task's waker: queues its task with the core, from any thread.
 struct TaskWaker {
-    id: TaskId,
+    key: Key,
     remote: Arc<Remote>,
 }
 
@@ -164,13 +142,13 @@ impl Wake for TaskWaker {
         // On the loop's own thread (a task waking itself or another), skip the lock.
         let local = CURRENT.with(|current| match &*current.borrow() {
             Some(core) if Arc::ptr_eq(&core.remote, &self.remote) => {
-                core.local_woken.borrow_mut().push(self.id);
+                core.local_woken.borrow_mut().push(self.key);
                 true
             }
             _ => false,
         });
         if !local {
-            self.remote.push(self.id);
+            self.remote.push(self.key);
         }
     }
 }
@@ -189,15 +167,18 @@ impl Wake for MainWaker {
 }
 
 struct State {
-    tasks: TaskMap<Entry>,
+    tasks: Table<Entry>,
     next_id: TaskId,
     /// The pass being run.
-    ready: VecDeque<TaskId>,
+    ready: VecDeque<Key>,
     /// Made ready during the pass: they run in the next one, after the readiness poll.
-    later: VecDeque<TaskId>,
+    later: VecDeque<Key>,
     timers: Timers,
     clock: Clock,
     ended: TaskMap<Ended>,
+    /// Who waits for a live task to end, in the order they asked (only tasks someone joins
+    /// are in it).
+    joiners: TaskMap<Vec<Waiter>>,
     /// Which ended tasks' results were taken (or dropped).
     taken: Bits,
     /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
@@ -217,7 +198,7 @@ pub(crate) struct Core {
     /// How many more operations the running task may do without waiting before it yields.
     budget: Cell<u32>,
     /// Wakes from the loop's own thread (see `TaskWaker`): no lock needed.
-    local_woken: RefCell<Vec<TaskId>>,
+    local_woken: RefCell<Vec<Key>>,
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
@@ -299,13 +280,14 @@ impl Core {
             budget: Cell::new(BUDGET),
             local_woken: RefCell::new(Vec::new()),
             state: RefCell::new(State {
-                tasks: TaskMap::default(),
+                tasks: Table::default(),
                 next_id: TaskId::FIRST,
                 ready: VecDeque::new(),
                 later: VecDeque::new(),
                 timers: Timers::default(),
                 clock: Clock::Real(Instant::now()),
                 ended: TaskMap::default(),
+                joiners: TaskMap::default(),
                 taken: Bits::default(),
                 units: Bits::default(),
                 slow: Some(Duration::from_millis(100)),
@@ -331,7 +313,7 @@ impl Core {
     }
 
     /// The wakes since last asked: this thread's, then other threads'.
-    fn take_woken(&self, into: &mut Vec<TaskId>) {
+    fn take_woken(&self, into: &mut Vec<Key>) {
         into.append(&mut self.local_woken.borrow_mut());
         self.remote.take(into);
     }
@@ -340,20 +322,20 @@ impl Core {
     /// (see `take_woken`), for this pass (`now`) or the next. `spare` is an empty buffer for
     /// the other threads' wakes; this thread's are drained in place, without a copy.
     #[inline(always)]
-    fn queue_woken(&self, spare: &mut Vec<TaskId>, now: bool) {
+    fn queue_woken(&self, spare: &mut Vec<Key>, now: bool) {
         let mut local = self.local_woken.borrow_mut();
         if !local.is_empty() {
             let mut state = self.state.borrow_mut();
-            for id in local.drain(..) {
-                state.wake_future(id, now);
+            for key in local.drain(..) {
+                state.wake_future(key, now);
             }
         }
         drop(local);
         self.remote.take(spare);
         if !spare.is_empty() {
             let mut state = self.state.borrow_mut();
-            for id in spare.drain(..) {
-                state.wake_future(id, now);
+            for key in spare.drain(..) {
+                state.wake_future(key, now);
             }
         }
     }
@@ -442,7 +424,7 @@ impl Core {
             match state.timeout(reactor_idle, wakers, self.has_wakes()) {
                 Some(timeout) => timeout,
                 None => {
-                    let mut tasks: Vec<TaskId> = state.tasks.keys().copied().collect();
+                    let mut tasks: Vec<TaskId> = state.tasks.iter().map(|(id, _)| id).collect();
                     tasks.sort();
                     drop(state);
                     self.report(&Report::Stalled { tasks });
@@ -482,8 +464,8 @@ impl Core {
             for id in io_woken {
                 state.wake(id, Some(Reply::Io(Ok(()))), true);
             }
-            for id in woken.drain(..) {
-                state.wake_future(id, true);
+            for key in woken.drain(..) {
+                state.wake_future(key, true);
             }
             state.clock.now()
         };
@@ -497,7 +479,7 @@ impl Core {
                 Waiter::Task(id, seq) => {
                     let due = state
                         .tasks
-                        .get(&id)
+                        .by_id(id)
                         .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq));
                     if due {
                         state.wake(id, Some(Reply::Done), true);
@@ -519,10 +501,10 @@ impl Core {
         // One reading of the clock per step: each starts when the one before it ended.
         let mut clock = Instant::now();
         loop {
-            let Some(id) = self.state.borrow_mut().ready.pop_front() else {
+            let Some(key) = self.state.borrow_mut().ready.pop_front() else {
                 break;
             };
-            self.step(id, &mut clock);
+            self.step(key, &mut clock);
             // Wakes during the step (a future waking itself, or another) queue for the next
             // pass, in order with the generator tasks' answers.
             self.queue_woken(&mut woken, false);
@@ -531,10 +513,11 @@ impl Core {
     }
 
     /// Resumes one task and carries out what it asks.
-    fn step(&self, id: TaskId, clock: &mut Instant) {
+    fn step(&self, key: Key, clock: &mut Instant) {
+        let id = key.id;
         let (mut body, input, waker, from) = {
             let mut state = self.state.borrow_mut();
-            let Some(entry) = state.tasks.get_mut(&id) else {
+            let Some(entry) = state.tasks.get_mut(key) else {
                 return;
             };
             entry.queued = false;
@@ -564,7 +547,7 @@ impl Core {
                 },
                 other => break other,
             }
-            if self.state.borrow().tasks.get(&id).is_some_and(|e| e.killed) {
+            if self.state.borrow().tasks.get(key).is_some_and(|e| e.killed) {
                 break Ok(Outcome::Pending);
             }
         };
@@ -579,10 +562,12 @@ impl Core {
         let slow = state.slow.is_some_and(|limit| ran > limit);
         let entry = state
             .tasks
-            .get_mut(&id)
+            .get_mut(key)
             .expect("a running task stays in the table");
         entry.steps += 1;
-        entry.busy += ran;
+        entry.busy = entry
+            .busy
+            .saturating_add(u64::try_from(ran.as_nanos()).unwrap_or(u64::MAX));
         entry.waker = Some(waker);
         let killed = entry.killed;
         entry.body = Some(body);
@@ -597,23 +582,23 @@ impl Core {
             }));
         }
         match result {
-            _ if killed => state.end(id, Ended::Killed),
-            Ok(Outcome::Call(call)) => self.syscall(&mut state, id, call),
+            _ if killed => state.end(key, Ended::Killed),
+            Ok(Outcome::Call(call)) => self.syscall(&mut state, key, call),
             Ok(Outcome::Pending) => {
-                let entry = state.tasks.get_mut(&id).expect("present");
+                let entry = state.tasks.get_mut(key).expect("present");
                 entry.wait = Wait::Waker;
                 state.futures += 1;
             }
-            Ok(Outcome::Returned(value)) => state.end(id, Ended::Returned(value)),
+            Ok(Outcome::Returned(value)) => state.end(key, Ended::Returned(value)),
             Err(payload) => {
                 let message = panic_message(&*payload);
-                let name = state.tasks.get(&id).expect("present").name.clone();
+                let name = state.tasks.get(key).expect("present").name.clone();
                 state.deferred.push(Deferred::Report(Report::Panicked {
                     id,
                     name,
                     message: message.clone(),
                 }));
-                state.end(id, Ended::Panicked(message));
+                state.end(key, Ended::Panicked(message));
             }
         }
         drop(state);
@@ -637,7 +622,7 @@ impl Core {
                     Reply::Cancelled(self.cancel_in(&mut state, target))
                 }
                 Syscall::Join(target) if target == id => Reply::Joined(Err(JoinError::JoinSelf)),
-                Syscall::Join(target) if !state.tasks.contains_key(&target) => {
+                Syscall::Join(target) if !state.tasks.contains(target) => {
                     Reply::Joined(state.take_ended(target))
                 }
                 call => return Err(call),
@@ -650,58 +635,67 @@ impl Core {
 
     /// Carries out a call that makes the task wait (or ends it): everything `answer_at_once`
     /// handed back.
-    fn syscall(&self, state: &mut State, id: TaskId, call: Syscall) {
+    fn syscall(&self, state: &mut State, key: Key, call: Syscall) {
+        let id = key.id;
         match call {
-            Syscall::YieldNow => state.answer(id, Reply::Done),
+            Syscall::YieldNow => state.answer(key, Reply::Done),
             Syscall::Sleep(duration) => {
                 let until = state.clock.now().saturating_add(duration);
                 let seq = state.timers.next_seq();
                 state.timers.insert(until, Waiter::Task(id, seq));
-                state.park(id, Wait::Sleep { until, seq });
+                state.park(key, Wait::Sleep { until, seq });
             }
             Syscall::Join(target) => {
-                let t = state
-                    .tasks
-                    .get_mut(&target)
-                    .expect("a task that ended is joined at once");
-                t.joiners.push(Waiter::Task(id, 0));
-                state.park(id, Wait::Join(target));
+                debug_assert!(
+                    state.tasks.contains(target),
+                    "a task that ended is joined at once"
+                );
+                state
+                    .joiners
+                    .entry(target)
+                    .or_default()
+                    .push(Waiter::Task(id, 0));
+                state.park(key, Wait::Join(target));
             }
-            Syscall::Kill(_) => state.end(id, Ended::Killed),
+            Syscall::Kill(_) => state.end(key, Ended::Killed),
             Syscall::Cancel(_) => {
                 let cancellable = state
                     .tasks
-                    .get(&id)
+                    .get(key)
                     .and_then(|e| e.body.as_ref())
                     .is_some_and(|b| b.cancellable());
                 if cancellable {
-                    let entry = state.tasks.get_mut(&id).expect("present");
+                    let entry = state.tasks.get_mut(key).expect("present");
                     entry.input = Some(Input::Cancel);
                     entry.queued = true;
-                    state.later.push_back(id);
+                    state.later.push_back(key);
                 } else {
-                    state.end(id, Ended::Killed);
+                    state.end(key, Ended::Killed);
                 }
             }
             #[cfg(unix)]
-            Syscall::Readable(fd) => self.wait_io(state, id, fd, Direction::Read),
+            Syscall::Readable(fd) => self.wait_io(state, key, fd, Direction::Read),
             #[cfg(unix)]
-            Syscall::Writable(fd) => self.wait_io(state, id, fd, Direction::Write),
+            Syscall::Writable(fd) => self.wait_io(state, key, fd, Direction::Write),
             Syscall::GetId | Syscall::Now | Syscall::Spawn(_) => unreachable!("answered at once"),
         }
     }
 
     #[cfg(unix)]
-    fn wait_io(&self, state: &mut State, id: TaskId, fd: RawFd, dir: Direction) {
-        match self.reactor.borrow_mut().wait(fd, dir, Waiter::Task(id, 0)) {
-            Ok(()) => state.park(id, Wait::Io(fd, dir)),
-            Err(e) => state.answer(id, Reply::Io(Err(e))),
+    fn wait_io(&self, state: &mut State, key: Key, fd: RawFd, dir: Direction) {
+        match self
+            .reactor
+            .borrow_mut()
+            .wait(fd, dir, Waiter::Task(key.id, 0))
+        {
+            Ok(()) => state.park(key, Wait::Io(fd, dir)),
+            Err(e) => state.answer(key, Reply::Io(Err(e))),
         }
     }
 
     /// Undoes what `id` waits on, before it is killed or cancelled; it then waits for nothing.
     fn release(&self, state: &mut State, id: TaskId) {
-        let Some(entry) = state.tasks.get_mut(&id) else {
+        let Some(entry) = state.tasks.by_id_mut(id) else {
             return;
         };
         let wait = core::mem::replace(&mut entry.wait, Wait::Nothing);
@@ -712,21 +706,21 @@ impl Core {
             #[cfg(unix)]
             Wait::Io(fd, dir) => self.reactor.borrow_mut().forget(fd, dir, id),
             Wait::Join(target) => {
-                if let Some(t) = state.tasks.get_mut(&target) {
-                    t.joiners
-                        .retain(|j| !matches!(j, Waiter::Task(w, _) if *w == id));
+                if let Some(joiners) = state.joiners.get_mut(&target) {
+                    joiners.retain(|j| !matches!(j, Waiter::Task(w, _) if *w == id));
                 }
             }
         }
     }
 
     fn cancel_in(&self, state: &mut State, id: TaskId) -> bool {
-        let Some(entry) = state.tasks.get(&id) else {
+        let Some(key) = state.tasks.key(id) else {
             return false;
         };
+        let entry = state.tasks.get_mut(key).expect("present");
         let Some(body) = &entry.body else {
             // Cancelled while it runs (by itself, through a handle): it ends after this step.
-            state.tasks.get_mut(&id).expect("present").killed = true;
+            entry.killed = true;
             return true;
         };
         if !body.cancellable() {
@@ -735,12 +729,12 @@ impl Core {
             return true;
         }
         self.release(state, id);
-        let entry = state.tasks.get_mut(&id).expect("present");
+        let entry = state.tasks.get_mut(key).expect("present");
         entry.input = Some(Input::Cancel);
         entry.wait = Wait::Nothing;
         if !entry.queued {
             entry.queued = true;
-            state.later.push_back(id);
+            state.later.push_back(key);
         }
         true
     }
@@ -779,13 +773,13 @@ impl Core {
         fits: fn(&dyn Any) -> bool,
     ) -> Poll<Result<Box<dyn Any>, JoinError>> {
         let mut state = self.state.borrow_mut();
-        if let Some(entry) = state.tasks.get_mut(&id) {
-            if !entry
-                .joiners
+        if state.tasks.contains(id) {
+            let joiners = state.joiners.entry(id).or_default();
+            if !joiners
                 .iter()
                 .any(|j| matches!(j, Waiter::Waker(w) if w.will_wake(waker)))
             {
-                entry.joiners.push(Waiter::Waker(waker.clone()));
+                joiners.push(Waiter::Waker(waker.clone()));
             }
             return Poll::Pending;
         }
@@ -800,7 +794,7 @@ impl Core {
         fits: fn(&dyn Any) -> bool,
     ) -> Result<Box<dyn Any>, JoinError> {
         let mut state = self.state.borrow_mut();
-        if state.tasks.contains_key(&id) {
+        if state.tasks.contains(id) {
             return Err(JoinError::NoSuchTask);
         }
         state.take_ended_as(id, fits)
@@ -871,7 +865,7 @@ impl Core {
             .tasks
             .iter()
             .map(|(id, e)| TaskInfo {
-                id: *id,
+                id,
                 name: e.name.clone(),
                 state: if e.body.is_none() {
                     TaskState::Running
@@ -879,7 +873,7 @@ impl Core {
                     task_state(e.wait)
                 },
                 steps: e.steps,
-                busy: e.busy,
+                busy: Duration::from_nanos(e.busy),
             })
             .collect();
         tasks.sort_by_key(|t| t.id);
@@ -898,14 +892,12 @@ impl Core {
                 state: task.state,
             });
         }
-        let entries: Vec<Entry> = self
-            .state
-            .borrow_mut()
-            .tasks
-            .drain()
-            .map(|(_, e)| e)
-            .collect();
+        let (entries, joiners) = {
+            let mut state = self.state.borrow_mut();
+            (state.tasks.drain(), core::mem::take(&mut state.joiners))
+        };
         drop(entries);
+        drop(joiners);
         self.state.borrow_mut().futures = 0;
     }
 }
@@ -929,11 +921,7 @@ impl State {
         let id = self.next_id;
         self.next_id = id.next();
         let (name, body, detached) = task.into_parts();
-        let waker = Waker::from(Arc::new(TaskWaker {
-            id,
-            remote: remote.clone(),
-        }));
-        self.tasks.insert(
+        let key = self.tasks.insert(
             id,
             Entry {
                 name,
@@ -943,13 +931,17 @@ impl State {
                 queued: true,
                 killed: false,
                 detached,
-                joiners: Vec::new(),
-                waker: Some(waker),
+                waker: None,
                 steps: 0,
-                busy: Duration::ZERO,
+                busy: 0,
             },
         );
-        self.later.push_back(id);
+        let waker = Waker::from(Arc::new(TaskWaker {
+            key,
+            remote: remote.clone(),
+        }));
+        self.tasks.get_mut(key).expect("just inserted").waker = Some(waker);
+        self.later.push_back(key);
         id
     }
 
@@ -968,7 +960,7 @@ impl State {
         let tasks = &self.tasks;
         let live = |id, seq| {
             tasks
-                .get(&id)
+                .by_id(id)
                 .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq))
         };
         while self.timers.drop_stale(live) {}
@@ -986,7 +978,10 @@ impl State {
     /// Makes `id` ready with `reply`: in this pass's queue (`now`: woken at the start of the
     /// pass) or the next one's (woken by another task during the pass).
     fn wake(&mut self, id: TaskId, reply: Option<Reply>, now: bool) {
-        self.make_ready(id, now, |entry| {
+        let Some(key) = self.tasks.key(id) else {
+            return;
+        };
+        self.make_ready(key, now, |entry| {
             if let Some(reply) = reply {
                 entry.input = Some(Input::Reply(reply));
             }
@@ -997,16 +992,16 @@ impl State {
     /// A future task's waker fired: it runs in this pass (`now`) or the next, unless it is
     /// waiting on something else (a generator task's call).
     #[inline]
-    fn wake_future(&mut self, id: TaskId, now: bool) {
-        self.make_ready(id, now, |entry| {
+    fn wake_future(&mut self, key: Key, now: bool) {
+        self.make_ready(key, now, |entry| {
             matches!(entry.wait, Wait::Waker | Wait::Nothing)
         });
     }
 
-    /// Queues `id` (once) if it is in the table and `accept` agrees, with one lookup.
+    /// Queues `key`'s task (once) if it is still in the table and `accept` agrees.
     #[inline]
-    fn make_ready(&mut self, id: TaskId, now: bool, accept: impl FnOnce(&mut Entry) -> bool) {
-        let Some(entry) = self.tasks.get_mut(&id) else {
+    fn make_ready(&mut self, key: Key, now: bool, accept: impl FnOnce(&mut Entry) -> bool) {
+        let Some(entry) = self.tasks.get_mut(key) else {
             return;
         };
         if !accept(entry) {
@@ -1019,36 +1014,37 @@ impl State {
         if !entry.queued {
             entry.queued = true;
             if now {
-                self.ready.push_back(id);
+                self.ready.push_back(key);
             } else {
-                self.later.push_back(id);
+                self.later.push_back(key);
             }
         }
     }
 
     /// Answers at once: the task runs again in the next pass.
-    fn answer(&mut self, id: TaskId, reply: Reply) {
+    fn answer(&mut self, key: Key, reply: Reply) {
         let entry = self
             .tasks
-            .get_mut(&id)
+            .get_mut(key)
             .expect("the task asking is in the table");
         entry.input = Some(Input::Reply(reply));
         entry.wait = Wait::Nothing;
         entry.queued = true;
-        self.later.push_back(id);
+        self.later.push_back(key);
     }
 
-    fn park(&mut self, id: TaskId, wait: Wait) {
+    fn park(&mut self, key: Key, wait: Wait) {
         self.tasks
-            .get_mut(&id)
+            .get_mut(key)
             .expect("the task asking is in the table")
             .wait = wait;
     }
 
     /// Ends a task (its body dropped once the borrow ends) and hands how it ended to its
     /// joiners, in the order they joined: the first takes the return value.
-    fn end(&mut self, id: TaskId, ended: Ended) {
-        let Some(entry) = self.tasks.remove(&id) else {
+    fn end(&mut self, key: Key, ended: Ended) {
+        let id = key.id;
+        let Some(entry) = self.tasks.remove(key) else {
             return;
         };
         if matches!(entry.wait, Wait::Waker) {
@@ -1070,7 +1066,7 @@ impl State {
                 self.ended.insert(id, ended);
             }
         }
-        for joiner in entry.joiners {
+        for joiner in self.joiners.remove(&id).unwrap_or_default() {
             match joiner {
                 Waiter::Task(j, _) => {
                     let result = self.take_ended(id);
@@ -1084,7 +1080,7 @@ impl State {
 
     /// The result of `id` will not be wanted: drop it when the task ends (or now).
     fn detach(&mut self, id: TaskId) {
-        if let Some(entry) = self.tasks.get_mut(&id) {
+        if let Some(entry) = self.tasks.by_id_mut(id) {
             entry.detached = true;
         } else if let Some(ended) = self.ended.remove(&id) {
             if let Ended::Returned(value) = ended {
@@ -1104,17 +1100,16 @@ impl State {
     /// Kills `id` (its waits already released). A task killed while it runs ends when its step
     /// does.
     fn kill(&mut self, id: TaskId) -> bool {
-        match self.tasks.get_mut(&id) {
-            None => false,
-            Some(entry) if entry.body.is_none() => {
-                entry.killed = true;
-                true
-            }
-            Some(_) => {
-                self.end(id, Ended::Killed);
-                true
-            }
+        let Some(key) = self.tasks.key(id) else {
+            return false;
+        };
+        let entry = self.tasks.get_mut(key).expect("present");
+        if entry.body.is_none() {
+            entry.killed = true;
+        } else {
+            self.end(key, Ended::Killed);
         }
+        true
     }
 
     /// `take_ended`, but a return value that `fits` rejects is left where it is.

@@ -84,6 +84,7 @@ mod report;
 mod run;
 pub mod sys;
 mod syscall;
+mod table;
 mod task;
 
 pub use report::{Report, Snapshot, TaskInfo, TaskState};
