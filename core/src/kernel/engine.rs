@@ -15,6 +15,7 @@ use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::cell::{Cell, RefCell};
+use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::panic::{self, AssertUnwindSafe};
@@ -52,7 +53,7 @@ enum Wait {
 struct Entry {
     name: Rc<str>,
     /// `None` while the task runs (it is being resumed).
-    body: Option<Box<dyn TaskBody>>,
+    body: Option<Pin<Box<dyn TaskBody>>>,
     /// What the next resume passes in.
     input: Option<Input>,
     wait: Wait,
@@ -80,7 +81,7 @@ enum Ended {
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
     /// A task's body, with the task's id and name for the report if a destructor panics.
-    Drop(TaskId, Rc<str>, Box<dyn TaskBody>),
+    Drop(TaskId, Rc<str>, Pin<Box<dyn TaskBody>>),
     /// A return value nobody will take (the task was detached): its destructor may run code.
     DropValue(Box<dyn Any>),
     Wake(Waker),
@@ -538,7 +539,8 @@ impl Core {
         let started = *clock;
         let mut input = input;
         let result = loop {
-            let result = panic::catch_unwind(AssertUnwindSafe(|| body.resume(input, &mut cx)));
+            let result =
+                panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().resume(input, &mut cx)));
             // A call the kernel can answer at once is answered within the turn.
             match result {
                 Ok(Outcome::Call(call)) => match self.answer_at_once(id, call) {
@@ -571,6 +573,10 @@ impl Core {
         entry.waker = Some(waker);
         let killed = entry.killed;
         entry.body = Some(body);
+        let pending = !killed && matches!(result, Ok(Outcome::Pending));
+        if pending {
+            entry.wait = Wait::Waker;
+        }
         if slow {
             let name = entry.name.clone();
             state.deferred.push(Deferred::Report(Report::Slow {
@@ -584,11 +590,8 @@ impl Core {
         match result {
             _ if killed => state.end(key, Ended::Killed),
             Ok(Outcome::Call(call)) => self.syscall(&mut state, key, call),
-            Ok(Outcome::Pending) => {
-                let entry = state.tasks.get_mut(key).expect("present");
-                entry.wait = Wait::Waker;
-                state.futures += 1;
-            }
+            // Its wait was set above, with the entry at hand.
+            Ok(Outcome::Pending) => state.futures += 1,
             Ok(Outcome::Returned(value)) => state.end(key, Ended::Returned(value)),
             Err(payload) => {
                 let message = panic_message(&*payload);

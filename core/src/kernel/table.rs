@@ -56,7 +56,7 @@ struct Slot<E> {
 
 /// See the module documentation.
 pub(crate) struct Table<E> {
-    pages: Vec<Box<[Slot<E>]>>,
+    pages: Vec<Box<[Slot<E>; PAGE]>>,
     /// Slots handed out so far; the ones after them are fresh.
     used: u32,
     /// Free slots, the last freed last.
@@ -91,8 +91,10 @@ impl<E> Table<E> {
                 let slot = self.used;
                 self.used = slot.checked_add(1).expect("fewer than 2^32 live tasks");
                 if slot as usize / PAGE == self.pages.len() {
-                    let page = (0..PAGE).map(|_| Slot { id, entry: None }).collect();
-                    self.pages.push(page);
+                    let page: Box<[Slot<E>]> =
+                        (0..PAGE).map(|_| Slot { id, entry: None }).collect();
+                    self.pages
+                        .push(page.try_into().ok().expect("a page of PAGE slots"));
                 }
                 slot
             }
@@ -108,13 +110,13 @@ impl<E> Table<E> {
     #[inline]
     fn slot(&self, slot: u32) -> Option<&Slot<E>> {
         let slot = slot as usize;
-        self.pages.get(slot / PAGE)?.get(slot % PAGE)
+        Some(&self.pages.get(slot / PAGE)?[slot % PAGE])
     }
 
     #[inline]
     fn slot_mut(&mut self, slot: u32) -> Option<&mut Slot<E>> {
         let slot = slot as usize;
-        self.pages.get_mut(slot / PAGE)?.get_mut(slot % PAGE)
+        Some(&mut self.pages.get_mut(slot / PAGE)?[slot % PAGE])
     }
 
     /// The key of the live task `id`.
@@ -176,7 +178,7 @@ impl<E> Table<E> {
         self.used = 0;
         self.pages
             .drain(..)
-            .flat_map(|page| page.into_vec())
+            .flat_map(|page| Vec::from(page as Box<[Slot<E>]>))
             .filter_map(|slot| slot.entry)
             .collect()
     }
