@@ -976,6 +976,39 @@ fn due_timers_run_before_futures_that_yielded_in_the_previous_pass() {
 }
 
 #[test]
+fn the_default_threshold_reports_a_slow_step_within_a_clock_tick() {
+    // 100 ms: read from the coarse clock on Linux (see `with_slow_task_threshold`).
+    let mut kernel = Kernel::new();
+    let reports = capture_reports(&mut kernel);
+    kernel.block_on(async {
+        let quick = rt::spawn_named("quick", async {
+            rt::yield_now().await;
+        });
+        let hog = rt::spawn_named("hog", async {
+            thread::sleep(ms(130));
+        });
+        quick.await.unwrap();
+        hog.await.unwrap();
+    });
+    let reports = reports.borrow();
+    let slow: Vec<(&str, Duration)> = reports
+        .iter()
+        .filter_map(|r| match r {
+            Report::Slow { name, ran, .. } => Some((&**name, *ran)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(slow.len(), 1, "{reports:?}");
+    assert_eq!(slow[0].0, "hog");
+    // Within a tick of the coarse clock (at most 10 ms), and not wildly more.
+    assert!(
+        slow[0].1 >= ms(120) && slow[0].1 < ms(1000),
+        "{:?}",
+        slow[0].1
+    );
+}
+
+#[test]
 fn a_task_holding_the_loop_is_reported_as_slow() {
     let mut kernel = Kernel::new().with_slow_task_threshold(Some(ms(10)));
     let reports = capture_reports(&mut kernel);

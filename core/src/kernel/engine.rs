@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use polling::Poller;
 
-use super::clock::{Clock, Timers, Waiter};
+use super::clock::{Clock, StepClock, Timers, Waiter};
 use super::reactor::{Direction, Reactor};
 use super::table::{Key, Table, TaskMap};
 use super::task::{Input, Outcome, TaskBody};
@@ -185,6 +185,8 @@ struct State {
     /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
     units: Bits,
     slow: Option<Duration>,
+    /// Reads the time each step ran (see `StepClock` for the clock it picks).
+    step_clock: StepClock,
     deferred: Vec<Deferred>,
     /// Future tasks (or `block_on`'s future) that only a waker can wake: the loop may wait for
     /// it, so it never concludes that nothing can run.
@@ -218,6 +220,9 @@ pub(crate) enum Pass {
     /// Tasks are left, but none can ever run again.
     Stalled,
 }
+
+/// The slow-task threshold a kernel starts with.
+const DEFAULT_SLOW: Duration = Duration::from_millis(100);
 
 /// Operations that do not wait, per task and poll, before the task must yield.
 const BUDGET: u32 = 128;
@@ -291,7 +296,8 @@ impl Core {
                 joiners: TaskMap::default(),
                 taken: Bits::default(),
                 units: Bits::default(),
-                slow: Some(Duration::from_millis(100)),
+                slow: Some(DEFAULT_SLOW),
+                step_clock: StepClock::new(Some(DEFAULT_SLOW)),
                 deferred: Vec::new(),
                 futures: 0,
             }),
@@ -306,7 +312,9 @@ impl Core {
     }
 
     pub(crate) fn set_slow_threshold(&self, threshold: Option<Duration>) {
-        self.state.borrow_mut().slow = threshold;
+        let mut state = self.state.borrow_mut();
+        state.slow = threshold;
+        state.step_clock.fit(threshold);
     }
 
     pub(crate) fn set_reporter(&self, reporter: Reporter) {
@@ -500,7 +508,7 @@ impl Core {
             state.ready.extend(later);
         }
         // One reading of the clock per step: each starts when the one before it ended.
-        let mut clock = Instant::now();
+        let mut clock = self.state.borrow().step_clock.read();
         loop {
             let Some(key) = self.state.borrow_mut().ready.pop_front() else {
                 break;
@@ -514,7 +522,7 @@ impl Core {
     }
 
     /// Resumes one task and carries out what it asks.
-    fn step(&self, key: Key, clock: &mut Instant) {
+    fn step(&self, key: Key, clock: &mut Duration) {
         let id = key.id;
         let (mut body, input, waker, from) = {
             let mut state = self.state.borrow_mut();
@@ -553,14 +561,14 @@ impl Core {
                 break Ok(Outcome::Pending);
             }
         };
-        *clock = Instant::now();
-        let ran = clock.saturating_duration_since(started);
         self.running.set(None);
         let to = match result {
             Ok(Outcome::Call(_) | Outcome::Pending) => body.suspended_at(),
             _ => None,
         };
         let mut state = self.state.borrow_mut();
+        *clock = state.step_clock.read();
+        let ran = clock.saturating_sub(started);
         let slow = state.slow.is_some_and(|limit| ran > limit);
         let entry = state
             .tasks

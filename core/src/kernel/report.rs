@@ -235,7 +235,8 @@ pub struct TaskInfo {
     pub state: TaskState,
     /// How many times it has been resumed.
     pub steps: u64,
-    /// How long it has run, in all.
+    /// How long it has run, in all (to the precision described at
+    /// [`Kernel::with_slow_task_threshold`](super::Kernel::with_slow_task_threshold)).
     pub busy: Duration,
 }
 
