@@ -74,6 +74,7 @@ NAMES = {
     "resumable_pinned": "**resumable** `#[generator(pinned)]`",
     "resumable_yield_from": "**resumable** `yield_from!`",
     "resumable_round_robin": "**resumable** `sched::RoundRobin`",
+    "resumable_round_robin_pinned": "**resumable** `sched::RoundRobin` (`pinned` generators)",
     "resumable_kernel": "**resumable** kernel (`sys::yield_now`)",
     "resumable_rt": "**resumable** `rt` (`rt::spawn`)",
     "resumable_rt_named": "**resumable** `rt` (`rt::spawn_named`, shared name)",
@@ -181,6 +182,10 @@ if w5:
     h = w5["hand_written"]
     r = w5["resumable_round_robin"] / h
     target("W5 RoundRobin", "≤ 2× hand-written boxed loop", f"{r:.1f}×", r <= 2)
+    if "resumable_round_robin_pinned" in w5:
+        r = w5["resumable_round_robin_pinned"] / h
+        target("W5 RoundRobin (`pinned` generators)", "≤ 2× hand-written boxed loop",
+               f"{r:.1f}×", r <= 2)
     for peer in ("tokio", "smol", "futures_local_pool"):
         target("W5 rt per switch", f"faster than {NAMES[peer]}",
                f"{fmt(w5['resumable_rt'])} vs {fmt(w5[peer])} ns", w5["resumable_rt"] < w5[peer])

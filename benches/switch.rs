@@ -9,7 +9,9 @@
 //!
 //! * `hand_written`: a `VecDeque<Box<dyn FnMut() -> bool>>` of closures counting down, resumed
 //!   round-robin: the boxed-generator loop with nothing else in it.
-//! * `resumable_round_robin`: `sched::RoundRobin` over `#[generator]` tasks (one shared name).
+//! * `resumable_round_robin`: `sched::RoundRobin` over `#[generator]` tasks (one shared name);
+//!   `resumable_round_robin_pinned` over `#[generator(pinned)]` ones, which the scheduler's box
+//!   holds in place (a boxed generator is a pointer to a box of its own).
 //! * `resumable_kernel`: the generator kernel, tasks doing `yield_from!(sys::yield_now())?`.
 //! * `resumable_rt`: `rt::block_on`, `rt::spawn` + `rt::yield_now().await`, handles awaited.
 //!   `resumable_rt_named` is the same with `rt::spawn_named` and one shared name (`rt::spawn`
@@ -160,6 +162,26 @@ fn resumable_round_robin() {
     sched.run(|_, _, ()| {});
 }
 
+#[generator(yield = (), pinned)]
+fn rr_task_pinned(yields: u32) {
+    for _ in 0..yields {
+        yield_!(());
+    }
+}
+
+/// The same over `pinned` generators: the scheduler's box holds the generator itself, where a
+/// boxed generator is a pointer to a second box.
+fn resumable_round_robin_pinned() {
+    let name: Rc<str> = Rc::from("task");
+    let mut sched: RoundRobin<'_, ()> = RoundRobin::new();
+    spawn_phase(|| {
+        for _ in 0..TASKS {
+            sched.spawn(name.clone(), rr_task_pinned(YIELDS));
+        }
+    });
+    sched.run(|_, _, ()| {});
+}
+
 #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
 fn kernel_task(yields: u32) -> Result<(), Cancelled> {
     for _ in 0..yields {
@@ -290,6 +312,7 @@ fn futures_local_pool() {
 const SYSTEMS: &[(&str, fn())] = &[
     ("hand_written", hand_written),
     ("resumable_round_robin", resumable_round_robin),
+    ("resumable_round_robin_pinned", resumable_round_robin_pinned),
     ("resumable_kernel", resumable_kernel),
     ("resumable_rt", resumable_rt),
     ("resumable_rt_named", resumable_rt_named),
@@ -308,7 +331,7 @@ fn main() {
         run();
         let (bytes, allocs) = MEASURED.take().expect("the workload measured its spawns");
         println!(
-            "w5-memory {name:<24} {:>8.1} {:>6.2}",
+            "w5-memory {name:<30} {:>8.1} {:>6.2}",
             bytes as f64 / f64::from(TASKS),
             allocs as f64 / f64::from(TASKS)
         );
@@ -329,6 +352,11 @@ mod w5_switch {
     #[divan::bench(args = [SWITCHES])]
     fn resumable_round_robin(b: Bencher, _switches: u64) {
         b.bench_local(super::resumable_round_robin);
+    }
+
+    #[divan::bench(args = [SWITCHES])]
+    fn resumable_round_robin_pinned(b: Bencher, _switches: u64) {
+        b.bench_local(super::resumable_round_robin_pinned);
     }
 
     #[divan::bench(args = [SWITCHES])]
