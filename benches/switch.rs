@@ -151,15 +151,20 @@ fn rr_task(yields: u32) {
     }
 }
 
-fn resumable_round_robin() {
+/// `RoundRobin` over the generators `task` makes, one shared name.
+fn round_robin<G: Generator<(), Yield = (), Return = ()>>(task: impl Fn(u32) -> G) {
     let name: Rc<str> = Rc::from("task");
     let mut sched: RoundRobin<'_, ()> = RoundRobin::new();
     spawn_phase(|| {
         for _ in 0..TASKS {
-            sched.spawn(name.clone(), rr_task(YIELDS));
+            sched.spawn(name.clone(), task(YIELDS));
         }
     });
     sched.run(|_, _, ()| {});
+}
+
+fn resumable_round_robin() {
+    round_robin(rr_task);
 }
 
 #[generator(yield = (), pinned)]
@@ -172,14 +177,7 @@ fn rr_task_pinned(yields: u32) {
 /// The same over `pinned` generators: the scheduler's box holds the generator itself, where a
 /// boxed generator is a pointer to a second box.
 fn resumable_round_robin_pinned() {
-    let name: Rc<str> = Rc::from("task");
-    let mut sched: RoundRobin<'_, ()> = RoundRobin::new();
-    spawn_phase(|| {
-        for _ in 0..TASKS {
-            sched.spawn(name.clone(), rr_task_pinned(YIELDS));
-        }
-    });
-    sched.run(|_, _, ()| {});
+    round_robin(rr_task_pinned);
 }
 
 #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]

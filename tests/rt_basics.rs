@@ -975,6 +975,17 @@ fn due_timers_run_before_futures_that_yielded_in_the_previous_pass() {
     assert_eq!(one_pass(&mut kernel, &log), ["sleeper woke", "spin 1"]);
 }
 
+/// The slow-task reports among `reports`: (id, name, how long it ran).
+fn slow_reports(reports: &[Report]) -> Vec<(TaskId, String, Duration)> {
+    reports
+        .iter()
+        .filter_map(|r| match r {
+            Report::Slow { id, name, ran, .. } => Some((*id, name.to_string(), *ran)),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn the_default_threshold_reports_a_slow_step_within_a_clock_tick() {
     // 100 ms: read from the coarse clock on Linux (see `with_slow_task_threshold`).
@@ -991,20 +1002,14 @@ fn the_default_threshold_reports_a_slow_step_within_a_clock_tick() {
         hog.await.unwrap();
     });
     let reports = reports.borrow();
-    let slow: Vec<(&str, Duration)> = reports
-        .iter()
-        .filter_map(|r| match r {
-            Report::Slow { name, ran, .. } => Some((&**name, *ran)),
-            _ => None,
-        })
-        .collect();
+    let slow = slow_reports(&reports);
     assert_eq!(slow.len(), 1, "{reports:?}");
-    assert_eq!(slow[0].0, "hog");
+    assert_eq!(slow[0].1, "hog");
     // Within a tick of the coarse clock (at most 10 ms), and not wildly more.
     assert!(
-        slow[0].1 >= ms(120) && slow[0].1 < ms(1000),
+        slow[0].2 >= ms(120) && slow[0].2 < ms(1000),
         "{:?}",
-        slow[0].1
+        slow[0].2
     );
 }
 
@@ -1028,13 +1033,7 @@ fn a_task_holding_the_loop_is_reported_as_slow() {
         ids
     });
     let reports = reports.borrow();
-    let slow: Vec<(TaskId, String, Duration)> = reports
-        .iter()
-        .filter_map(|r| match r {
-            Report::Slow { id, name, ran, .. } => Some((*id, name.to_string(), *ran)),
-            _ => None,
-        })
-        .collect();
+    let slow = slow_reports(&reports);
     assert_eq!(slow.len(), 1, "{reports:?}");
     let (id, name, ran) = &slow[0];
     assert_eq!((*id, name.as_str()), (hog_id, "hog"));

@@ -38,7 +38,8 @@ impl Clock {
 }
 
 /// Charges each step its running time (for the slow-task warning and the snapshot's `busy`):
-/// one reading per step, taken when it ends (the next one starts then).
+/// one reading per step, taken when it ends (the next one starts then); and holds the
+/// slow-task threshold, which decides how it reads.
 ///
 /// A precise reading (`Instant::now`) waits for the processor to finish what came before it:
 /// measured in the W5 switch benchmark it cost 23 ns of a 59 ns switch. So on Linux the clock
@@ -51,6 +52,8 @@ pub(crate) struct StepClock {
     start: Instant,
     /// The coarse clock's tick, while readings use it.
     coarse: Option<Duration>,
+    /// How long a step may run before it is reported; `None`: never reported.
+    threshold: Option<Duration>,
 }
 
 impl StepClock {
@@ -61,15 +64,22 @@ impl StepClock {
         let mut clock = StepClock {
             start: Instant::now(),
             coarse: None,
+            threshold: None,
         };
-        clock.fit(threshold);
+        clock.set_threshold(threshold);
         clock
     }
 
-    /// Picks the reading for a new slow-task threshold.
-    pub(crate) fn fit(&mut self, threshold: Option<Duration>) {
+    /// Sets the slow-task threshold, and picks the reading that suits it.
+    pub(crate) fn set_threshold(&mut self, threshold: Option<Duration>) {
+        self.threshold = threshold;
         self.coarse = coarse::tick()
             .filter(|tick| threshold.is_none_or(|t| t >= tick.saturating_mul(Self::COARSE_FACTOR)));
+    }
+
+    /// Whether a step that ran for `ran` is to be reported.
+    pub(crate) fn is_slow(&self, ran: Duration) -> bool {
+        self.threshold.is_some_and(|limit| ran > limit)
     }
 
     /// Monotonic time; only differences between two readings mean anything.
@@ -250,13 +260,18 @@ mod tests {
             }
             _ => assert_eq!(clock.coarse, None),
         }
-        clock.fit(Some(Duration::from_micros(100)));
+        assert!(clock.is_slow(Duration::from_millis(101)));
+        assert!(!clock.is_slow(Duration::from_millis(100)));
+        clock.set_threshold(Some(Duration::from_micros(100)));
         assert_eq!(clock.coarse, None);
         let before = clock.read();
         std::thread::sleep(Duration::from_millis(30));
         let ran = clock.read() - before;
         assert!(ran >= Duration::from_millis(30), "{ran:?}");
-        clock.fit(Some(Duration::from_secs(10)));
+        clock.set_threshold(Some(Duration::from_secs(10)));
+        assert_eq!(clock.coarse, coarse::tick());
+        clock.set_threshold(None);
+        assert!(!clock.is_slow(Duration::from_secs(3600)));
         assert_eq!(clock.coarse, coarse::tick());
         if let Some(tick) = clock.coarse {
             let before = clock.read();

@@ -184,8 +184,8 @@ struct State {
     taken: Bits,
     /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
     units: Bits,
-    slow: Option<Duration>,
-    /// Reads the time each step ran (see `StepClock` for the clock it picks).
+    /// Reads the time each step ran and holds the slow-task threshold (see `StepClock` for
+    /// the clock it picks).
     step_clock: StepClock,
     deferred: Vec<Deferred>,
     /// Future tasks (or `block_on`'s future) that only a waker can wake: the loop may wait for
@@ -296,7 +296,6 @@ impl Core {
                 joiners: TaskMap::default(),
                 taken: Bits::default(),
                 units: Bits::default(),
-                slow: Some(DEFAULT_SLOW),
                 step_clock: StepClock::new(Some(DEFAULT_SLOW)),
                 deferred: Vec::new(),
                 futures: 0,
@@ -312,9 +311,7 @@ impl Core {
     }
 
     pub(crate) fn set_slow_threshold(&self, threshold: Option<Duration>) {
-        let mut state = self.state.borrow_mut();
-        state.slow = threshold;
-        state.step_clock.fit(threshold);
+        self.state.borrow_mut().step_clock.set_threshold(threshold);
     }
 
     pub(crate) fn set_reporter(&self, reporter: Reporter) {
@@ -569,7 +566,7 @@ impl Core {
         let mut state = self.state.borrow_mut();
         *clock = state.step_clock.read();
         let ran = clock.saturating_sub(started);
-        let slow = state.slow.is_some_and(|limit| ran > limit);
+        let slow = state.step_clock.is_slow(ran);
         let entry = state
             .tasks
             .get_mut(key)
@@ -581,8 +578,7 @@ impl Core {
         entry.waker = Some(waker);
         let killed = entry.killed;
         entry.body = Some(body);
-        let pending = !killed && matches!(result, Ok(Outcome::Pending));
-        if pending {
+        if !killed && matches!(result, Ok(Outcome::Pending)) {
             entry.wait = Wait::Waker;
         }
         if slow {
@@ -932,26 +928,21 @@ impl State {
         let id = self.next_id;
         self.next_id = id.next();
         let (name, body, detached) = task.into_parts();
-        let key = self.tasks.insert(
-            id,
-            Entry {
-                name,
-                body: Some(body),
-                input: Some(Input::Reply(Reply::Start)),
-                wait: Wait::Nothing,
-                queued: true,
-                killed: false,
-                detached,
-                waker: None,
-                steps: 0,
-                busy: 0,
-            },
-        );
-        let waker = Waker::from(Arc::new(TaskWaker {
-            key,
-            remote: remote.clone(),
-        }));
-        self.tasks.get_mut(key).expect("just inserted").waker = Some(waker);
+        let key = self.tasks.insert_with(id, |key| Entry {
+            name,
+            body: Some(body),
+            input: Some(Input::Reply(Reply::Start)),
+            wait: Wait::Nothing,
+            queued: true,
+            killed: false,
+            detached,
+            waker: Some(Waker::from(Arc::new(TaskWaker {
+                key,
+                remote: remote.clone(),
+            }))),
+            steps: 0,
+            busy: 0,
+        });
         self.later.push_back(key);
         id
     }

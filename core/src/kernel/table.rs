@@ -84,7 +84,8 @@ impl<E> Table<E> {
         self.index.is_empty()
     }
 
-    pub(crate) fn insert(&mut self, id: TaskId, entry: E) -> Key {
+    /// Adds task `id`, made by `entry` from the key it will have (its waker holds it).
+    pub(crate) fn insert_with(&mut self, id: TaskId, entry: impl FnOnce(Key) -> E) -> Key {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -99,12 +100,18 @@ impl<E> Table<E> {
                 slot
             }
         };
+        let key = Key { slot, id };
         *self.slot_mut(slot).expect("a handed-out slot") = Slot {
             id,
-            entry: Some(entry),
+            entry: Some(entry(key)),
         };
         self.index.insert(id, slot);
-        Key { slot, id }
+        key
+    }
+
+    #[cfg(test)]
+    fn insert(&mut self, id: TaskId, entry: E) -> Key {
+        self.insert_with(id, |_| entry)
     }
 
     #[inline]
