@@ -208,6 +208,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     ///
     /// # Panics
     /// When the generator had finished, been closed or panicked.
+    #[inline]
     pub(crate) fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<B::Output> {
         // SAFETY: `BodyCell::poll` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
@@ -229,29 +230,30 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// nothing of the resume's frame leaves registers.
     #[inline]
     fn resume(&mut self, waker: &Waker, arg: Option<R>) -> (Poll<B::Output>, Option<Y>) {
-        if B::DELEGATES {
-            if let Some(shortcut) = self.marks.innermost.get() {
-                return self.resume_shortcut(shortcut, waker, arg);
-            }
-        }
         let frame = Frame::new(waker, &self.marks, arg);
         let body = &mut self.body;
+        if B::DELEGATES {
+            if let Some(shortcut) = self.marks.innermost.take() {
+                let poll = Self::resume_shortcut(body, &self.marks, shortcut, &frame);
+                return (poll, frame.yielded.take());
+            }
+        }
         let poll = frame.enter(|cx| body.poll(cx));
         (poll, frame.yielded.take())
     }
 
-    /// The shortcut way of `resume`.
+    /// The shortcut way of `resume`: the caller took `shortcut` out of `marks`, and `frame`
+    /// is its resume's. The frame stays with the caller, which takes the yielded value out
+    /// itself (a value copied out of here whole is read back slowly, right after the body
+    /// wrote it in parts).
     #[inline(never)]
     fn resume_shortcut(
-        &mut self,
+        body: &mut BodyCell<Y, R, B>,
+        marks: &Marks<Y, R>,
         shortcut: Shortcut<Y, R>,
-        waker: &Waker,
-        arg: Option<R>,
-    ) -> (Poll<B::Output>, Option<Y>) {
-        self.marks.innermost.set(None);
-        let frame = Frame::new(waker, &self.marks, arg);
-        let (body, marks) = (&mut self.body, &self.marks);
-        let poll = frame.enter(|cx| {
+        frame: &Frame<'_, Y, R>,
+    ) -> Poll<B::Output> {
+        frame.enter(|cx| {
             // A generator with a shortcut has started and is suspended; if not, the plain step
             // says why it cannot run.
             if body.status == Status::Suspended {
@@ -277,8 +279,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             }
             // The innermost subgenerator returned: its parent takes the value the plain way.
             body.poll(cx)
-        });
-        (poll, frame.yielded.take())
+        })
     }
 
     /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
