@@ -55,7 +55,7 @@ where
     P: DerefMut<Target = PinnedGen<Y, R, B>> + Unpin,
 {
     type Output = B::Output;
-    #[inline]
+    #[inline(always)]
     fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_mut().step(cx)
     }
@@ -68,7 +68,7 @@ where
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     type Output = B::Output;
-    #[inline]
+    #[inline(always)]
     fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_pin_mut().step(cx)
     }
@@ -82,7 +82,7 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     type Output = B::Output;
-    #[inline]
+    #[inline(always)]
     fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
         (**self).step_shared(cx)
     }

@@ -208,7 +208,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     ///
     /// # Panics
     /// When the generator had finished, been closed or panicked.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<B::Output> {
         // SAFETY: `BodyCell::poll` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
@@ -246,7 +246,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// is its resume's. The frame stays with the caller, which takes the yielded value out
     /// itself (a value copied out of here whole is read back slowly, right after the body
     /// wrote it in parts).
-    #[inline(never)]
+    #[inline]
     fn resume_shortcut(
         body: &mut BodyCell<Y, R, B>,
         marks: &Marks<Y, R>,
