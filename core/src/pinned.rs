@@ -226,8 +226,9 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// the innermost delegation when the last resume left one (see `Shortcut`), else the plain
     /// way. Returns the body's poll and what it yielded.
     ///
-    /// The plain way is kept apart from the shortcut so that, inlined into the caller's loop,
-    /// nothing of the resume's frame leaves registers.
+    /// The frame is the caller's in both ways, and the yielded value is taken out of it here,
+    /// field by field: copied whole out of a call right after the body wrote it in parts, it
+    /// would be read back through a failed store-to-load forward on every value.
     #[inline]
     fn resume(&mut self, waker: &Waker, arg: Option<R>) -> (Poll<B::Output>, Option<Y>) {
         let frame = Frame::new(waker, &self.marks, arg);
@@ -243,9 +244,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// The shortcut way of `resume`: the caller took `shortcut` out of `marks`, and `frame`
-    /// is its resume's. The frame stays with the caller, which takes the yielded value out
-    /// itself (a value copied out of here whole is read back slowly, right after the body
-    /// wrote it in parts).
+    /// is its resume's.
     #[inline]
     fn resume_shortcut(
         body: &mut BodyCell<Y, R, B>,
