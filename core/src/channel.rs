@@ -26,11 +26,46 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-/// What one generator keeps between resumes, written by its body and its delegations. Not
-/// public API.
-pub struct Marks<Y, R> {
+/// What one generator keeps between resumes, written by its body and its delegations: where
+/// it suspended, and, for a body that can delegate, the marks of its delegation. A body
+/// without `yield_from!` keeps only the location ([`YieldMarks`]), so its generator is smaller.
+/// Not public API.
+pub trait Marks<Y, R>: Send + Sync + core::panic::UnwindSafe {
+    /// Nothing marked yet.
+    const NEW: Self;
     /// Where the body suspended: the innermost `yield_!` when delegating.
-    pub(crate) at: Cell<Option<&'static Location<'static>>>,
+    fn at(&self) -> &Cell<Option<&'static Location<'static>>>;
+    /// The delegation marks, when the body can delegate.
+    fn delegation(&self) -> Option<&DelegationMarks<Y, R>>;
+}
+
+/// The marks of a body that never delegates: where it suspended. Not public API.
+pub struct YieldMarks {
+    at: Cell<Option<&'static Location<'static>>>,
+}
+
+// SAFETY: the location is only written through `Pin<&mut>` of the generator that owns it (a
+// resume), and `&PinnedGen` only reads it, so sharing the generator shares no writes.
+unsafe impl Sync for YieldMarks {}
+
+impl<Y, R> Marks<Y, R> for YieldMarks {
+    const NEW: Self = YieldMarks {
+        at: Cell::new(None),
+    };
+    #[inline(always)]
+    fn at(&self) -> &Cell<Option<&'static Location<'static>>> {
+        &self.at
+    }
+    #[inline(always)]
+    fn delegation(&self) -> Option<&DelegationMarks<Y, R>> {
+        None
+    }
+}
+
+/// The marks of a body that can delegate (`yield_from!`). Not public API.
+pub struct DelegationMarks<Y, R> {
+    /// Where the body suspended: the innermost `yield_!` when delegating.
+    at: Cell<Option<&'static Location<'static>>>,
     /// The innermost delegation the last resume suspended in, if any: the next resume steps
     /// its subgenerator directly (see `Shortcut`), and every resume starts by taking it.
     pub(crate) innermost: Cell<Option<Shortcut<Y, R>>>,
@@ -43,18 +78,41 @@ pub struct Marks<Y, R> {
 // SAFETY: the marks hold locations and a `Shortcut`, which points into the body of the generator
 // that owns them; they are only written through `Pin<&mut>` of that generator (a resume), so a
 // generator that is sent or shared brings along no more than its body's own `Send`/`Sync`.
-unsafe impl<Y, R> Send for Marks<Y, R> {}
+unsafe impl<Y, R> Send for DelegationMarks<Y, R> {}
 // SAFETY: as above; `&PinnedGen` only reads the locations, and nothing writes them meanwhile.
-unsafe impl<Y, R> Sync for Marks<Y, R> {}
+unsafe impl<Y, R> Sync for DelegationMarks<Y, R> {}
 
-impl<Y, R> Marks<Y, R> {
-    pub(crate) const fn new() -> Self {
-        Marks {
-            at: Cell::new(None),
-            innermost: Cell::new(None),
-            outermost: Cell::new(None),
-        }
+impl<Y, R> Marks<Y, R> for DelegationMarks<Y, R> {
+    const NEW: Self = DelegationMarks {
+        at: Cell::new(None),
+        innermost: Cell::new(None),
+        outermost: Cell::new(None),
+    };
+    #[inline(always)]
+    fn at(&self) -> &Cell<Option<&'static Location<'static>>> {
+        &self.at
     }
+    #[inline(always)]
+    fn delegation(&self) -> Option<&DelegationMarks<Y, R>> {
+        Some(self)
+    }
+}
+
+/// Chooses the marks of a body the macros made by whether it delegates. Not public API.
+pub struct Delegates<const DELEGATES: bool>;
+
+/// See [`Delegates`]. Not public API.
+pub trait ChooseMarks<Y, R> {
+    /// The marks for such a body.
+    type Marks: Marks<Y, R>;
+}
+
+impl<Y, R> ChooseMarks<Y, R> for Delegates<true> {
+    type Marks = DelegationMarks<Y, R>;
+}
+
+impl<Y, R> ChooseMarks<Y, R> for Delegates<false> {
+    type Marks = YieldMarks;
 }
 
 /// One resume, on the resuming stack: what crosses between the generator and its body. The
@@ -64,8 +122,10 @@ pub struct Frame<'a, Y, R> {
     /// The waker the generator was polled with. First, so the waker's functions find it
     /// without knowing `Y` and `R`.
     waker: &'a Waker,
-    /// The marks of the outermost generator of this resume.
-    pub(crate) marks: &'a Marks<Y, R>,
+    /// Where the outermost generator of this resume suspends.
+    pub(crate) at: &'a Cell<Option<&'static Location<'static>>>,
+    /// Its delegation marks, if its body can delegate.
+    pub(crate) delegation: Option<&'a DelegationMarks<Y, R>>,
     /// The value the body yields; filled by [`YieldFuture`], taken by the generator.
     pub(crate) yielded: Cell<Option<Y>>,
     /// The resume argument; filled by the generator, taken by the yield the body waits at
@@ -75,10 +135,11 @@ pub struct Frame<'a, Y, R> {
 
 impl<'a, Y, R> Frame<'a, Y, R> {
     #[inline]
-    pub(crate) fn new(waker: &'a Waker, marks: &'a Marks<Y, R>, arg: Option<R>) -> Self {
+    pub(crate) fn new(waker: &'a Waker, marks: &'a impl Marks<Y, R>, arg: Option<R>) -> Self {
         Frame {
             waker,
-            marks,
+            at: marks.at(),
+            delegation: marks.delegation(),
             yielded: Cell::new(None),
             resumed: Cell::new(arg),
         }
@@ -257,7 +318,7 @@ impl<Y, R> Future for YieldFuture<'_, Y, R> {
         let frame = Frame::<Y, R>::of(cx);
         if let Some(value) = this.value.take() {
             frame.yielded.set(Some(value));
-            frame.marks.at.set(Some(this.at));
+            frame.at.set(Some(this.at));
             return Poll::Pending;
         }
         match frame.resumed.take() {
@@ -291,11 +352,12 @@ pub trait Body<Y, R> {
     /// Whether the body binds its first resume argument (a closure-form `coroutine!`), so it
     /// cannot be started without one.
     const BINDS_FIRST: bool = false;
-    /// Whether the body may delegate with `yield_from!`. A body that cannot is resumed without
-    /// looking for a delegation shortcut (see `Shortcut`), so the compiler can see the whole
-    /// resume. The macros say `false` when the body has no `yield_from!`.
+    /// What the generator keeps between resumes (see `Marks`). A body that cannot delegate
+    /// with `yield_from!` keeps less, and is resumed without looking for a delegation shortcut
+    /// (see `Shortcut`), so the compiler can see the whole resume. The macros choose the
+    /// smaller marks when the body has no `yield_from!`.
     #[doc(hidden)]
-    const DELEGATES: bool = true;
+    type Marks: Marks<Y, R>;
     /// Starts the body with its handle and the first resume argument (`None` for `start()`).
     fn start(self, co: Co<Y, R>, first: Option<R>) -> Self::Future;
 }
@@ -327,11 +389,12 @@ impl<Y, R, M, F, const BINDS_FIRST: bool, const DELEGATES: bool> Body<Y, R>
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: Future,
+    Delegates<DELEGATES>: ChooseMarks<Y, R>,
 {
     type Output = F::Output;
     type Future = F;
     const BINDS_FIRST: bool = BINDS_FIRST;
-    const DELEGATES: bool = DELEGATES;
+    type Marks = <Delegates<DELEGATES> as ChooseMarks<Y, R>>::Marks;
 
     #[inline]
     fn start(self, co: Co<Y, R>, first: Option<R>) -> F {
@@ -346,6 +409,7 @@ where
 {
     type Output = F::Output;
     type Future = F;
+    type Marks = DelegationMarks<Y, R>;
 
     #[inline]
     fn start(self, co: Co<Y, R>, first: Option<R>) -> F {

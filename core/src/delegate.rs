@@ -145,7 +145,9 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         let this = unsafe { &mut *raw.as_ptr() };
         if let Some(out) = this.parked.take() {
             this.done = true;
-            Frame::<Y, R>::of(cx).marks.outermost.set(None);
+            if let Some(delegation) = Frame::<Y, R>::of(cx).delegation {
+                delegation.outermost.set(None);
+            }
             return Poll::Ready(out);
         }
         if let Some(first) = this.first.take() {
@@ -153,7 +155,11 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         }
         let poll = this.sub.step_shared(cx);
         this.done = poll.is_ready();
-        let marks = Frame::<Y, R>::of(cx).marks;
+        // The outermost generator's body delegates (this is in it, or in a body it delegates
+        // to), so it keeps delegation marks.
+        let Some(marks) = Frame::<Y, R>::of(cx).delegation else {
+            return poll;
+        };
         if poll.is_ready() {
             marks.outermost.set(None);
             return poll;

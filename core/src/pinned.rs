@@ -11,7 +11,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::channel::{Body, Co, Frame, Marks, Shortcut};
+use crate::channel::{Body, Co, DelegationMarks, Frame, Marks, Shortcut};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
 /// What the generator holds: the body before it starts, the running body, or nothing.
@@ -94,7 +94,7 @@ enum Status {
 /// ```
 pub struct PinnedGen<Y, R, B: Body<Y, R>> {
     body: BodyCell<Y, R, B>,
-    marks: Marks<Y, R>,
+    marks: B::Marks,
     ret: Option<B::Output>,
     _pinned: PhantomPinned,
 }
@@ -197,7 +197,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
                 stage: StageCell(UnsafeCell::new(Stage::Created(body))),
                 status: Status::Created,
             },
-            marks: Marks::new(),
+            marks: B::Marks::NEW,
             ret: None,
             _pinned: PhantomPinned,
         }
@@ -215,9 +215,9 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // Stepped the plain way, the body may move past the delegation a shortcut of its own
         // points to, and the delegation it was in when last resumed directly may end. (Its own
         // `at` is not kept up to date: the delegation ends with it finished or closed.)
-        if B::DELEGATES {
-            this.marks.innermost.set(None);
-            this.marks.outermost.set(None);
+        if let Some(delegation) = this.marks.delegation() {
+            delegation.innermost.set(None);
+            delegation.outermost.set(None);
         }
         this.body.poll(cx)
     }
@@ -233,9 +233,9 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     fn resume(&mut self, waker: &Waker, arg: Option<R>) -> (Poll<B::Output>, Option<Y>) {
         let frame = Frame::new(waker, &self.marks, arg);
         let body = &mut self.body;
-        if B::DELEGATES {
-            if let Some(shortcut) = self.marks.innermost.take() {
-                let poll = Self::resume_shortcut(body, &self.marks, shortcut, &frame);
+        if let Some(delegation) = self.marks.delegation() {
+            if let Some(shortcut) = delegation.innermost.take() {
+                let poll = Self::resume_shortcut(body, delegation, shortcut, &frame);
                 return (poll, frame.yielded.take());
             }
         }
@@ -248,7 +248,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     #[inline]
     fn resume_shortcut(
         body: &mut BodyCell<Y, R, B>,
-        marks: &Marks<Y, R>,
+        marks: &DelegationMarks<Y, R>,
         shortcut: Shortcut<Y, R>,
         frame: &Frame<'_, Y, R>,
     ) -> Poll<B::Output> {
@@ -303,7 +303,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // SAFETY: `resume` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
         // Waiting on a future is not being suspended at a yield.
-        this.marks.at.set(None);
+        this.marks.at().set(None);
         match this.resume(cx.waker(), Some(arg)) {
             (Poll::Ready(_), _) => Poll::Ready(None),
             (Poll::Pending, Some(y)) => Poll::Ready(Some(y)),
@@ -430,9 +430,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         if let Status::Created | Status::Suspended = this.body.status {
             this.body.status = Status::Closed;
         }
-        this.marks.innermost.set(None);
-        this.marks.outermost.set(None);
-        this.marks.at.set(None);
+        if let Some(delegation) = this.marks.delegation() {
+            delegation.innermost.set(None);
+            delegation.outermost.set(None);
+        }
+        this.marks.at().set(None);
         *this.body.stage.get() = Stage::Done;
     }
 
@@ -485,7 +487,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// ```
     pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
         if self.body.status == Status::Suspended {
-            self.marks.at.get()
+            self.marks.at().get()
         } else {
             None
         }
@@ -508,7 +510,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// ```
     pub fn delegating_at(&self) -> Option<&'static Location<'static>> {
         if self.body.status == Status::Suspended {
-            self.marks.outermost.get()
+            self.marks.delegation()?.outermost.get()
         } else {
             None
         }

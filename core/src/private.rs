@@ -2,7 +2,7 @@
 //! `::resumable::__private::…`. Nothing here is covered by semver, and none of it should be
 //! used directly.
 
-pub use crate::channel::{binds_first, Body, Co, Marked, YieldFuture};
+pub use crate::channel::{binds_first, Body, ChooseMarks, Co, Delegates, Marked, YieldFuture};
 pub use crate::delegate::{Delegable, LoopTag, Probe, Shared, SharedTag, ViaLoop, ViaShared};
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
@@ -26,6 +26,7 @@ pub fn boxed<Y, R, T, M, F, const DELEGATES: bool>(
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: core::future::Future<Output = T>,
+    Delegates<DELEGATES>: ChooseMarks<Y, R>,
 {
     Gen::new(Marked::new(body))
 }
@@ -38,6 +39,7 @@ pub const fn pinned<Y, R, T, M, F, const DELEGATES: bool>(
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: core::future::Future<Output = T>,
+    Delegates<DELEGATES>: ChooseMarks<Y, R>,
 {
     PinnedGen::new(Marked::new(body))
 }
@@ -51,6 +53,7 @@ pub fn boxed_async<Y, M, F, const DELEGATES: bool>(
 where
     M: FnOnce(Co<Y, ()>, Option<()>) -> F,
     F: core::future::Future<Output = ()>,
+    Delegates<DELEGATES>: ChooseMarks<Y, ()>,
 {
     AsyncGen::new(Marked::new(body))
 }
@@ -63,6 +66,7 @@ pub const fn pinned_async<Y, M, F, const DELEGATES: bool>(
 where
     M: FnOnce(Co<Y, ()>, Option<()>) -> F,
     F: core::future::Future<Output = ()>,
+    Delegates<DELEGATES>: ChooseMarks<Y, ()>,
 {
     PinnedAsyncGen::new(Marked::new(body))
 }
