@@ -8,6 +8,7 @@ use core::panic::Location;
 use core::pin::Pin;
 
 use crate::channel::Body;
+use crate::state::{Headed, HeadedBox};
 use crate::{CloseError, Generator, GeneratorState, PinnedGen, ResumeError, State};
 
 /// A generator: what `#[generator]` functions and `coroutine!` return.
@@ -357,6 +358,24 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for Gen<Y, R, B> {
     #[inline]
     fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
         self.get_mut().inner.as_mut().send(arg)
+    }
+
+    fn __boxed_with<'a, H>(self, header: H) -> HeadedBox<'a, H, R, Y, B::Output>
+    where
+        Self: 'a,
+    {
+        if self.inner.state() != State::Created {
+            return Box::pin(Headed {
+                header,
+                generator: self,
+            });
+        }
+        // SAFETY: a generator that has not started has never been resumed, so nothing has
+        // taken its address: its body is still the closure holding the arguments, and its
+        // marks are empty. Pinning is this crate's own promise to its own code, which relies
+        // on the address only from the first resume on; moving it now breaks nothing.
+        let generator = *unsafe { Pin::into_inner_unchecked(self.inner) };
+        Box::pin(Headed { header, generator })
     }
 }
 

@@ -4,6 +4,9 @@
 
 pub use crate::channel::{binds_first, Body, ChooseMarks, Co, Delegates, Marked, YieldFuture};
 pub use crate::delegate::{Delegable, LoopTag, Probe, Shared, SharedTag, ViaLoop, ViaShared};
+pub use crate::state::Headed;
+#[cfg(feature = "alloc")]
+pub use crate::state::HeadedBox;
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
 #[cfg(feature = "alloc")]

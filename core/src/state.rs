@@ -123,6 +123,48 @@ pub trait Generator<R = ()> {
     /// been closed or had panicked earlier; `try_resume` reports the same as an error instead.
     /// Misuse is never undefined behaviour.
     fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return>;
+
+    /// Boxes the generator behind `header`, in one allocation. A generator of this crate that
+    /// is itself a box and has not started moves its content into the new box instead, so it
+    /// is reached through one pointer, not two. Not public API: what `RoundRobin` spawns.
+    #[cfg(feature = "alloc")]
+    #[doc(hidden)]
+    fn __boxed_with<'a, H>(self, header: H) -> HeadedBox<'a, H, R, Self::Yield, Self::Return>
+    where
+        Self: Sized + 'a,
+    {
+        alloc::boxed::Box::pin(Headed {
+            header,
+            generator: self,
+        })
+    }
+}
+
+/// A generator with a header in front of it, boxed as one: see `Generator::__boxed_with`.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+pub type HeadedBox<'a, H, R, Y, T> =
+    Pin<alloc::boxed::Box<Headed<H, dyn Generator<R, Yield = Y, Return = T> + 'a>>>;
+
+/// A generator with a header in front of it. Not public API.
+#[doc(hidden)]
+pub struct Headed<H, G: ?Sized> {
+    /// Never pinned.
+    pub header: H,
+    /// Structurally pinned: never moved out, and `Headed` has no `Drop` of its own.
+    pub(crate) generator: G,
+}
+
+impl<H, G: ?Sized> Headed<H, G> {
+    /// Resumes the generator.
+    #[inline]
+    pub fn resume<R>(self: Pin<&mut Self>, arg: R) -> GeneratorState<G::Yield, G::Return>
+    where
+        G: Generator<R>,
+    {
+        // SAFETY: `generator` is structurally pinned (see the field).
+        unsafe { self.map_unchecked_mut(|headed| &mut headed.generator) }.resume(arg)
+    }
 }
 
 impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for &mut G {

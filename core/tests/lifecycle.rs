@@ -1,6 +1,7 @@
 //! Every path through the core crate's `unsafe` code, small enough to run under Miri:
 //! pinned and boxed generators, first resume, yields, delegation through the shared exchange
-//! and through the re-yield loop, async generators, close, drop mid-delegation and poisoning.
+//! and through the re-yield loop, async generators, close, drop mid-delegation and poisoning,
+//! and the round-robin scheduler moving a generator that has not started out of its own box.
 
 use core::future::Future;
 use core::pin::{pin, Pin};
@@ -322,4 +323,56 @@ fn async_generator_delegating() {
         got.push(v);
     }
     assert_eq!(got, [0, 1, 2, 3]);
+}
+
+#[generator(yield = u32)]
+fn counted(from: u32, log: Log) -> u32 {
+    let _n = Noisy("counted", log);
+    let words = [from, from + 1];
+    for w in &words {
+        yield_!(*w);
+    }
+    words.len() as u32
+}
+
+#[test]
+fn round_robin_moves_a_generator_that_has_not_started_out_of_its_box() {
+    use resumable::sched::RoundRobin;
+
+    let log = Log::default();
+    let mut sched = RoundRobin::new();
+    // Not started: moved into the scheduler's box. Started: kept in its own box, where its
+    // body (which borrows its own locals) already is.
+    let fresh = sched.spawn("fresh", counted(10, log.clone()));
+    let mut started = counted(20, log.clone());
+    assert_eq!(started.send(()), GeneratorState::Yielded(20));
+    let started = sched.spawn("started", started);
+    // A delegating generator: its marks and the shortcut into its subgenerator after the move.
+    let inner_log = log.clone();
+    let delegating = sched.spawn(
+        "delegating",
+        coroutine! {
+            let n = yield_from!(counted(30, inner_log));
+            yield n;
+            n + 1
+        },
+    );
+
+    let mut seen = Vec::new();
+    sched.run(|_, name, value| seen.push(format!("{name} {value}")));
+    assert_eq!(
+        seen,
+        [
+            "fresh 10",
+            "started 21",
+            "delegating 30",
+            "fresh 11",
+            "delegating 31",
+            "delegating 2"
+        ]
+    );
+    assert_eq!(sched.take_return(fresh), Some(2));
+    assert_eq!(sched.take_return(started), Some(2));
+    assert_eq!(sched.take_return(delegating), Some(3));
+    assert_eq!(*log.borrow(), ["counted", "counted", "counted"]);
 }

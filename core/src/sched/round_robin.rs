@@ -8,23 +8,13 @@ use core::fmt;
 use core::pin::Pin;
 
 use super::{Event, Step, TaskId};
+use crate::state::HeadedBox;
 use crate::{Generator, GeneratorState};
 
-/// A task: its id, its name and its generator, in one allocation, so the ready queue moves
-/// one pointer per turn.
-struct Slot<G: ?Sized> {
+/// What the scheduler keeps of a task besides its generator, in the same allocation.
+struct Header {
     id: TaskId,
     name: Rc<str>,
-    /// Structurally pinned: never moved out of the slot, which has no `Drop` of its own.
-    generator: G,
-}
-
-impl<G: Generator<()> + ?Sized> Slot<G> {
-    #[inline]
-    fn resume(self: Pin<&mut Self>) -> GeneratorState<G::Yield, G::Return> {
-        // SAFETY: `generator` is structurally pinned (see the field).
-        unsafe { self.map_unchecked_mut(|slot| &mut slot.generator) }.resume(())
-    }
 }
 
 /// What a turn did (see `RoundRobin::turn`).
@@ -35,8 +25,9 @@ enum Turn<T> {
     Finished(TaskId, Rc<str>),
 }
 
-/// A task in the ready queue, with its generator's type erased.
-type Task<'a, Y, Ret> = Pin<Box<Slot<dyn Generator<(), Yield = Y, Return = Ret> + 'a>>>;
+/// A task in the ready queue: its header and its generator, whose type is erased, in one
+/// allocation (a generator of this crate's own box is moved into it: see `spawn`).
+type Task<'a, Y, Ret> = HeadedBox<'a, Header, (), Y, Ret>;
 
 /// Runs generators as cooperative tasks: a FIFO queue, one step per task per turn.
 ///
@@ -115,7 +106,9 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     ///
     /// Nothing runs until the scheduler is driven. Spawning is allowed at any time, also between
     /// two turns of a running scheduler: the new task runs after every task already waiting.
-    /// Any [`Generator`] with resume type `()` will do, `Unpin` or not; it is boxed once, here.
+    /// Any [`Generator`] with resume type `()` will do, `Unpin` or not; it is boxed once, here
+    /// (a generator of this crate that has not started is moved out of its own box into this
+    /// one, so a turn reaches it through one pointer).
     ///
     /// ```
     /// use resumable::prelude::*;
@@ -140,11 +133,9 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     {
         let id = self.next_id;
         self.next_id = id.next();
-        self.ready.push_back(Box::pin(Slot {
-            id,
-            name: name.into(),
-            generator,
-        }));
+        let name = name.into();
+        self.ready
+            .push_back(generator.__boxed_with(Header { id, name }));
         id
     }
 
@@ -223,14 +214,14 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     fn turn<T>(&mut self, on_yield: impl FnOnce(TaskId, &Rc<str>, Y) -> T) -> Option<Turn<T>> {
         let mut task = self.ready.pop_front()?;
         self.turns += 1;
-        match task.as_mut().resume() {
+        match task.as_mut().resume(()) {
             GeneratorState::Yielded(value) => {
-                let out = on_yield(task.id, &task.name, value);
+                let out = on_yield(task.header.id, &task.header.name, value);
                 self.ready.push_back(task);
                 Some(Turn::Yielded(out))
             }
             GeneratorState::Complete(ret) => {
-                let (id, name) = (task.id, Rc::clone(&task.name));
+                let (id, name) = (task.header.id, Rc::clone(&task.header.name));
                 drop(task);
                 self.returns.push((id, Rc::clone(&name), ret));
                 Some(Turn::Finished(id, name))
@@ -405,7 +396,10 @@ impl<Y, Ret> fmt::Debug for RoundRobin<'_, Y, Ret> {
         }
 
         f.debug_struct("RoundRobin")
-            .field("ready", &Tasks(self.ready.iter().map(|t| (t.id, &*t.name))))
+            .field(
+                "ready",
+                &Tasks(self.ready.iter().map(|t| (t.header.id, &*t.header.name))),
+            )
             .field(
                 "finished",
                 &Tasks(self.returns.iter().map(|(id, name, _)| (*id, &**name))),
