@@ -66,8 +66,9 @@ impl<Y, R> Marks<Y, R> for YieldMarks {
 pub struct DelegationMarks<Y, R> {
     /// Where the body suspended: the innermost `yield_!` when delegating.
     at: Cell<Option<&'static Location<'static>>>,
-    /// The innermost delegation the last resume suspended in, if any: the next resume steps
-    /// its subgenerator directly (see `Shortcut`), and every resume starts by taking it.
+    /// The innermost delegation the generator is suspended in, if any: a resume steps its
+    /// subgenerator directly (see `Shortcut`), and it is discarded when that subgenerator
+    /// returns or the body is stepped any other way.
     pub(crate) innermost: Cell<Option<Shortcut<Y, R>>>,
     /// The outermost `yield_from!` the generator is suspended in, if any: the one in its own
     /// body. Each delegation sets it when it suspends (the outermost last, as the suspension
@@ -131,6 +132,9 @@ pub struct Frame<'a, Y, R> {
     /// The resume argument; filled by the generator, taken by the yield the body waits at
     /// (or by the body's start for the first resume).
     pub(crate) resumed: Cell<Option<R>>,
+    /// Whether a delegation suspended in this resume has recorded itself as the innermost
+    /// (see `Shortcut`): the first to suspend is the deepest, and the ones around it leave it.
+    pub(crate) recorded: Cell<bool>,
 }
 
 impl<'a, Y, R> Frame<'a, Y, R> {
@@ -142,6 +146,7 @@ impl<'a, Y, R> Frame<'a, Y, R> {
             delegation: marks.delegation(),
             yielded: Cell::new(None),
             resumed: Cell::new(arg),
+            recorded: Cell::new(false),
         }
     }
 
@@ -214,10 +219,12 @@ unsafe fn frame_drop(_: *const ()) {}
 /// subgenerator returns, its value is parked in its delegation future and the chain is polled
 /// once the plain way, so its parent picks the value up and goes on.
 ///
-/// Invariant: the handle is only used by the outermost generator, on the resume right after the
-/// one that recorded it, and only if nothing else stepped the generator in between (any plain
-/// step discards it). The delegation future it points to is then still alive, unmoved, inside
-/// the suspended body the generator owns, and nothing else is using it.
+/// Invariant: the handle is only used by the outermost generator, while it is suspended, and
+/// only for as long as nothing but the handle has stepped its body since the resume that
+/// recorded it: any other step (a plain poll, a close, a step by a generator delegating to this
+/// one) discards it, as does its subgenerator's return, and a panic leaves the generator never
+/// to run again. The delegation future it points to is then still alive, unmoved, inside the
+/// suspended body the generator owns, and nothing else is using it.
 pub struct Shortcut<Y, R> {
     delegation: NonNull<()>,
     step: ErasedStep,

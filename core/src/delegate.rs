@@ -157,7 +157,8 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         this.done = poll.is_ready();
         // The outermost generator's body delegates (this is in it, or in a body it delegates
         // to), so it keeps delegation marks.
-        let Some(marks) = Frame::<Y, R>::of(cx).delegation else {
+        let frame = Frame::<Y, R>::of(cx);
+        let Some(marks) = frame.delegation else {
             return poll;
         };
         if poll.is_ready() {
@@ -166,8 +167,10 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         }
         // The delegations around this one overwrite it as the suspension unwinds.
         marks.outermost.set(Some(this.at));
-        // The innermost delegation records itself (the ones around it find the slot taken).
-        if marks.innermost.get().is_none() {
+        // The innermost delegation records itself, in place of the one the resume may have
+        // stepped through the shortcut (a deeper one it entered), and the ones around it leave
+        // it there.
+        if !frame.recorded.replace(true) {
             // SAFETY: `self` stays where it is, inside the suspended body that owns it, until
             // that body is resumed past this `.await` or dropped, and `Shortcut`'s invariant
             // keeps the handle from being used after either.

@@ -234,7 +234,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         let frame = Frame::new(waker, &self.marks, arg);
         let body = &mut self.body;
         if let Some(delegation) = self.marks.delegation() {
-            if let Some(shortcut) = delegation.innermost.take() {
+            if let Some(shortcut) = delegation.innermost.get() {
                 let poll = Self::resume_shortcut(body, delegation, shortcut, &frame);
                 return (poll, frame.yielded.take());
             }
@@ -243,8 +243,9 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         (poll, frame.yielded.take())
     }
 
-    /// The shortcut way of `resume`: the caller took `shortcut` out of `marks`, and `frame`
-    /// is its resume's.
+    /// The shortcut way of `resume`: `shortcut` is the one in `marks`, and `frame` is the
+    /// resume's. It stays there while the subgenerator suspends again (or is replaced by a
+    /// deeper delegation it entered), and is discarded when it returns.
     #[inline]
     fn resume_shortcut(
         body: &mut BodyCell<Y, R, B>,
@@ -257,8 +258,8 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             // says why it cannot run.
             if body.status == Status::Suspended {
                 body.status = Status::Running;
-                // The last resume of this generator recorded the shortcut and nothing has
-                // stepped the body since (a plain step or a close discards it), so the
+                // A resume of this generator recorded the shortcut and nothing but the shortcut
+                // has stepped the body since (a plain step or a close discards it), so the
                 // delegation it points to is alive and unmoved in the suspended body, and
                 // unused: `Shortcut`'s invariant. If the subgenerator panics, the panic does not
                 // unwind through the bodies around it, as a plain step's would: `DropOnUnwind`
@@ -269,14 +270,12 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
                 mem::forget(unwinding);
                 body.status = Status::Suspended;
                 if stepped.is_pending() {
-                    // A deeper delegation it entered is the new innermost.
-                    if marks.innermost.get().is_none() {
-                        marks.innermost.set(Some(shortcut));
-                    }
                     return Poll::Pending;
                 }
             }
-            // The innermost subgenerator returned: its parent takes the value the plain way.
+            // The innermost subgenerator returned (or the generator cannot run, which the
+            // plain poll says): its parent takes the value the plain way.
+            marks.innermost.set(None);
             body.poll(cx)
         })
     }

@@ -271,6 +271,35 @@ fn top(log: Log) -> Result<u32, Stop> {
     Ok(x)
 }
 
+#[generator(yield = u32, resume = u32, throw = Stop)]
+fn yields_then_delegates(log: Log) -> Result<u32, Stop> {
+    let _n = Noisy("yields_then_delegates", log.clone());
+    let first = yield_!(1)?;
+    let a = yield_from!(leaf(log, 300))?;
+    let last = yield_!(first + a)?;
+    Ok(last)
+}
+
+#[generator(yield = u32, resume = u32, throw = Stop)]
+fn over(log: Log) -> Result<u32, Stop> {
+    yield_from!(yields_then_delegates(log))
+}
+
+#[test]
+fn a_subgenerator_stepped_through_the_shortcut_delegates_deeper() {
+    let log = Log::default();
+    let mut g = over(log.clone());
+    // Suspended in the subgenerator's own yield: the shortcut is the outer delegation.
+    assert_eq!(g.start(), GeneratorState::Yielded(1));
+    // Stepped through it, the subgenerator enters a deeper delegation, which takes its place.
+    assert_eq!(g.send(Ok(10)), GeneratorState::Yielded(300));
+    assert_eq!(g.send(Ok(4)), GeneratorState::Yielded(304));
+    assert_eq!(g.send(Ok(0)), GeneratorState::Yielded(14));
+    assert_eq!(*log.borrow(), ["leaf"]);
+    assert_eq!(g.throw(Stop), GeneratorState::Complete(Err(Stop)));
+    assert_eq!(*log.borrow(), ["leaf", "yields_then_delegates"]);
+}
+
 #[test]
 fn deep_delegation_through_the_shortcut() {
     let log = Log::default();
