@@ -227,12 +227,27 @@ unsafe fn frame_drop(_: *const ()) {}
 /// suspended body the generator owns, and nothing else is using it.
 pub struct Shortcut<Y, R> {
     delegation: NonNull<()>,
-    step: ErasedStep,
-    _types: PhantomData<fn(R) -> Y>,
+    step: ErasedStep<Y, R>,
 }
 
-/// The step of a type-erased delegation: see `Shortcut`.
-pub(crate) type ErasedStep = unsafe fn(NonNull<()>, &mut Context<'_>) -> Poll<()>;
+/// The step of a type-erased delegation: see `Shortcut`. It is a whole resume of the innermost
+/// subgenerator: it takes what a resume's [`Frame`] is made of (the outermost generator's waker
+/// and marks, and the resume argument), makes the frame itself and hands back what the body
+/// did. With the frame its own and the body's poll inlined into it, the compiler keeps the
+/// frame in registers, as it does for a resume of a generator that does not delegate, and the
+/// value comes back in registers too.
+pub(crate) type ErasedStep<Y, R> =
+    unsafe fn(NonNull<()>, &Waker, &DelegationMarks<Y, R>, Option<R>) -> Stepped<Y>;
+
+/// What one step of a body did, seen from the generator that stepped it.
+pub(crate) enum Stepped<Y> {
+    /// It suspended at a yield, with this value.
+    Yielded(Y),
+    /// It suspended awaiting a future that is not a yield (only an async generator may).
+    Awaiting,
+    /// It returned (through the shortcut: its value is parked in its delegation future).
+    Returned,
+}
 
 impl<Y, R> Clone for Shortcut<Y, R> {
     fn clone(&self) -> Self {
@@ -246,22 +261,25 @@ impl<Y, R> Shortcut<Y, R> {
     /// # Safety
     /// `step(delegation, cx)` must be sound to call, with the context of a resume of a
     /// generator of types `Y` and `R`, whenever the invariant above holds.
-    pub(crate) unsafe fn new(delegation: NonNull<()>, step: ErasedStep) -> Self {
-        Shortcut {
-            delegation,
-            step,
-            _types: PhantomData,
-        }
+    pub(crate) unsafe fn new(delegation: NonNull<()>, step: ErasedStep<Y, R>) -> Self {
+        Shortcut { delegation, step }
     }
 
-    /// Steps the innermost subgenerator: `Pending` if it suspended, `Ready` if it returned (its
-    /// value parked for the delegation future).
+    /// Resumes the innermost subgenerator with `arg`; if it returned, its value is parked for
+    /// the delegation future.
     ///
     /// # Safety
-    /// The invariant above must hold, and `cx` be a resume's of a generator of types `Y`, `R`.
-    pub(crate) unsafe fn step(self, cx: &mut Context<'_>) -> Poll<()> {
+    /// The invariant above must hold, and `marks` be those of the generator holding the handle,
+    /// in a resume of that generator polled with `waker`.
+    #[inline(always)]
+    pub(crate) unsafe fn step(
+        self,
+        waker: &Waker,
+        marks: &DelegationMarks<Y, R>,
+        arg: Option<R>,
+    ) -> Stepped<Y> {
         // SAFETY: the caller upholds the invariant, which is `new`'s contract.
-        unsafe { (self.step)(self.delegation, cx) }
+        unsafe { (self.step)(self.delegation, waker, marks, arg) }
     }
 }
 

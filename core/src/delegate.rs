@@ -25,9 +25,9 @@ use core::ops::DerefMut;
 use core::panic::Location;
 use core::pin::Pin;
 use core::ptr::NonNull;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
-use crate::channel::{Body, Co, Frame, Shortcut};
+use crate::channel::{Body, Co, DelegationMarks, Frame, Shortcut, Stepped};
 #[cfg(feature = "alloc")]
 use crate::Gen;
 use crate::{Generator, GeneratorState, PinnedGen};
@@ -107,19 +107,29 @@ pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
 }
 
 impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
-    /// The shortcut's step (see `Shortcut`): steps the subgenerator, parking its return value.
+    /// The shortcut's step (see `Shortcut`): resumes the subgenerator with a frame of its own
+    /// made from the outermost resume's parts, parking its return value.
     ///
     /// # Safety
     /// `this` points to a live, unmoved `Self` that nothing else uses.
-    unsafe fn step_erased(this: NonNull<()>, cx: &mut Context<'_>) -> Poll<()> {
+    unsafe fn step_erased(
+        this: NonNull<()>,
+        waker: &Waker,
+        marks: &DelegationMarks<Y, R>,
+        arg: Option<R>,
+    ) -> Stepped<Y> {
         // SAFETY: guaranteed by the caller.
         let this = unsafe { this.cast::<Self>().as_mut() };
-        match this.sub.step_shared(cx) {
+        let frame = Frame::new(waker, marks, arg);
+        match frame.enter(|cx| this.sub.step_shared(cx)) {
             Poll::Ready(out) => {
                 this.parked = Some(out);
-                Poll::Ready(())
+                Stepped::Returned
             }
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => match frame.yielded.take() {
+                Some(value) => Stepped::Yielded(value),
+                None => Stepped::Awaiting,
+            },
         }
     }
 }

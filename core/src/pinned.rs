@@ -11,7 +11,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::channel::{Body, Co, DelegationMarks, Frame, Marks, Shortcut};
+use crate::channel::{Body, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
 /// What the generator holds: the body before it starts, the running body, or nothing.
@@ -44,15 +44,27 @@ impl<B, F> StageCell<B, F> {
     }
 }
 
-/// Where the generator is; `Running` is only seen from inside a resume, so a generator found
-/// `Running` by a later call is one whose body panicked.
+/// Where the generator is. A resume leaves it as it found it while the body runs (nothing can
+/// look at it meanwhile: the resume holds the generator's `&mut`) and writes the outcome when
+/// the body suspends or returns; a panic out of the body writes `Poisoned` as it unwinds (see
+/// `PoisonOnUnwind`), so a plain resume stores the status once, not twice.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Status {
     Created,
     Suspended,
-    Running,
+    Poisoned,
     Returned,
     Closed,
+}
+
+/// Marks a generator poisoned when a panic unwinds out of its body's poll. A resume that returns
+/// forgets it, so it costs nothing unless the body panics.
+struct PoisonOnUnwind<'a>(&'a mut Status);
+
+impl Drop for PoisonOnUnwind<'_> {
+    fn drop(&mut self) {
+        *self.0 = Status::Poisoned;
+    }
 }
 
 /// A generator that allocates nothing: `#[generator(pinned)]` and `coroutine!(pinned ...)`.
@@ -105,15 +117,17 @@ struct BodyCell<Y, R, B: Body<Y, R>> {
     status: Status,
 }
 
-/// Drops a generator's body in place if dropped itself, which only happens when a shortcut step
-/// unwinds: the generator stays marked running, that is poisoned.
-struct DropOnUnwind<B, F>(NonNull<StageCell<B, F>>);
+/// Poisons a generator and drops its body in place if dropped itself, which only happens when
+/// a shortcut step unwinds (it is forgotten when the step returns).
+struct DropOnUnwind<Y, R, B: Body<Y, R>>(NonNull<BodyCell<Y, R, B>>);
 
-impl<B, F> Drop for DropOnUnwind<B, F> {
+impl<Y, R, B: Body<Y, R>> Drop for DropOnUnwind<Y, R, B> {
     fn drop(&mut self) {
-        // SAFETY: the stage outlives this guard, which lives inside `resume_shortcut`, and the
+        // SAFETY: the body outlives this guard, which lives inside `resume_shortcut`, and the
         // panic that unwinds here ended every use of the body the shortcut step had made.
-        unsafe { *self.0.as_mut().get() = Stage::Done };
+        let body = unsafe { self.0.as_mut() };
+        body.status = Status::Poisoned;
+        *body.stage.get() = Stage::Done;
     }
 }
 
@@ -141,8 +155,9 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
             Status::Created => true,
             _ => self.refuse(),
         };
-        self.status = Status::Running;
-        let stage = self.stage.get();
+        let BodyCell { stage, status } = self;
+        let poison = PoisonOnUnwind(status);
+        let stage = stage.get();
         if created {
             let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
                 unreachable!()
@@ -155,9 +170,11 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         };
         // SAFETY: `fut` lives inside the pinned generator (every caller's `&mut` comes from a
         // `Pin`) and is only ever dropped in place, never moved.
-        match unsafe { Pin::new_unchecked(fut) }.poll(cx) {
+        let poll = unsafe { Pin::new_unchecked(fut) }.poll(cx);
+        mem::forget(poison);
+        match poll {
             Poll::Ready(out) => {
-                *self.stage.get() = Stage::Done;
+                *stage = Stage::Done;
                 self.status = Status::Returned;
                 Poll::Ready(out)
             }
@@ -183,7 +200,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
     #[cold]
     #[inline(never)]
     fn awaited(&mut self) -> ! {
-        self.status = Status::Running;
+        self.status = Status::Poisoned;
         panic!("{AWAITED}")
     }
 }
@@ -226,58 +243,63 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// the innermost delegation when the last resume left one (see `Shortcut`), else the plain
     /// way. Returns the body's poll and what it yielded.
     ///
-    /// The frame is the caller's in both ways, and the yielded value is taken out of it here,
-    /// field by field: copied whole out of a call right after the body wrote it in parts, it
-    /// would be read back through a failed store-to-load forward on every value.
+    /// The frame is made here for a plain resume, and by the shortcut's step for a shortcut one,
+    /// so that it is always made in the function that polls the body: there the compiler can
+    /// keep it in registers.
     #[inline]
     fn resume(&mut self, waker: &Waker, arg: Option<R>) -> (Poll<B::Output>, Option<Y>) {
-        let frame = Frame::new(waker, &self.marks, arg);
         let body = &mut self.body;
         if let Some(delegation) = self.marks.delegation() {
             if let Some(shortcut) = delegation.innermost.get() {
-                let poll = Self::resume_shortcut(body, delegation, shortcut, &frame);
-                return (poll, frame.yielded.take());
+                return Self::resume_shortcut(body, delegation, shortcut, waker, arg);
             }
         }
+        let frame = Frame::new(waker, &self.marks, arg);
         let poll = frame.enter(|cx| body.poll(cx));
         (poll, frame.yielded.take())
     }
 
-    /// The shortcut way of `resume`: `shortcut` is the one in `marks`, and `frame` is the
-    /// resume's. It stays there while the subgenerator suspends again (or is replaced by a
-    /// deeper delegation it entered), and is discarded when it returns.
+    /// The shortcut way of `resume`: `shortcut` is the one in `marks`. It stays there while the
+    /// subgenerator suspends again (or is replaced by a deeper delegation it entered), and is
+    /// discarded when it returns.
     #[inline]
     fn resume_shortcut(
         body: &mut BodyCell<Y, R, B>,
         marks: &DelegationMarks<Y, R>,
         shortcut: Shortcut<Y, R>,
-        frame: &Frame<'_, Y, R>,
-    ) -> Poll<B::Output> {
-        frame.enter(|cx| {
-            // A generator with a shortcut has started and is suspended; if not, the plain step
-            // says why it cannot run.
-            if body.status == Status::Suspended {
-                body.status = Status::Running;
-                // A resume of this generator recorded the shortcut and nothing but the shortcut
-                // has stepped the body since (a plain step or a close discards it), so the
-                // delegation it points to is alive and unmoved in the suspended body, and
-                // unused: `Shortcut`'s invariant. If the subgenerator panics, the panic does not
-                // unwind through the bodies around it, as a plain step's would: `DropOnUnwind`
-                // drops them, innermost first, instead.
-                let unwinding = DropOnUnwind(NonNull::from(&mut body.stage));
-                // SAFETY: see above; `cx` is this generator's resume's.
-                let stepped = unsafe { shortcut.step(cx) };
-                mem::forget(unwinding);
-                body.status = Status::Suspended;
-                if stepped.is_pending() {
-                    return Poll::Pending;
+        waker: &Waker,
+        arg: Option<R>,
+    ) -> (Poll<B::Output>, Option<Y>) {
+        // A generator with a shortcut has started and is suspended; if not, the plain step
+        // says why it cannot run.
+        if body.status == Status::Suspended {
+            // A resume of this generator recorded the shortcut and nothing but the shortcut
+            // has stepped the body since (a plain step or a close discards it), so the
+            // delegation it points to is alive and unmoved in the suspended body, and unused:
+            // `Shortcut`'s invariant. If the subgenerator panics, the panic does not unwind
+            // through the bodies around it, as a plain step's would: `DropOnUnwind` drops
+            // them, innermost first, instead.
+            let unwinding = DropOnUnwind(NonNull::from(&mut *body));
+            // SAFETY: see above; `marks` are this generator's, in its resume with `waker`.
+            let stepped = unsafe { shortcut.step(waker, marks, arg) };
+            mem::forget(unwinding);
+            match stepped {
+                Stepped::Yielded(value) => return (Poll::Pending, Some(value)),
+                Stepped::Awaiting => return (Poll::Pending, None),
+                // The argument went to the subgenerator; its parent resumes without one.
+                Stepped::Returned => {
+                    marks.innermost.set(None);
+                    let frame = Frame::new(waker, marks, None);
+                    let poll = frame.enter(|cx| body.poll(cx));
+                    return (poll, frame.yielded.take());
                 }
             }
-            // The innermost subgenerator returned (or the generator cannot run, which the
-            // plain poll says): its parent takes the value the plain way.
-            marks.innermost.set(None);
-            body.poll(cx)
-        })
+        }
+        // The generator cannot run: the plain poll says why.
+        marks.innermost.set(None);
+        let frame = Frame::new(waker, marks, arg);
+        let poll = frame.enter(|cx| body.poll(cx));
+        (poll, frame.yielded.take())
     }
 
     /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
@@ -452,7 +474,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         match self.body.status {
             Status::Created => State::Created,
             Status::Suspended => State::Suspended,
-            Status::Running => State::Poisoned,
+            Status::Poisoned => State::Poisoned,
             Status::Returned | Status::Closed => State::Finished,
         }
     }
