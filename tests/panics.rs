@@ -129,6 +129,35 @@ fn panic_in_a_delegated_subgenerator_poisons_the_delegator_and_unwinds_inner_fir
 }
 
 #[test]
+fn a_borrowed_subgenerator_that_panics_mid_delegation_is_poisoned_and_so_is_its_delegator() {
+    #[generator(yield = u32)]
+    fn flaky(log: Log) {
+        let _f = Noisy::new("flaky", &log);
+        yield_!(1);
+        yield_!(2);
+        panic!("flaky");
+    }
+    #[generator(yield = u32)]
+    fn over<B: resumable::Body<u32, ()>>(sub: &mut resumable::Gen<u32, (), B>) {
+        yield_from!(sub);
+    }
+    let log = new_log();
+    let mut sub = flaky(log.clone());
+    let mut g = over(&mut sub);
+    assert_eq!(g.send(()), GeneratorState::Yielded(1));
+    // Resumed from here on straight at the subgenerator, past the delegator's body.
+    assert_eq!(g.send(()), GeneratorState::Yielded(2));
+    assert_eq!(catch(|| g.send(())).unwrap_err(), "flaky");
+    assert_eq!(g.state(), State::Poisoned);
+    drop(g);
+    assert_eq!(sub.state(), State::Poisoned);
+    assert_eq!(sub.try_send(()), Err(ResumeError::Poisoned));
+    assert_eq!(entries(&log), ["flaky"]);
+    drop(sub);
+    assert_eq!(entries(&log), ["flaky"]);
+}
+
+#[test]
 fn iterating_a_poisoned_generator_panics_again() {
     let mut g = coroutine! {
         yield 1;

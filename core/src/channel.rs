@@ -341,8 +341,9 @@ impl<Y, R> Future for YieldFuture<'_, Y, R> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         let this = self.get_mut();
         let frame = Frame::<Y, R>::of(cx);
-        if let Some(value) = this.value.take() {
-            frame.yielded.set(Some(value));
+        // Tested before it is taken, so the poll that resumes the body writes nothing here.
+        if this.value.is_some() {
+            frame.yielded.set(this.value.take());
             frame.at.set(Some(this.at));
             return Poll::Pending;
         }
