@@ -363,6 +363,7 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for Gen<Y, R, B> {
     fn __boxed_with<'a, H>(self, header: H) -> HeadedBox<'a, H, R, Y, B::Output>
     where
         Self: 'a,
+        H: 'a,
     {
         if self.inner.state() != State::Created {
             return Box::pin(Headed {

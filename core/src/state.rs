@@ -132,6 +132,7 @@ pub trait Generator<R = ()> {
     fn __boxed_with<'a, H>(self, header: H) -> HeadedBox<'a, H, R, Self::Yield, Self::Return>
     where
         Self: Sized + 'a,
+        H: 'a,
     {
         alloc::boxed::Box::pin(Headed {
             header,
@@ -144,26 +145,56 @@ pub trait Generator<R = ()> {
 #[cfg(feature = "alloc")]
 #[doc(hidden)]
 pub type HeadedBox<'a, H, R, Y, T> =
-    Pin<alloc::boxed::Box<Headed<H, dyn Generator<R, Yield = Y, Return = T> + 'a>>>;
+    Pin<alloc::boxed::Box<dyn HeadedGenerator<H, R, Yield = Y, Return = T> + 'a>>;
 
 /// A generator with a header in front of it. Not public API.
+///
+/// Boxed, it is used as a [`HeadedGenerator`] rather than as a `Headed<H, dyn Generator>`: the
+/// generator's place behind the header then depends on its alignment, which code reaching it
+/// through `dyn Generator` reads from the vtable and rounds up to on every resume. Behind
+/// `dyn HeadedGenerator`, the resume is compiled for the generator's own type and finds it at a
+/// fixed place.
 #[doc(hidden)]
-pub struct Headed<H, G: ?Sized> {
+pub struct Headed<H, G> {
     /// Never pinned.
     pub header: H,
     /// Structurally pinned: never moved out, and `Headed` has no `Drop` of its own.
     pub(crate) generator: G,
 }
 
-impl<H, G: ?Sized> Headed<H, G> {
-    /// Resumes the generator.
+/// A boxed generator with a header, type-erased: what `RoundRobin` queues. Not public API.
+#[doc(hidden)]
+pub trait HeadedGenerator<H, R> {
+    /// The generator's `Yield`.
+    type Yield;
+    /// The generator's `Return`.
+    type Return;
+    /// The header.
+    fn header(&self) -> &H;
+    /// Resumes the generator, and hands back the header with what it did: one call through the
+    /// vtable for both.
+    fn resume_headed(
+        self: Pin<&mut Self>,
+        arg: R,
+    ) -> (GeneratorState<Self::Yield, Self::Return>, &H);
+}
+
+impl<H, R, G: Generator<R>> HeadedGenerator<H, R> for Headed<H, G> {
+    type Yield = G::Yield;
+    type Return = G::Return;
+
     #[inline]
-    pub fn resume<R>(self: Pin<&mut Self>, arg: R) -> GeneratorState<G::Yield, G::Return>
-    where
-        G: Generator<R>,
-    {
-        // SAFETY: `generator` is structurally pinned (see the field).
-        unsafe { self.map_unchecked_mut(|headed| &mut headed.generator) }.resume(arg)
+    fn header(&self) -> &H {
+        &self.header
+    }
+
+    #[inline]
+    fn resume_headed(self: Pin<&mut Self>, arg: R) -> (GeneratorState<G::Yield, G::Return>, &H) {
+        // SAFETY: `generator` is structurally pinned (see the field), and `header` never is.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above: the generator is not moved out of the pinned `Headed`.
+        let state = unsafe { Pin::new_unchecked(&mut this.generator) }.resume(arg);
+        (state, &this.header)
     }
 }
 

@@ -153,7 +153,7 @@ impl Kernel {
     /// kernel.on_report(move |report| sink.borrow_mut().push(report.to_string()));
     /// let id = kernel.spawn("oops", oops());
     /// kernel.run(); // the panic is contained
-    /// assert_eq!(*seen.borrow(), [format!("task {id} \"oops\" panicked: oops")]);
+    /// assert!(seen.borrow().contains(&format!("task {id} \"oops\" panicked: oops")));
     /// assert_eq!(
     ///     kernel.take_return::<Result<(), Cancelled>>(id),
     ///     Err(JoinError::Panicked("oops".into()))

@@ -214,14 +214,15 @@ impl<'a, Y, Ret> RoundRobin<'a, Y, Ret> {
     fn turn<T>(&mut self, on_yield: impl FnOnce(TaskId, &Rc<str>, Y) -> T) -> Option<Turn<T>> {
         let mut task = self.ready.pop_front()?;
         self.turns += 1;
-        match task.as_mut().resume(()) {
+        let (state, header) = task.as_mut().resume_headed(());
+        match state {
             GeneratorState::Yielded(value) => {
-                let out = on_yield(task.header.id, &task.header.name, value);
+                let out = on_yield(header.id, &header.name, value);
                 self.ready.push_back(task);
                 Some(Turn::Yielded(out))
             }
             GeneratorState::Complete(ret) => {
-                let (id, name) = (task.header.id, Rc::clone(&task.header.name));
+                let (id, name) = (header.id, Rc::clone(&header.name));
                 drop(task);
                 self.returns.push((id, Rc::clone(&name), ret));
                 Some(Turn::Finished(id, name))
@@ -398,7 +399,11 @@ impl<Y, Ret> fmt::Debug for RoundRobin<'_, Y, Ret> {
         f.debug_struct("RoundRobin")
             .field(
                 "ready",
-                &Tasks(self.ready.iter().map(|t| (t.header.id, &*t.header.name))),
+                &Tasks(
+                    self.ready
+                        .iter()
+                        .map(|t| (t.header().id, &*t.header().name)),
+                ),
             )
             .field(
                 "finished",
