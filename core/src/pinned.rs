@@ -246,7 +246,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// The frame is made here for a plain resume, and by the shortcut's step for a shortcut one,
     /// so that it is always made in the function that polls the body: there the compiler can
     /// keep it in registers.
-    #[inline]
+    #[inline(always)]
     fn resume(&mut self, waker: &Waker, arg: Option<R>) -> (Poll<B::Output>, Option<Y>) {
         let body = &mut self.body;
         if let Some(delegation) = self.marks.delegation() {
@@ -303,7 +303,10 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
-    #[inline]
+    /// Always inlined, like the body's poll: a scheduler that resumes a generator through a
+    /// vtable would otherwise make a second call for every resume of a generator type that is
+    /// resumed from several places (a boxed one's `send`, `next`, `resume`).
+    #[inline(always)]
     pub(crate) fn drive(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
         // SAFETY: `resume` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
