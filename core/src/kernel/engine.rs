@@ -11,26 +11,25 @@ use alloc::collections::VecDeque;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
-use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::cell::{Cell, RefCell};
-use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Poll, Waker};
 use core::time::Duration;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
-
-use polling::Poller;
 
 use super::clock::{Clock, StepClock, Timers, Waiter};
 use super::reactor::{Direction, Reactor};
 use super::table::{Key, Table, TaskMap};
-use super::task::{Input, Outcome, TaskBody};
-use super::{JoinError, Reply, Report, Snapshot, Syscall, Task, TaskInfo, TaskState};
+use super::task::{Input, TaskBody};
+use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
+use wake::{MainWaker, Remote, TaskWaker};
+
+mod step;
+mod wake;
 
 #[cfg(unix)]
 use std::os::fd::RawFd;
@@ -53,8 +52,8 @@ enum Wait {
 struct Entry {
     name: Rc<str>,
     /// `None` while the task runs (it is being resumed).
-    body: Option<Pin<Box<dyn TaskBody>>>,
-    /// What the next resume passes in.
+    body: Option<TaskBody>,
+    /// What the next resume of a generator task passes in (a future task has none).
     input: Option<Input>,
     wait: Wait,
     /// In `ready` or `later` (so it is never queued twice).
@@ -63,11 +62,21 @@ struct Entry {
     killed: bool,
     /// Nobody will join it: its return value is dropped when it ends.
     detached: bool,
-    /// Its waker; lent to the step that resumes it (`None` meanwhile), so no step clones it.
+    /// A future task's waker; lent to the step that polls it (`None` meanwhile), so no step
+    /// clones it. A generator task has none.
     waker: Option<Waker>,
     steps: u64,
     /// Nanoseconds it ran, in all.
     busy: u64,
+}
+
+impl Entry {
+    /// Counts a step that ran for `ran` nanoseconds.
+    #[inline(always)]
+    fn count_step(&mut self, ran: u64) {
+        self.steps += 1;
+        self.busy = self.busy.saturating_add(ran);
+    }
 }
 
 /// How a task ended, kept for whoever joins it later.
@@ -81,99 +90,20 @@ enum Ended {
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
     /// A task's body, with the task's id and name for the report if a destructor panics.
-    Drop(TaskId, Rc<str>, Pin<Box<dyn TaskBody>>),
+    Drop(TaskId, Rc<str>, TaskBody),
     /// A return value nobody will take (the task was detached): its destructor may run code.
     DropValue(Box<dyn Any>),
     Wake(Waker),
     Report(Report),
 }
 
-/// Wakes that may come from any thread: future tasks' wakers and `block_on`'s.
-pub(crate) struct Remote {
-    woken: Mutex<Vec<Key>>,
-    /// `woken` is not empty (read without taking the lock).
-    pending: AtomicBool,
-    main: AtomicBool,
-    /// The loop is (about to be) blocked in the poller: a wake must interrupt it.
-    sleeping: AtomicBool,
-    poller: Arc<Poller>,
-}
-
-impl Remote {
-    fn push(&self, key: Key) {
-        self.woken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(key);
-        self.pending.store(true, Ordering::SeqCst);
-        self.interrupt();
-    }
-
-    fn interrupt(&self) {
-        if self.sleeping.load(Ordering::SeqCst) {
-            let _ = self.poller.notify();
-        }
-    }
-
-    fn has_work(&self) -> bool {
-        self.main.load(Ordering::SeqCst) || self.pending.load(Ordering::SeqCst)
-    }
-
-    #[inline(always)]
-    fn take(&self, into: &mut Vec<Key>) {
-        if self.pending.load(Ordering::SeqCst) {
-            let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
-            self.pending.store(false, Ordering::SeqCst);
-            into.append(&mut woken);
-        }
-    }
-}
-
-/// A future task's waker: queues its task with the core, from any thread.
-struct TaskWaker {
-    key: Key,
-    remote: Arc<Remote>,
-}
-
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        // On the loop's own thread (a task waking itself or another), skip the lock.
-        let local = CURRENT.with(|current| match &*current.borrow() {
-            Some(core) if Arc::ptr_eq(&core.remote, &self.remote) => {
-                core.local_woken.borrow_mut().push(self.key);
-                true
-            }
-            _ => false,
-        });
-        if !local {
-            self.remote.push(self.key);
-        }
-    }
-}
-
-/// The waker of the future `block_on` drives.
-struct MainWaker(Arc<Remote>);
-
-impl Wake for MainWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.main.store(true, Ordering::SeqCst);
-        self.0.interrupt();
-    }
-}
-
 struct State {
     tasks: Table<Entry>,
     next_id: TaskId,
-    /// The pass being run.
-    ready: VecDeque<Key>,
+    /// The pass being run (taken out while its steps run; nothing queues in it then).
+    ready: Vec<Key>,
     /// Made ready during the pass: they run in the next one, after the readiness poll.
-    later: VecDeque<Key>,
+    later: Vec<Key>,
     timers: Timers,
     clock: Clock,
     ended: TaskMap<Ended>,
@@ -197,7 +127,7 @@ struct State {
 pub(crate) struct Core {
     state: RefCell<State>,
     /// The task being resumed, if any.
-    running: Cell<Option<TaskId>>,
+    running: Cell<Option<Running>>,
     /// How many more operations the running task may do without waiting before it yields.
     budget: Cell<u32>,
     /// Wakes from the loop's own thread (see `TaskWaker`): no lock needed.
@@ -205,6 +135,14 @@ pub(crate) struct Core {
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
+}
+
+/// The task being resumed.
+#[derive(Clone, Copy)]
+struct Running {
+    key: Key,
+    /// A future task's waker's data (see `wake::Polling`); null for a generator task.
+    waker: *const (),
 }
 
 /// Where reports go.
@@ -274,13 +212,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 impl Core {
     pub(crate) fn new() -> Core {
         let reactor = Reactor::new().expect("the kernel needs a poller from the operating system");
-        let remote = Arc::new(Remote {
-            woken: Mutex::new(Vec::new()),
-            pending: AtomicBool::new(false),
-            main: AtomicBool::new(false),
-            sleeping: AtomicBool::new(false),
-            poller: reactor.poller(),
-        });
+        let remote = Arc::new(Remote::new(reactor.poller()));
         Core {
             running: Cell::new(None),
             budget: Cell::new(BUDGET),
@@ -288,8 +220,8 @@ impl Core {
             state: RefCell::new(State {
                 tasks: Table::default(),
                 next_id: TaskId::FIRST,
-                ready: VecDeque::new(),
-                later: VecDeque::new(),
+                ready: Vec::new(),
+                later: Vec::new(),
                 timers: Timers::default(),
                 clock: Clock::Real(Instant::now()),
                 ended: TaskMap::default(),
@@ -353,7 +285,7 @@ impl Core {
 
     /// The task being resumed, if any.
     pub(crate) fn running(&self) -> Option<TaskId> {
-        self.running.get()
+        self.running.get().map(|running| running.key.id)
     }
 
     pub(crate) fn now(&self) -> Duration {
@@ -501,203 +433,15 @@ impl Core {
         // Then what became ready during the last pass, in the order it did.
         {
             let mut state = self.state.borrow_mut();
-            let later = core::mem::take(&mut state.later);
-            state.ready.extend(later);
+            let state = &mut *state;
+            if state.ready.is_empty() {
+                core::mem::swap(&mut state.ready, &mut state.later);
+            } else {
+                state.ready.append(&mut state.later);
+            }
         }
-        // One reading of the clock per step: each starts when the one before it ended.
-        let mut clock = self.state.borrow().step_clock.read();
-        loop {
-            let Some(key) = self.state.borrow_mut().ready.pop_front() else {
-                break;
-            };
-            self.step(key, &mut clock);
-            // Wakes during the step (a future waking itself, or another) queue for the next
-            // pass, in order with the generator tasks' answers.
-            self.queue_woken(&mut woken, false);
-        }
+        self.run_queue();
         Pass::Ran
-    }
-
-    /// Resumes one task and carries out what it asks.
-    fn step(&self, key: Key, clock: &mut Duration) {
-        let id = key.id;
-        let (mut body, input, waker, from) = {
-            let mut state = self.state.borrow_mut();
-            let Some(entry) = state.tasks.get_mut(key) else {
-                return;
-            };
-            entry.queued = false;
-            let Some(body) = entry.body.take() else {
-                return;
-            };
-            let input = entry.input.take().unwrap_or(Input::Reply(Reply::Done));
-            let from = body.suspended_at();
-            let waker = entry
-                .waker
-                .take()
-                .expect("a task's waker is home between its steps");
-            (body, input, waker, from)
-        };
-        let mut cx = Context::from_waker(&waker);
-        self.running.set(Some(id));
-        self.reset_budget();
-        let started = *clock;
-        let mut input = input;
-        let result = loop {
-            let result =
-                panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().resume(input, &mut cx)));
-            // A call the kernel can answer at once is answered within the turn.
-            match result {
-                Ok(Outcome::Call(call)) => match self.answer_at_once(id, call) {
-                    Ok(reply) => input = Input::Reply(reply),
-                    Err(call) => break Ok(Outcome::Call(call)),
-                },
-                other => break other,
-            }
-            if self.state.borrow().tasks.get(key).is_some_and(|e| e.killed) {
-                break Ok(Outcome::Pending);
-            }
-        };
-        self.running.set(None);
-        let to = match result {
-            Ok(Outcome::Call(_) | Outcome::Pending) => body.suspended_at(),
-            _ => None,
-        };
-        let mut state = self.state.borrow_mut();
-        *clock = state.step_clock.read();
-        let ran = clock.saturating_sub(started);
-        let slow = state.step_clock.is_slow(ran);
-        let entry = state
-            .tasks
-            .get_mut(key)
-            .expect("a running task stays in the table");
-        entry.steps += 1;
-        entry.busy = entry
-            .busy
-            .saturating_add(u64::try_from(ran.as_nanos()).unwrap_or(u64::MAX));
-        entry.waker = Some(waker);
-        let killed = entry.killed;
-        entry.body = Some(body);
-        if !killed && matches!(result, Ok(Outcome::Pending)) {
-            entry.wait = Wait::Waker;
-        }
-        if slow {
-            let name = entry.name.clone();
-            state.deferred.push(Deferred::Report(Report::Slow {
-                id,
-                name,
-                ran,
-                from,
-                to,
-            }));
-        }
-        match result {
-            _ if killed => state.end(key, Ended::Killed),
-            Ok(Outcome::Call(call)) => self.syscall(&mut state, key, call),
-            // Its wait was set above, with the entry at hand.
-            Ok(Outcome::Pending) => state.futures += 1,
-            Ok(Outcome::Returned(value)) => state.end(key, Ended::Returned(value)),
-            Err(payload) => {
-                let message = panic_message(&*payload);
-                let name = state.tasks.get(key).expect("present").name.clone();
-                state.deferred.push(Deferred::Report(Report::Panicked {
-                    id,
-                    name,
-                    message: message.clone(),
-                }));
-                state.end(key, Ended::Panicked(message));
-            }
-        }
-        drop(state);
-        self.flush();
-    }
-
-    /// Answers a call that needs no waiting — get my id, the clock, spawn, kill or cancel
-    /// another task, join one that has ended — or hands it back.
-    fn answer_at_once(&self, id: TaskId, call: Syscall) -> Result<Reply, Syscall> {
-        let reply = {
-            let mut state = self.state.borrow_mut();
-            match call {
-                Syscall::GetId => Reply::Id(id),
-                Syscall::Now => Reply::Now(state.clock.now()),
-                Syscall::Spawn(task) => Reply::Spawned(state.insert(task, &self.remote)),
-                Syscall::Kill(target) if target != id => {
-                    self.release(&mut state, target);
-                    Reply::Killed(state.kill(target))
-                }
-                Syscall::Cancel(target) if target != id => {
-                    Reply::Cancelled(self.cancel_in(&mut state, target))
-                }
-                Syscall::Join(target) if target == id => Reply::Joined(Err(JoinError::JoinSelf)),
-                Syscall::Join(target) if !state.tasks.contains(target) => {
-                    Reply::Joined(state.take_ended(target))
-                }
-                call => return Err(call),
-            }
-        };
-        // A killed task's destructors run now, before the caller goes on.
-        self.flush();
-        Ok(reply)
-    }
-
-    /// Carries out a call that makes the task wait (or ends it): everything `answer_at_once`
-    /// handed back.
-    fn syscall(&self, state: &mut State, key: Key, call: Syscall) {
-        let id = key.id;
-        match call {
-            Syscall::YieldNow => state.answer(key, Reply::Done),
-            Syscall::Sleep(duration) => {
-                let until = state.clock.now().saturating_add(duration);
-                let seq = state.timers.next_seq();
-                state.timers.insert(until, Waiter::Task(id, seq));
-                state.park(key, Wait::Sleep { until, seq });
-            }
-            Syscall::Join(target) => {
-                debug_assert!(
-                    state.tasks.contains(target),
-                    "a task that ended is joined at once"
-                );
-                state
-                    .joiners
-                    .entry(target)
-                    .or_default()
-                    .push(Waiter::Task(id, 0));
-                state.park(key, Wait::Join(target));
-            }
-            Syscall::Kill(_) => state.end(key, Ended::Killed),
-            Syscall::Cancel(_) => {
-                let cancellable = state
-                    .tasks
-                    .get(key)
-                    .and_then(|e| e.body.as_ref())
-                    .is_some_and(|b| b.cancellable());
-                if cancellable {
-                    let entry = state.tasks.get_mut(key).expect("present");
-                    entry.input = Some(Input::Cancel);
-                    entry.queued = true;
-                    state.later.push_back(key);
-                } else {
-                    state.end(key, Ended::Killed);
-                }
-            }
-            #[cfg(unix)]
-            Syscall::Readable(fd) => self.wait_io(state, key, fd, Direction::Read),
-            #[cfg(unix)]
-            Syscall::Writable(fd) => self.wait_io(state, key, fd, Direction::Write),
-            Syscall::GetId | Syscall::Now | Syscall::Spawn(_) => unreachable!("answered at once"),
-        }
-    }
-
-    #[cfg(unix)]
-    fn wait_io(&self, state: &mut State, key: Key, fd: RawFd, dir: Direction) {
-        match self
-            .reactor
-            .borrow_mut()
-            .wait(fd, dir, Waiter::Task(key.id, 0))
-        {
-            Ok(()) => state.park(key, Wait::Io(fd, dir)),
-            Err(e) => state.answer(key, Reply::Io(Err(e))),
-        }
     }
 
     /// Undoes what `id` waits on, before it is killed or cancelled; it then waits for nothing.
@@ -741,7 +485,7 @@ impl Core {
         entry.wait = Wait::Nothing;
         if !entry.queued {
             entry.queued = true;
-            state.later.push_back(key);
+            state.later.push(key);
         }
         true
     }
@@ -928,22 +672,20 @@ impl State {
         let id = self.next_id;
         self.next_id = id.next();
         let (name, body, detached) = task.into_parts();
+        let future = matches!(body, TaskBody::Future(_));
         let key = self.tasks.insert_with(id, |key| Entry {
             name,
             body: Some(body),
-            input: Some(Input::Reply(Reply::Start)),
+            input: (!future).then_some(Input::Reply(Reply::Start)),
             wait: Wait::Nothing,
             queued: true,
             killed: false,
             detached,
-            waker: Some(Waker::from(Arc::new(TaskWaker {
-                key,
-                remote: remote.clone(),
-            }))),
+            waker: future.then(|| TaskWaker::waker(key, remote)),
             steps: 0,
             busy: 0,
         });
-        self.later.push_back(key);
+        self.later.push(key);
         id
     }
 
@@ -1016,9 +758,9 @@ impl State {
         if !entry.queued {
             entry.queued = true;
             if now {
-                self.ready.push_back(key);
+                self.ready.push(key);
             } else {
-                self.later.push_back(key);
+                self.later.push(key);
             }
         }
     }
@@ -1032,7 +774,7 @@ impl State {
         entry.input = Some(Input::Reply(reply));
         entry.wait = Wait::Nothing;
         entry.queued = true;
-        self.later.push_back(key);
+        self.later.push(key);
     }
 
     fn park(&mut self, key: Key, wait: Wait) {

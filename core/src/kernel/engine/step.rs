@@ -1,0 +1,332 @@
+//! A pass's queue, and the step that resumes one task of it: a generator task with the answer
+//! to its last call, a future task with its waker.
+//!
+//! The two kinds are stepped apart. A future's step is the switch `rt` makes millions of times a
+//! second, so it does only what a future needs: no resume value, no source locations (a future
+//! has none to report), and a future that woke itself during its poll is queued again then and
+//! there, with its entry at hand (see [`Polling`]).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::any::Any;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+use std::panic::{self, AssertUnwindSafe};
+
+use super::wake::Polling;
+use super::{panic_message, Core, Deferred, Ended, Running, State, Wait, Waiter};
+use crate::kernel::table::Key;
+use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome, TaskBody};
+use crate::kernel::{JoinError, Reply, Report, Syscall};
+use crate::sched::TaskId;
+
+#[cfg(unix)]
+use super::Direction;
+#[cfg(unix)]
+use std::os::fd::RawFd;
+
+/// How a generator task's step ended.
+enum Stop {
+    /// It asks for something it must wait for.
+    Call(Syscall),
+    /// It was killed by what one of its calls did; it ends now.
+    Killed,
+    Returned(Box<dyn Any>),
+    Panicked(Box<dyn Any + Send>),
+}
+
+impl Core {
+    /// Resumes each task of the pass's queue once, first in, first out.
+    pub(super) fn run_queue(&self) {
+        let mut queue = core::mem::take(&mut self.state.borrow_mut().ready);
+        // One reading of the clock per step: each starts when the one before it ended.
+        let mut clock = self.state.borrow().step_clock.read();
+        let mut woken = Vec::new();
+        for &key in &queue {
+            self.step(key, &mut clock);
+            // Wakes during the step (a future waking another, a wake from another thread)
+            // queue for the next pass, in order with the generator tasks' answers.
+            self.queue_woken(&mut woken, false);
+        }
+        // The buffer serves the next pass.
+        queue.clear();
+        let mut state = self.state.borrow_mut();
+        if state.ready.is_empty() {
+            state.ready = queue;
+        }
+    }
+
+    /// Resumes the task at `key`, if it is still there, and carries out what it asks; `clock`
+    /// is the reading its step starts at, and becomes the one it ends at.
+    fn step(&self, key: Key, clock: &mut u64) {
+        let (body, waker, input) = {
+            let mut state = self.state.borrow_mut();
+            let Some(entry) = state.tasks.get_mut(key) else {
+                return;
+            };
+            entry.queued = false;
+            let Some(body) = entry.body.take() else {
+                return;
+            };
+            (body, entry.waker.take(), entry.input.take())
+        };
+        match body {
+            TaskBody::Future(body) => {
+                let waker = waker.expect("a future task's waker is home between its steps");
+                self.step_future(key, body, waker, clock);
+            }
+            TaskBody::Generator(body) => {
+                let input = input.unwrap_or(Input::Reply(Reply::Done));
+                self.step_generator(key, body, input, clock);
+            }
+        }
+    }
+
+    /// Polls a future task once.
+    fn step_future(
+        &self,
+        key: Key,
+        mut body: Pin<Box<dyn FutureBody>>,
+        waker: Waker,
+        clock: &mut u64,
+    ) {
+        self.running.set(Some(Running {
+            key,
+            waker: waker.data(),
+        }));
+        self.reset_budget();
+        let (result, woke_itself) = Polling::run(&waker, || {
+            let mut cx = Context::from_waker(&waker);
+            panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(&mut cx)))
+        });
+        self.running.set(None);
+        let mut guard = self.state.borrow_mut();
+        let state = &mut *guard;
+        let ran = state.step_clock.charge(clock);
+        let slow = state.step_clock.is_slow(ran);
+        let entry = state
+            .tasks
+            .get_mut(key)
+            .expect("a running task stays in the table");
+        entry.count_step(ran);
+        entry.body = Some(TaskBody::Future(body));
+        entry.waker = Some(waker);
+        let killed = entry.killed;
+        match result {
+            Ok(Poll::Pending) if !killed => {
+                if !woke_itself {
+                    entry.wait = Wait::Waker;
+                    state.futures += 1;
+                } else if self.local_woken.borrow().is_empty() {
+                    if !entry.queued {
+                        entry.queued = true;
+                        state.later.push(key);
+                    }
+                } else {
+                    // Behind the tasks it woke before itself.
+                    self.local_woken.borrow_mut().push(key);
+                }
+                if slow {
+                    state.report_slow(key, ran, None);
+                }
+            }
+            result => {
+                if slow {
+                    state.report_slow(key, ran, None);
+                }
+                match result {
+                    _ if killed => state.end(key, Ended::Killed),
+                    Ok(Poll::Ready(value)) => state.end(key, Ended::Returned(value)),
+                    Ok(Poll::Pending) => unreachable!("handled above"),
+                    Err(payload) => state.panicked(key, &*payload),
+                }
+            }
+        }
+        let flush = !state.deferred.is_empty();
+        drop(guard);
+        if flush {
+            self.flush_deferred();
+        }
+    }
+
+    /// Resumes a generator task, with `input`, then with the answers to the calls it makes
+    /// that need no waiting, until it makes one that does (or ends).
+    fn step_generator(
+        &self,
+        key: Key,
+        mut body: Pin<Box<dyn GeneratorBody>>,
+        mut input: Input,
+        clock: &mut u64,
+    ) {
+        let id = key.id;
+        let from = body.suspended_at();
+        self.running.set(Some(Running {
+            key,
+            waker: core::ptr::null(),
+        }));
+        self.reset_budget();
+        let stop = loop {
+            let result = panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().resume(input)));
+            // A call the kernel can answer at once is answered within the turn.
+            match result {
+                Ok(Outcome::Call(call)) => match self.answer_at_once(id, call) {
+                    Ok(reply) => input = Input::Reply(reply),
+                    Err(call) => break Stop::Call(call),
+                },
+                Ok(Outcome::Returned(value)) => break Stop::Returned(value),
+                Err(payload) => break Stop::Panicked(payload),
+            }
+            if self.state.borrow().tasks.get(key).is_some_and(|e| e.killed) {
+                break Stop::Killed;
+            }
+        };
+        self.running.set(None);
+        let mut guard = self.state.borrow_mut();
+        let state = &mut *guard;
+        let ran = state.step_clock.charge(clock);
+        if state.step_clock.is_slow(ran) {
+            let to = match stop {
+                Stop::Call(_) | Stop::Killed => body.suspended_at(),
+                Stop::Returned(_) | Stop::Panicked(_) => None,
+            };
+            state.report_slow(key, ran, Some((from, to)));
+        }
+        let entry = state
+            .tasks
+            .get_mut(key)
+            .expect("a running task stays in the table");
+        entry.count_step(ran);
+        entry.body = Some(TaskBody::Generator(body));
+        match stop {
+            _ if entry.killed => state.end(key, Ended::Killed),
+            Stop::Call(call) => self.syscall(state, key, call),
+            Stop::Killed => state.end(key, Ended::Killed),
+            Stop::Returned(value) => state.end(key, Ended::Returned(value)),
+            Stop::Panicked(payload) => state.panicked(key, &*payload),
+        }
+        drop(guard);
+        self.flush();
+    }
+
+    /// Answers a call that needs no waiting — get my id, the clock, spawn, kill or cancel
+    /// another task, join one that has ended — or hands it back.
+    fn answer_at_once(&self, id: TaskId, call: Syscall) -> Result<Reply, Syscall> {
+        let reply = {
+            let mut state = self.state.borrow_mut();
+            match call {
+                Syscall::GetId => Reply::Id(id),
+                Syscall::Now => Reply::Now(state.clock.now()),
+                Syscall::Spawn(task) => Reply::Spawned(state.insert(task, &self.remote)),
+                Syscall::Kill(target) if target != id => {
+                    self.release(&mut state, target);
+                    Reply::Killed(state.kill(target))
+                }
+                Syscall::Cancel(target) if target != id => {
+                    Reply::Cancelled(self.cancel_in(&mut state, target))
+                }
+                Syscall::Join(target) if target == id => Reply::Joined(Err(JoinError::JoinSelf)),
+                Syscall::Join(target) if !state.tasks.contains(target) => {
+                    Reply::Joined(state.take_ended(target))
+                }
+                call => return Err(call),
+            }
+        };
+        // A killed task's destructors run now, before the caller goes on.
+        self.flush();
+        Ok(reply)
+    }
+
+    /// Carries out a call that makes the task wait (or ends it): everything `answer_at_once`
+    /// handed back.
+    fn syscall(&self, state: &mut State, key: Key, call: Syscall) {
+        let id = key.id;
+        match call {
+            Syscall::YieldNow => state.answer(key, Reply::Done),
+            Syscall::Sleep(duration) => {
+                let until = state.clock.now().saturating_add(duration);
+                let seq = state.timers.next_seq();
+                state.timers.insert(until, Waiter::Task(id, seq));
+                state.park(key, Wait::Sleep { until, seq });
+            }
+            Syscall::Join(target) => {
+                debug_assert!(
+                    state.tasks.contains(target),
+                    "a task that ended is joined at once"
+                );
+                state
+                    .joiners
+                    .entry(target)
+                    .or_default()
+                    .push(Waiter::Task(id, 0));
+                state.park(key, Wait::Join(target));
+            }
+            Syscall::Kill(_) => state.end(key, Ended::Killed),
+            Syscall::Cancel(_) => {
+                let cancellable = state
+                    .tasks
+                    .get(key)
+                    .and_then(|e| e.body.as_ref())
+                    .is_some_and(TaskBody::cancellable);
+                if cancellable {
+                    let entry = state.tasks.get_mut(key).expect("present");
+                    entry.input = Some(Input::Cancel);
+                    entry.queued = true;
+                    state.later.push(key);
+                } else {
+                    state.end(key, Ended::Killed);
+                }
+            }
+            #[cfg(unix)]
+            Syscall::Readable(fd) => self.wait_io(state, key, fd, Direction::Read),
+            #[cfg(unix)]
+            Syscall::Writable(fd) => self.wait_io(state, key, fd, Direction::Write),
+            Syscall::GetId | Syscall::Now | Syscall::Spawn(_) => unreachable!("answered at once"),
+        }
+    }
+
+    #[cfg(unix)]
+    fn wait_io(&self, state: &mut State, key: Key, fd: RawFd, dir: Direction) {
+        match self
+            .reactor
+            .borrow_mut()
+            .wait(fd, dir, Waiter::Task(key.id, 0))
+        {
+            Ok(()) => state.park(key, Wait::Io(fd, dir)),
+            Err(e) => state.answer(key, Reply::Io(Err(e))),
+        }
+    }
+}
+
+impl State {
+    #[cold]
+    fn report_slow(&mut self, key: Key, ran: u64, at: Option<Locations>) {
+        let name = self.tasks.get(key).expect("present").name.clone();
+        let (from, to) = at.unwrap_or((None, None));
+        self.deferred.push(Deferred::Report(Report::Slow {
+            id: key.id,
+            name,
+            ran: Duration::from_nanos(ran),
+            from,
+            to,
+        }));
+    }
+
+    /// The task at `key` panicked: it is reported, and ends.
+    fn panicked(&mut self, key: Key, payload: &(dyn Any + Send)) {
+        let message = panic_message(payload);
+        let name = self.tasks.get(key).expect("present").name.clone();
+        self.deferred.push(Deferred::Report(Report::Panicked {
+            id: key.id,
+            name,
+            message: message.clone(),
+        }));
+        self.end(key, Ended::Panicked(message));
+    }
+}
+
+/// Where a generator task's slice began and ended.
+type Locations = (
+    Option<&'static core::panic::Location<'static>>,
+    Option<&'static core::panic::Location<'static>>,
+);
