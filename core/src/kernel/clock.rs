@@ -129,9 +129,10 @@ mod coarse {
     #[inline]
     pub(super) fn now() -> u64 {
         let t = clock_gettime(ClockId::MonotonicCoarse);
-        let secs = u64::try_from(t.tv_sec).unwrap_or(0);
-        let nanos = u64::try_from(t.tv_nsec).unwrap_or(0);
-        secs.saturating_mul(1_000_000_000).saturating_add(nanos)
+        // Time since boot: never negative, and in nanoseconds it fits a `u64` for 584 years.
+        (t.tv_sec as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(t.tv_nsec as u64)
     }
 }
 

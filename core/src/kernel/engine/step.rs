@@ -26,6 +26,12 @@ use super::Direction;
 #[cfg(unix)]
 use std::os::fd::RawFd;
 
+/// A step taken out of its task's entry: the body, and what it is resumed with.
+enum Begun {
+    Future(Pin<Box<dyn FutureBody>>, Waker),
+    Generator(Pin<Box<dyn GeneratorBody>>, Input),
+}
+
 /// How a generator task's step ended.
 enum Stop {
     /// It asks for something it must wait for.
@@ -60,26 +66,27 @@ impl Core {
     /// Resumes the task at `key`, if it is still there, and carries out what it asks; `clock`
     /// is the reading its step starts at, and becomes the one it ends at.
     fn step(&self, key: Key, clock: &mut u64) {
-        let (body, waker, input) = {
+        let begun = {
             let mut state = self.state.borrow_mut();
             let Some(entry) = state.tasks.get_mut(key) else {
                 return;
             };
             entry.queued = false;
-            let Some(body) = entry.body.take() else {
-                return;
-            };
-            (body, entry.waker.take(), entry.input.take())
+            match entry.body.take() {
+                Some(TaskBody::Future(body)) => {
+                    let waker = entry.waker.take();
+                    Begun::Future(body, waker.expect("a future task's waker is home"))
+                }
+                Some(TaskBody::Generator(body)) => {
+                    let input = entry.input.take();
+                    Begun::Generator(body, input.unwrap_or(Input::Reply(Reply::Done)))
+                }
+                None => return,
+            }
         };
-        match body {
-            TaskBody::Future(body) => {
-                let waker = waker.expect("a future task's waker is home between its steps");
-                self.step_future(key, body, waker, clock);
-            }
-            TaskBody::Generator(body) => {
-                let input = input.unwrap_or(Input::Reply(Reply::Done));
-                self.step_generator(key, body, input, clock);
-            }
+        match begun {
+            Begun::Future(body, waker) => self.step_future(key, body, waker, clock),
+            Begun::Generator(body, input) => self.step_generator(key, body, input, clock),
         }
     }
 
@@ -104,7 +111,9 @@ impl Core {
         let mut guard = self.state.borrow_mut();
         let state = &mut *guard;
         let ran = state.step_clock.charge(clock);
-        let slow = state.step_clock.is_slow(ran);
+        if state.step_clock.is_slow(ran) {
+            state.report_slow(key, ran, None);
+        }
         let entry = state
             .tasks
             .get_mut(key)
@@ -127,21 +136,20 @@ impl Core {
                     // Behind the tasks it woke before itself.
                     self.local_woken.borrow_mut().push(key);
                 }
-                if slow {
-                    state.report_slow(key, ran, None);
-                }
             }
-            result => {
-                if slow {
-                    state.report_slow(key, ran, None);
-                }
-                match result {
-                    _ if killed => state.end(key, Ended::Killed),
-                    Ok(Poll::Ready(value)) => state.end(key, Ended::Returned(value)),
-                    Ok(Poll::Pending) => unreachable!("handled above"),
-                    Err(payload) => state.panicked(key, &*payload),
-                }
+            Ok(Poll::Pending) => state.end(key, Ended::Killed),
+            // Killed while it ran: it ends killed whatever it did, and what it returned (or
+            // panicked with) is dropped once the state is free.
+            Ok(Poll::Ready(value)) if killed => {
+                state.deferred.push(Deferred::DropValue(value));
+                state.end(key, Ended::Killed);
             }
+            Err(payload) if killed => {
+                state.deferred.push(Deferred::DropValue(payload));
+                state.end(key, Ended::Killed);
+            }
+            Ok(Poll::Ready(value)) => state.end(key, Ended::Returned(value)),
+            Err(payload) => state.panicked(key, payload),
         }
         let flush = !state.deferred.is_empty();
         drop(guard);
@@ -203,7 +211,7 @@ impl Core {
             Stop::Call(call) => self.syscall(state, key, call),
             Stop::Killed => state.end(key, Ended::Killed),
             Stop::Returned(value) => state.end(key, Ended::Returned(value)),
-            Stop::Panicked(payload) => state.panicked(key, &*payload),
+            Stop::Panicked(payload) => state.panicked(key, payload),
         }
         drop(guard);
         self.flush();
@@ -312,9 +320,11 @@ impl State {
         }));
     }
 
-    /// The task at `key` panicked: it is reported, and ends.
-    fn panicked(&mut self, key: Key, payload: &(dyn Any + Send)) {
-        let message = panic_message(payload);
+    /// The task at `key` panicked: it is reported, and ends. The payload is dropped once the
+    /// state is free (its destructor may run code).
+    fn panicked(&mut self, key: Key, payload: Box<dyn Any + Send>) {
+        let message = panic_message(&*payload);
+        self.deferred.push(Deferred::DropValue(payload));
         let name = self.tasks.get(key).expect("present").name.clone();
         self.deferred.push(Deferred::Report(Report::Panicked {
             id: key.id,

@@ -83,18 +83,10 @@ impl TaskWaker {
             remote: remote.clone(),
         }))
     }
-}
 
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        // The future being polled woke itself: the step queues it when the poll returns.
-        if Polling::wake_self(Arc::as_ptr(self).cast()) {
-            return;
-        }
+    /// A wake of a task that is not being polled. Out of line: the self-wake is a leaf.
+    #[inline(never)]
+    fn wake_other(&self) {
         // On the loop's own thread (a task waking another), skip the lock.
         let local = CURRENT.with(|current| match &*current.borrow() {
             Some(core) if Arc::ptr_eq(&core.remote, &self.remote) => {
@@ -105,6 +97,19 @@ impl Wake for TaskWaker {
         });
         if !local {
             self.remote.push(self.key);
+        }
+    }
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // The future being polled woke itself: the step queues it when the poll returns.
+        if !Polling::wake_self(Arc::as_ptr(self).cast()) {
+            self.wake_other();
         }
     }
 }
