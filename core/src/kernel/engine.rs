@@ -14,6 +14,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::cell::{Cell, RefCell};
+use core::pin::Pin;
 use core::task::{Poll, Waker};
 use core::time::Duration;
 use std::panic::{self, AssertUnwindSafe};
@@ -23,7 +24,7 @@ use std::time::Instant;
 use super::clock::{Clock, StepClock, Timers, Waiter};
 use super::reactor::{Direction, Reactor};
 use super::table::{Key, Table, TaskMap};
-use super::task::{Input, TaskBody};
+use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
 use wake::{MainWaker, Remote, TaskWaker};
@@ -51,10 +52,7 @@ enum Wait {
 
 struct Entry {
     name: Rc<str>,
-    /// `None` while the task runs (it is being resumed).
-    body: Option<TaskBody>,
-    /// What the next resume of a generator task passes in (a future task has none).
-    input: Option<Input>,
+    body: Body,
     wait: Wait,
     /// In `ready` or `later` (so it is never queued twice).
     queued: bool,
@@ -62,12 +60,57 @@ struct Entry {
     killed: bool,
     /// Nobody will join it: its return value is dropped when it ends.
     detached: bool,
-    /// A future task's waker; lent to the step that polls it (`None` meanwhile), so no step
-    /// clones it. A generator task has none.
-    waker: Option<Waker>,
     steps: u64,
     /// Nanoseconds it ran, in all.
     busy: u64,
+}
+
+/// A task's generator or future, with what its next step needs; the step takes them out
+/// (`None` while it runs) and puts them back.
+enum Body {
+    Generator {
+        body: Option<Pin<Box<dyn GeneratorBody>>>,
+        /// What its next resume passes in.
+        input: Option<Input>,
+    },
+    Future {
+        body: Option<Pin<Box<dyn FutureBody>>>,
+        /// Lent to the step that polls it, so no step clones it.
+        waker: Option<Waker>,
+    },
+}
+
+impl Body {
+    /// Whether the task is being resumed (its body is out).
+    fn is_running(&self) -> bool {
+        match self {
+            Body::Generator { body, .. } => body.is_none(),
+            Body::Future { body, .. } => body.is_none(),
+        }
+    }
+
+    /// Whether `Input::Cancel` can be thrown in.
+    fn cancellable(&self) -> bool {
+        match self {
+            Body::Generator { body, .. } => body.as_ref().is_some_and(|b| b.cancellable()),
+            Body::Future { .. } => false,
+        }
+    }
+
+    /// What a generator task's next resume passes in (a future task is polled with nothing).
+    fn set_input(&mut self, next: Input) {
+        if let Body::Generator { input, .. } = self {
+            *input = Some(next);
+        }
+    }
+
+    /// The generator or future, if it is home.
+    fn into_task_body(self) -> Option<TaskBody> {
+        match self {
+            Body::Generator { body, .. } => body.map(TaskBody::Generator),
+            Body::Future { body, .. } => body.map(TaskBody::Future),
+        }
+    }
 }
 
 impl Entry {
@@ -469,19 +512,19 @@ impl Core {
             return false;
         };
         let entry = state.tasks.get_mut(key).expect("present");
-        let Some(body) = &entry.body else {
+        if entry.body.is_running() {
             // Cancelled while it runs (by itself, through a handle): it ends after this step.
             entry.killed = true;
             return true;
-        };
-        if !body.cancellable() {
+        }
+        if !entry.body.cancellable() {
             self.release(state, id);
             state.kill(id);
             return true;
         }
         self.release(state, id);
         let entry = state.tasks.get_mut(key).expect("present");
-        entry.input = Some(Input::Cancel);
+        entry.body.set_input(Input::Cancel);
         entry.wait = Wait::Nothing;
         if !entry.queued {
             entry.queued = true;
@@ -618,7 +661,7 @@ impl Core {
             .map(|(id, e)| TaskInfo {
                 id,
                 name: e.name.clone(),
-                state: if e.body.is_none() {
+                state: if e.body.is_running() {
                     TaskState::Running
                 } else {
                     task_state(e.wait)
@@ -672,16 +715,22 @@ impl State {
         let id = self.next_id;
         self.next_id = id.next();
         let (name, body, detached) = task.into_parts();
-        let future = matches!(body, TaskBody::Future(_));
         let key = self.tasks.insert_with(id, |key| Entry {
             name,
-            body: Some(body),
-            input: (!future).then_some(Input::Reply(Reply::Start)),
+            body: match body {
+                TaskBody::Generator(body) => Body::Generator {
+                    body: Some(body),
+                    input: Some(Input::Reply(Reply::Start)),
+                },
+                TaskBody::Future(body) => Body::Future {
+                    body: Some(body),
+                    waker: Some(TaskWaker::waker(key, remote)),
+                },
+            },
             wait: Wait::Nothing,
             queued: true,
             killed: false,
             detached,
-            waker: future.then(|| TaskWaker::waker(key, remote)),
             steps: 0,
             busy: 0,
         });
@@ -727,7 +776,7 @@ impl State {
         };
         self.make_ready(key, now, |entry| {
             if let Some(reply) = reply {
-                entry.input = Some(Input::Reply(reply));
+                entry.body.set_input(Input::Reply(reply));
             }
             true
         });
@@ -771,7 +820,7 @@ impl State {
             .tasks
             .get_mut(key)
             .expect("the task asking is in the table");
-        entry.input = Some(Input::Reply(reply));
+        entry.body.set_input(Input::Reply(reply));
         entry.wait = Wait::Nothing;
         entry.queued = true;
         self.later.push(key);
@@ -794,7 +843,7 @@ impl State {
         if matches!(entry.wait, Wait::Waker) {
             self.futures -= 1;
         }
-        if let Some(body) = entry.body {
+        if let Some(body) = entry.body.into_task_body() {
             self.deferred
                 .push(Deferred::Drop(id, entry.name.clone(), body));
         }
@@ -848,7 +897,7 @@ impl State {
             return false;
         };
         let entry = self.tasks.get_mut(key).expect("present");
-        if entry.body.is_none() {
+        if entry.body.is_running() {
             entry.killed = true;
         } else {
             self.end(key, Ended::Killed);

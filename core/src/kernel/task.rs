@@ -35,16 +35,6 @@ pub(crate) enum TaskBody {
     Future(Pin<Box<dyn FutureBody>>),
 }
 
-impl TaskBody {
-    /// Whether [`Input::Cancel`] can be thrown in.
-    pub(crate) fn cancellable(&self) -> bool {
-        match self {
-            TaskBody::Generator(body) => body.cancellable(),
-            TaskBody::Future(_) => false,
-        }
-    }
-}
-
 /// A generator task, as the kernel drives it.
 pub(crate) trait GeneratorBody {
     /// Resumes the generator with `input`.
@@ -337,7 +327,6 @@ mod tests {
         };
         let task = Task::from_future("t", future);
         let (_, body, _) = task.into_parts();
-        assert!(!body.cancellable());
         let TaskBody::Future(mut body) = body else {
             panic!("a future makes a future task")
         };

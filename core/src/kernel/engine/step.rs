@@ -15,9 +15,9 @@ use core::time::Duration;
 use std::panic::{self, AssertUnwindSafe};
 
 use super::wake::Polling;
-use super::{panic_message, Core, Deferred, Ended, Running, State, Wait, Waiter};
+use super::{panic_message, Body, Core, Deferred, Ended, Running, State, Wait, Waiter};
 use crate::kernel::table::Key;
-use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome, TaskBody};
+use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome};
 use crate::kernel::{JoinError, Reply, Report, Syscall};
 use crate::sched::TaskId;
 
@@ -72,16 +72,17 @@ impl Core {
                 return;
             };
             entry.queued = false;
-            match entry.body.take() {
-                Some(TaskBody::Future(body)) => {
-                    let waker = entry.waker.take();
-                    Begun::Future(body, waker.expect("a future task's waker is home"))
-                }
-                Some(TaskBody::Generator(body)) => {
-                    let input = entry.input.take();
-                    Begun::Generator(body, input.unwrap_or(Input::Reply(Reply::Done)))
-                }
-                None => return,
+            match &mut entry.body {
+                Body::Future { body, waker } => match (body.take(), waker.take()) {
+                    (Some(body), Some(waker)) => Begun::Future(body, waker),
+                    _ => return,
+                },
+                Body::Generator { body, input } => match body.take() {
+                    Some(body) => {
+                        Begun::Generator(body, input.take().unwrap_or(Input::Reply(Reply::Done)))
+                    }
+                    None => return,
+                },
             }
         };
         match begun {
@@ -119,8 +120,14 @@ impl Core {
             .get_mut(key)
             .expect("a running task stays in the table");
         entry.count_step(ran);
-        entry.body = Some(TaskBody::Future(body));
-        entry.waker = Some(waker);
+        if let Body::Future {
+            body: home,
+            waker: waker_home,
+        } = &mut entry.body
+        {
+            *home = Some(body);
+            *waker_home = Some(waker);
+        }
         let killed = entry.killed;
         match result {
             Ok(Poll::Pending) if !killed => {
@@ -205,7 +212,9 @@ impl Core {
             .get_mut(key)
             .expect("a running task stays in the table");
         entry.count_step(ran);
-        entry.body = Some(TaskBody::Generator(body));
+        if let Body::Generator { body: home, .. } = &mut entry.body {
+            *home = Some(body);
+        }
         match stop {
             _ if entry.killed => state.end(key, Ended::Killed),
             Stop::Call(call) => self.syscall(state, key, call),
@@ -271,14 +280,9 @@ impl Core {
             }
             Syscall::Kill(_) => state.end(key, Ended::Killed),
             Syscall::Cancel(_) => {
-                let cancellable = state
-                    .tasks
-                    .get(key)
-                    .and_then(|e| e.body.as_ref())
-                    .is_some_and(TaskBody::cancellable);
-                if cancellable {
-                    let entry = state.tasks.get_mut(key).expect("present");
-                    entry.input = Some(Input::Cancel);
+                let entry = state.tasks.get_mut(key).expect("present");
+                if entry.body.cancellable() {
+                    entry.body.set_input(Input::Cancel);
                     entry.queued = true;
                     state.later.push(key);
                 } else {
