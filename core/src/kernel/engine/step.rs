@@ -73,9 +73,11 @@ impl Core {
             };
             entry.queued = false;
             match &mut entry.body {
-                Body::Future { body, waker } => match (body.take(), waker.take()) {
-                    (Some(body), Some(waker)) => Begun::Future(body, waker),
-                    _ => return,
+                Body::Future { body, waker } => match body.take() {
+                    Some(body) => {
+                        Begun::Future(body, waker.take().expect("a future's waker is home"))
+                    }
+                    None => return,
                 },
                 Body::Generator { body, input } => match body.take() {
                     Some(body) => {
@@ -328,7 +330,6 @@ impl State {
     /// state is free (its destructor may run code).
     fn panicked(&mut self, key: Key, payload: Box<dyn Any + Send>) {
         let message = panic_message(&*payload);
-        self.deferred.push(Deferred::DropValue(payload));
         let name = self.tasks.get(key).expect("present").name.clone();
         self.deferred.push(Deferred::Report(Report::Panicked {
             id: key.id,
@@ -336,6 +337,7 @@ impl State {
             message: message.clone(),
         }));
         self.end(key, Ended::Panicked(message));
+        self.deferred.push(Deferred::DropValue(payload));
     }
 }
 
