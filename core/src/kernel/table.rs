@@ -45,17 +45,6 @@ pub(crate) struct Key {
     pub(crate) id: TaskId,
 }
 
-#[cfg(test)]
-impl Key {
-    /// A key for tests that need one but no table.
-    pub(crate) fn test(slot: u32) -> Key {
-        Key {
-            slot,
-            id: TaskId::FIRST,
-        }
-    }
-}
-
 /// Slots per page.
 const PAGE: usize = 64;
 
