@@ -1,5 +1,5 @@
-//! A pass's queue, and the step that resumes one task of it: a generator task with the answer
-//! to its last call, a future task with its waker.
+//! A pass (see the fairness contract in the kernel's docs), and the step that resumes one task
+//! of it: a generator task with the answer to its last call, a future task with its waker.
 //!
 //! The two kinds are stepped apart. A future's step is the switch `rt` makes millions of times a
 //! second, so it does only what a future needs: no resume value, no source locations (a future
@@ -7,15 +7,17 @@
 //! there, with its entry at hand (see [`Polling`]).
 
 use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
 
 use super::wake::Polling;
-use super::{panic_message, Body, Core, Deferred, Ended, Running, State, Wait, Waiter};
+use super::{panic_message, Body, Core, Deferred, Ended, Pass, Running, State, Wait, Waiter};
 use crate::kernel::table::Key;
 use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome};
 use crate::kernel::{JoinError, Reply, Report, Syscall};
@@ -43,6 +45,102 @@ enum Stop {
 }
 
 impl Core {
+    /// One pass (see the fairness contract in the module docs). `main` is `block_on`'s future,
+    /// which counts as a waiter that only a waker can wake; when it is woken the readiness poll
+    /// does not wait.
+    pub(crate) fn run_once(&self, main: bool) -> Pass {
+        let timeout = {
+            let mut state = self.state.borrow_mut();
+            if state.tasks.is_empty() && !main {
+                return Pass::Empty;
+            }
+            let reactor_idle = self.reactor.borrow().is_idle();
+            let wakers = main || state.futures > 0;
+            match state.timeout(reactor_idle, wakers, self.has_wakes()) {
+                Some(timeout) => timeout,
+                None => {
+                    let mut tasks: Vec<TaskId> = state.tasks.iter().map(|(id, _)| id).collect();
+                    tasks.sort();
+                    drop(state);
+                    self.report(&Report::Stalled { tasks });
+                    return Pass::Stalled;
+                }
+            }
+        };
+        let mut io_woken = VecDeque::new();
+        if timeout != Some(Duration::ZERO) || !self.reactor.borrow().is_idle() {
+            self.remote.sleeping.store(true, Ordering::SeqCst);
+            // A wake that came before `sleeping` was set is seen here; one that comes after
+            // interrupts the poller.
+            let timeout = if self.has_wakes() {
+                Some(Duration::ZERO)
+            } else {
+                timeout
+            };
+            let polled = self.reactor.borrow_mut().poll(timeout, &mut io_woken);
+            self.remote.sleeping.store(false, Ordering::SeqCst);
+            polled.expect("waiting on the poller failed");
+        }
+        // Futures woken by that readiness (or from another thread) run in this pass, after the
+        // generator tasks the poll woke.
+        let mut woken = Vec::new();
+        self.take_woken(&mut woken);
+        let due = {
+            let mut state = self.state.borrow_mut();
+            let timed_out = timeout.is_some_and(|t| t > Duration::ZERO)
+                && io_woken.is_empty()
+                && woken.is_empty();
+            if timed_out && state.clock.is_virtual() {
+                // Nothing became ready in the time the next timer gave: it is due now.
+                if let Some(deadline) = state.timers.next_deadline() {
+                    state.clock.advance_to(deadline);
+                }
+            }
+            for id in io_woken {
+                state.wake(id, Some(Reply::Io(Ok(()))), true);
+            }
+            for key in woken.drain(..) {
+                state.wake_future(key, true);
+            }
+            state.clock.now()
+        };
+        // Then the timers that are due, earliest first, generator tasks and futures alike.
+        loop {
+            let mut state = self.state.borrow_mut();
+            let Some(waiter) = state.timers.pop_due(due) else {
+                break;
+            };
+            match waiter {
+                Waiter::Task(id, seq) => {
+                    let due = state
+                        .tasks
+                        .by_id(id)
+                        .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq));
+                    if due {
+                        state.wake(id, Some(Reply::Done), true);
+                    }
+                }
+                Waiter::Waker(w) => {
+                    drop(state);
+                    w.wake();
+                    self.queue_woken(&mut woken, true);
+                }
+            }
+        }
+        // Then what became ready during the last pass, in the order it did.
+        {
+            let mut state = self.state.borrow_mut();
+            let state = &mut *state;
+            if state.ready.is_empty() {
+                core::mem::swap(&mut state.ready, &mut state.later);
+            } else {
+                state.ready.append(&mut state.later);
+            }
+        }
+        self.run_queue();
+        Pass::Ran
+    }
+
     /// Resumes each task of the pass's queue once, first in, first out.
     pub(super) fn run_queue(&self) {
         let mut queue = core::mem::take(&mut self.state.borrow_mut().ready);
