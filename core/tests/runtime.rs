@@ -139,3 +139,54 @@ fn asking_for_the_wrong_type_leaves_the_return_value() {
     });
     assert_eq!((wrong, right), (Err(JoinError::WrongType), Ok(5)));
 }
+
+/// Spawns a task that logs "spawned by a destructor" when it is dropped: code that needs the
+/// loop, run from a destructor the loop calls.
+/// (`Send`: it is a panic payload too.)
+struct SpawnsOnDrop(Log);
+
+type Log = std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>;
+
+impl Drop for SpawnsOnDrop {
+    fn drop(&mut self) {
+        let log = self.0.clone();
+        rt::spawn(async move { log.lock().unwrap().push("spawned by a destructor") }).detach();
+    }
+}
+
+#[test]
+fn a_panic_payload_is_dropped_where_its_destructor_may_use_the_loop() {
+    let log = Log::default();
+    let l = log.clone();
+    let result = rt::block_on(async move {
+        let task = rt::spawn(async move {
+            std::panic::resume_unwind(Box::new(SpawnsOnDrop(l)));
+        });
+        let result = task.await;
+        rt::yield_now().await;
+        result
+    });
+    assert_eq!(
+        result,
+        Err(JoinError::Panicked("(a panic without a message)".into()))
+    );
+    assert_eq!(*log.lock().unwrap(), ["spawned by a destructor"]);
+}
+
+#[test]
+fn a_task_that_returns_after_aborting_itself_ends_killed_and_its_value_is_dropped() {
+    let log = Log::default();
+    let l = log.clone();
+    let result = rt::block_on(async move {
+        let task = rt::spawn(async move {
+            let me = rt::task_id().unwrap();
+            rt::JoinHandle::<SpawnsOnDrop>::for_task(me).abort();
+            SpawnsOnDrop(l)
+        });
+        let result = task.await.map(|_| ());
+        rt::yield_now().await;
+        result
+    });
+    assert_eq!(result, Err(JoinError::Killed));
+    assert_eq!(*log.lock().unwrap(), ["spawned by a destructor"]);
+}

@@ -52,8 +52,8 @@ pub(crate) struct StepClock {
     start: Instant,
     /// The coarse clock's tick, while readings use it.
     coarse: Option<Duration>,
-    /// How long a step may run before it is reported; `None`: never reported.
-    threshold: Option<Duration>,
+    /// How long a step may run before it is reported, in nanoseconds (`u64::MAX`: never).
+    limit: u64,
 }
 
 impl StepClock {
@@ -64,7 +64,7 @@ impl StepClock {
         let mut clock = StepClock {
             start: Instant::now(),
             coarse: None,
-            threshold: None,
+            limit: u64::MAX,
         };
         clock.set_threshold(threshold);
         clock
@@ -72,24 +72,39 @@ impl StepClock {
 
     /// Sets the slow-task threshold, and picks the reading that suits it.
     pub(crate) fn set_threshold(&mut self, threshold: Option<Duration>) {
-        self.threshold = threshold;
+        self.limit = threshold.map_or(u64::MAX, nanos);
         self.coarse = coarse::tick()
             .filter(|tick| threshold.is_none_or(|t| t >= tick.saturating_mul(Self::COARSE_FACTOR)));
     }
 
-    /// Whether a step that ran for `ran` is to be reported.
-    pub(crate) fn is_slow(&self, ran: Duration) -> bool {
-        self.threshold.is_some_and(|limit| ran > limit)
+    /// Whether a step that ran for `ran` nanoseconds is to be reported.
+    #[inline]
+    pub(crate) fn is_slow(&self, ran: u64) -> bool {
+        ran > self.limit
     }
 
-    /// Monotonic time; only differences between two readings mean anything.
+    /// Ends a step that started at the reading in `clock`: puts the reading taken now in it,
+    /// and returns the nanoseconds between the two.
+    #[inline(always)]
+    pub(crate) fn charge(&self, clock: &mut u64) -> u64 {
+        let started = core::mem::replace(clock, self.read());
+        clock.saturating_sub(started)
+    }
+
+    /// Monotonic time in nanoseconds; only differences between two readings mean anything.
+    /// (Integers, not `Duration`s: a step's arithmetic on them is a subtraction and a compare.)
     #[inline]
-    pub(crate) fn read(&self) -> Duration {
+    pub(crate) fn read(&self) -> u64 {
         match self.coarse {
             Some(_) => coarse::now(),
-            None => self.start.elapsed(),
+            None => nanos(self.start.elapsed()),
         }
     }
+}
+
+/// `d` in nanoseconds, saturating (at 584 years).
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 // Miri cannot read the coarse clock (a system call it does not emulate): it runs the precise one.
@@ -110,9 +125,14 @@ mod coarse {
         (tick > Duration::ZERO && tick <= Duration::from_millis(20)).then_some(tick)
     }
 
+    /// In nanoseconds.
     #[inline]
-    pub(super) fn now() -> Duration {
-        duration(clock_gettime(ClockId::MonotonicCoarse))
+    pub(super) fn now() -> u64 {
+        let t = clock_gettime(ClockId::MonotonicCoarse);
+        // Time since boot: never negative, and in nanoseconds it fits a `u64` for 584 years.
+        (t.tv_sec as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(t.tv_nsec as u64)
     }
 }
 
@@ -124,7 +144,7 @@ mod coarse {
         None
     }
 
-    pub(super) fn now() -> Duration {
+    pub(super) fn now() -> u64 {
         unreachable!("no coarse clock is used on this system")
     }
 }
@@ -260,23 +280,24 @@ mod tests {
             }
             _ => assert_eq!(clock.coarse, None),
         }
-        assert!(clock.is_slow(Duration::from_millis(101)));
-        assert!(!clock.is_slow(Duration::from_millis(100)));
+        assert!(clock.is_slow(nanos(Duration::from_millis(101))));
+        assert!(!clock.is_slow(nanos(Duration::from_millis(100))));
         clock.set_threshold(Some(Duration::from_micros(100)));
         assert_eq!(clock.coarse, None);
         let before = clock.read();
         std::thread::sleep(Duration::from_millis(30));
-        let ran = clock.read() - before;
+        let ran = Duration::from_nanos(clock.read() - before);
         assert!(ran >= Duration::from_millis(30), "{ran:?}");
         clock.set_threshold(Some(Duration::from_secs(10)));
         assert_eq!(clock.coarse, coarse::tick());
         clock.set_threshold(None);
-        assert!(!clock.is_slow(Duration::from_secs(3600)));
+        assert!(!clock.is_slow(nanos(Duration::from_secs(3600))));
+        assert!(!clock.is_slow(u64::MAX));
         assert_eq!(clock.coarse, coarse::tick());
         if let Some(tick) = clock.coarse {
             let before = clock.read();
             std::thread::sleep(Duration::from_millis(30));
-            let ran = clock.read() - before;
+            let ran = Duration::from_nanos(clock.read() - before);
             assert!(ran + tick >= Duration::from_millis(30), "{ran:?}");
         }
     }

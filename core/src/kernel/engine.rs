@@ -5,32 +5,37 @@
 //! code runs: a task is resumed with nothing borrowed, and what bookkeeping would otherwise do
 //! in the middle of a borrow — dropping a task's body (its destructors run), waking a waker,
 //! calling the report hook — is deferred until the borrow ends.
+//!
+//! Here: the state, the core's handles on it, and the task bodies. A pass and its steps are in
+//! `step`, the bookkeeping of tasks (adding, waking, ending, joining) in `tasks`, the wakers in
+//! `wake`.
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
-use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::cell::{Cell, RefCell};
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Poll, Waker};
 use core::time::Duration;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
-
-use polling::Poller;
 
 use super::clock::{Clock, StepClock, Timers, Waiter};
 use super::reactor::{Direction, Reactor};
 use super::table::{Key, Table, TaskMap};
-use super::task::{Input, Outcome, TaskBody};
-use super::{JoinError, Reply, Report, Snapshot, Syscall, Task, TaskInfo, TaskState};
+use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
+use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
+use tasks::Bits;
+use wake::{MainWaker, Remote};
+
+mod step;
+mod tasks;
+mod wake;
 
 #[cfg(unix)]
 use std::os::fd::RawFd;
@@ -52,10 +57,7 @@ enum Wait {
 
 struct Entry {
     name: Rc<str>,
-    /// `None` while the task runs (it is being resumed).
-    body: Option<Pin<Box<dyn TaskBody>>>,
-    /// What the next resume passes in.
-    input: Option<Input>,
+    body: Body,
     wait: Wait,
     /// In `ready` or `later` (so it is never queued twice).
     queued: bool,
@@ -63,11 +65,66 @@ struct Entry {
     killed: bool,
     /// Nobody will join it: its return value is dropped when it ends.
     detached: bool,
-    /// Its waker; lent to the step that resumes it (`None` meanwhile), so no step clones it.
-    waker: Option<Waker>,
     steps: u64,
     /// Nanoseconds it ran, in all.
     busy: u64,
+}
+
+/// A task's generator or future, with what its next step needs; the step takes them out
+/// (`None` while it runs) and puts them back.
+enum Body {
+    Generator {
+        body: Option<Pin<Box<dyn GeneratorBody>>>,
+        /// What its next resume passes in.
+        input: Option<Input>,
+    },
+    Future {
+        body: Option<Pin<Box<dyn FutureBody>>>,
+        /// Lent to the step that polls it, so no step clones it.
+        waker: Option<Waker>,
+    },
+}
+
+impl Body {
+    /// Whether the task is being resumed (its body is out).
+    fn is_running(&self) -> bool {
+        match self {
+            Body::Generator { body, .. } => body.is_none(),
+            Body::Future { body, .. } => body.is_none(),
+        }
+    }
+
+    /// Whether `Input::Cancel` can be thrown in.
+    fn cancellable(&self) -> bool {
+        match self {
+            Body::Generator { body, .. } => body.as_ref().is_some_and(|b| b.cancellable()),
+            Body::Future { .. } => false,
+        }
+    }
+
+    /// What a generator task's next resume passes in (a future task is polled with nothing).
+    fn set_input(&mut self, next: Input) {
+        if let Body::Generator { input, .. } = self {
+            *input = Some(next);
+        }
+    }
+
+    /// The generator or future, if it is home.
+    fn into_task_body(self) -> Option<TaskBody> {
+        match self {
+            Body::Generator { body, .. } => body.map(TaskBody::Generator),
+            Body::Future { body, .. } => body.map(TaskBody::Future),
+        }
+    }
+}
+
+impl Entry {
+    /// Counts a step that ran for `ran` nanoseconds.
+    #[inline(always)]
+    fn count_step(&mut self, ran: u64) {
+        self.steps += 1;
+        self.busy = self.busy.saturating_add(ran);
+    }
 }
 
 /// How a task ended, kept for whoever joins it later.
@@ -81,99 +138,20 @@ enum Ended {
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
     /// A task's body, with the task's id and name for the report if a destructor panics.
-    Drop(TaskId, Rc<str>, Pin<Box<dyn TaskBody>>),
+    Drop(TaskId, Rc<str>, TaskBody),
     /// A return value nobody will take (the task was detached): its destructor may run code.
     DropValue(Box<dyn Any>),
     Wake(Waker),
     Report(Report),
 }
 
-/// Wakes that may come from any thread: future tasks' wakers and `block_on`'s.
-pub(crate) struct Remote {
-    woken: Mutex<Vec<Key>>,
-    /// `woken` is not empty (read without taking the lock).
-    pending: AtomicBool,
-    main: AtomicBool,
-    /// The loop is (about to be) blocked in the poller: a wake must interrupt it.
-    sleeping: AtomicBool,
-    poller: Arc<Poller>,
-}
-
-impl Remote {
-    fn push(&self, key: Key) {
-        self.woken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(key);
-        self.pending.store(true, Ordering::SeqCst);
-        self.interrupt();
-    }
-
-    fn interrupt(&self) {
-        if self.sleeping.load(Ordering::SeqCst) {
-            let _ = self.poller.notify();
-        }
-    }
-
-    fn has_work(&self) -> bool {
-        self.main.load(Ordering::SeqCst) || self.pending.load(Ordering::SeqCst)
-    }
-
-    #[inline(always)]
-    fn take(&self, into: &mut Vec<Key>) {
-        if self.pending.load(Ordering::SeqCst) {
-            let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
-            self.pending.store(false, Ordering::SeqCst);
-            into.append(&mut woken);
-        }
-    }
-}
-
-/// A future task's waker: queues its task with the core, from any thread.
-struct TaskWaker {
-    key: Key,
-    remote: Arc<Remote>,
-}
-
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        // On the loop's own thread (a task waking itself or another), skip the lock.
-        let local = CURRENT.with(|current| match &*current.borrow() {
-            Some(core) if Arc::ptr_eq(&core.remote, &self.remote) => {
-                core.local_woken.borrow_mut().push(self.key);
-                true
-            }
-            _ => false,
-        });
-        if !local {
-            self.remote.push(self.key);
-        }
-    }
-}
-
-/// The waker of the future `block_on` drives.
-struct MainWaker(Arc<Remote>);
-
-impl Wake for MainWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.main.store(true, Ordering::SeqCst);
-        self.0.interrupt();
-    }
-}
-
 struct State {
     tasks: Table<Entry>,
     next_id: TaskId,
-    /// The pass being run.
-    ready: VecDeque<Key>,
+    /// The pass being run (taken out while its steps run; nothing queues in it then).
+    ready: Vec<Key>,
     /// Made ready during the pass: they run in the next one, after the readiness poll.
-    later: VecDeque<Key>,
+    later: Vec<Key>,
     timers: Timers,
     clock: Clock,
     ended: TaskMap<Ended>,
@@ -197,7 +175,7 @@ struct State {
 pub(crate) struct Core {
     state: RefCell<State>,
     /// The task being resumed, if any.
-    running: Cell<Option<TaskId>>,
+    running: Cell<Option<Running>>,
     /// How many more operations the running task may do without waiting before it yields.
     budget: Cell<u32>,
     /// Wakes from the loop's own thread (see `TaskWaker`): no lock needed.
@@ -205,6 +183,14 @@ pub(crate) struct Core {
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
+}
+
+/// The task being resumed.
+#[derive(Clone, Copy)]
+struct Running {
+    key: Key,
+    /// A future task's waker's data (see `wake::Polling`); null for a generator task.
+    waker: *const (),
 }
 
 /// Where reports go.
@@ -274,13 +260,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 impl Core {
     pub(crate) fn new() -> Core {
         let reactor = Reactor::new().expect("the kernel needs a poller from the operating system");
-        let remote = Arc::new(Remote {
-            woken: Mutex::new(Vec::new()),
-            pending: AtomicBool::new(false),
-            main: AtomicBool::new(false),
-            sleeping: AtomicBool::new(false),
-            poller: reactor.poller(),
-        });
+        let remote = Arc::new(Remote::new(reactor.poller()));
         Core {
             running: Cell::new(None),
             budget: Cell::new(BUDGET),
@@ -288,8 +268,8 @@ impl Core {
             state: RefCell::new(State {
                 tasks: Table::default(),
                 next_id: TaskId::FIRST,
-                ready: VecDeque::new(),
-                later: VecDeque::new(),
+                ready: Vec::new(),
+                later: Vec::new(),
                 timers: Timers::default(),
                 clock: Clock::Real(Instant::now()),
                 ended: TaskMap::default(),
@@ -353,7 +333,7 @@ impl Core {
 
     /// The task being resumed, if any.
     pub(crate) fn running(&self) -> Option<TaskId> {
-        self.running.get()
+        self.running.get().map(|running| running.key.id)
     }
 
     pub(crate) fn now(&self) -> Duration {
@@ -416,290 +396,6 @@ impl Core {
         self.state.borrow_mut().insert(task, &self.remote)
     }
 
-    /// One pass (see the fairness contract in the module docs). `main` is `block_on`'s future,
-    /// which counts as a waiter that only a waker can wake; when it is woken the readiness poll
-    /// does not wait.
-    pub(crate) fn run_once(&self, main: bool) -> Pass {
-        let timeout = {
-            let mut state = self.state.borrow_mut();
-            if state.tasks.is_empty() && !main {
-                return Pass::Empty;
-            }
-            let reactor_idle = self.reactor.borrow().is_idle();
-            let wakers = main || state.futures > 0;
-            match state.timeout(reactor_idle, wakers, self.has_wakes()) {
-                Some(timeout) => timeout,
-                None => {
-                    let mut tasks: Vec<TaskId> = state.tasks.iter().map(|(id, _)| id).collect();
-                    tasks.sort();
-                    drop(state);
-                    self.report(&Report::Stalled { tasks });
-                    return Pass::Stalled;
-                }
-            }
-        };
-        let mut io_woken = VecDeque::new();
-        if timeout != Some(Duration::ZERO) || !self.reactor.borrow().is_idle() {
-            self.remote.sleeping.store(true, Ordering::SeqCst);
-            // A wake that came before `sleeping` was set is seen here; one that comes after
-            // interrupts the poller.
-            let timeout = if self.has_wakes() {
-                Some(Duration::ZERO)
-            } else {
-                timeout
-            };
-            let polled = self.reactor.borrow_mut().poll(timeout, &mut io_woken);
-            self.remote.sleeping.store(false, Ordering::SeqCst);
-            polled.expect("waiting on the poller failed");
-        }
-        // Futures woken by that readiness (or from another thread) run in this pass, after the
-        // generator tasks the poll woke.
-        let mut woken = Vec::new();
-        self.take_woken(&mut woken);
-        let due = {
-            let mut state = self.state.borrow_mut();
-            let timed_out = timeout.is_some_and(|t| t > Duration::ZERO)
-                && io_woken.is_empty()
-                && woken.is_empty();
-            if timed_out && state.clock.is_virtual() {
-                // Nothing became ready in the time the next timer gave: it is due now.
-                if let Some(deadline) = state.timers.next_deadline() {
-                    state.clock.advance_to(deadline);
-                }
-            }
-            for id in io_woken {
-                state.wake(id, Some(Reply::Io(Ok(()))), true);
-            }
-            for key in woken.drain(..) {
-                state.wake_future(key, true);
-            }
-            state.clock.now()
-        };
-        // Then the timers that are due, earliest first, generator tasks and futures alike.
-        loop {
-            let mut state = self.state.borrow_mut();
-            let Some(waiter) = state.timers.pop_due(due) else {
-                break;
-            };
-            match waiter {
-                Waiter::Task(id, seq) => {
-                    let due = state
-                        .tasks
-                        .by_id(id)
-                        .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq));
-                    if due {
-                        state.wake(id, Some(Reply::Done), true);
-                    }
-                }
-                Waiter::Waker(w) => {
-                    drop(state);
-                    w.wake();
-                    self.queue_woken(&mut woken, true);
-                }
-            }
-        }
-        // Then what became ready during the last pass, in the order it did.
-        {
-            let mut state = self.state.borrow_mut();
-            let later = core::mem::take(&mut state.later);
-            state.ready.extend(later);
-        }
-        // One reading of the clock per step: each starts when the one before it ended.
-        let mut clock = self.state.borrow().step_clock.read();
-        loop {
-            let Some(key) = self.state.borrow_mut().ready.pop_front() else {
-                break;
-            };
-            self.step(key, &mut clock);
-            // Wakes during the step (a future waking itself, or another) queue for the next
-            // pass, in order with the generator tasks' answers.
-            self.queue_woken(&mut woken, false);
-        }
-        Pass::Ran
-    }
-
-    /// Resumes one task and carries out what it asks.
-    fn step(&self, key: Key, clock: &mut Duration) {
-        let id = key.id;
-        let (mut body, input, waker, from) = {
-            let mut state = self.state.borrow_mut();
-            let Some(entry) = state.tasks.get_mut(key) else {
-                return;
-            };
-            entry.queued = false;
-            let Some(body) = entry.body.take() else {
-                return;
-            };
-            let input = entry.input.take().unwrap_or(Input::Reply(Reply::Done));
-            let from = body.suspended_at();
-            let waker = entry
-                .waker
-                .take()
-                .expect("a task's waker is home between its steps");
-            (body, input, waker, from)
-        };
-        let mut cx = Context::from_waker(&waker);
-        self.running.set(Some(id));
-        self.reset_budget();
-        let started = *clock;
-        let mut input = input;
-        let result = loop {
-            let result =
-                panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().resume(input, &mut cx)));
-            // A call the kernel can answer at once is answered within the turn.
-            match result {
-                Ok(Outcome::Call(call)) => match self.answer_at_once(id, call) {
-                    Ok(reply) => input = Input::Reply(reply),
-                    Err(call) => break Ok(Outcome::Call(call)),
-                },
-                other => break other,
-            }
-            if self.state.borrow().tasks.get(key).is_some_and(|e| e.killed) {
-                break Ok(Outcome::Pending);
-            }
-        };
-        self.running.set(None);
-        let to = match result {
-            Ok(Outcome::Call(_) | Outcome::Pending) => body.suspended_at(),
-            _ => None,
-        };
-        let mut state = self.state.borrow_mut();
-        *clock = state.step_clock.read();
-        let ran = clock.saturating_sub(started);
-        let slow = state.step_clock.is_slow(ran);
-        let entry = state
-            .tasks
-            .get_mut(key)
-            .expect("a running task stays in the table");
-        entry.steps += 1;
-        entry.busy = entry
-            .busy
-            .saturating_add(u64::try_from(ran.as_nanos()).unwrap_or(u64::MAX));
-        entry.waker = Some(waker);
-        let killed = entry.killed;
-        entry.body = Some(body);
-        if !killed && matches!(result, Ok(Outcome::Pending)) {
-            entry.wait = Wait::Waker;
-        }
-        if slow {
-            let name = entry.name.clone();
-            state.deferred.push(Deferred::Report(Report::Slow {
-                id,
-                name,
-                ran,
-                from,
-                to,
-            }));
-        }
-        match result {
-            _ if killed => state.end(key, Ended::Killed),
-            Ok(Outcome::Call(call)) => self.syscall(&mut state, key, call),
-            // Its wait was set above, with the entry at hand.
-            Ok(Outcome::Pending) => state.futures += 1,
-            Ok(Outcome::Returned(value)) => state.end(key, Ended::Returned(value)),
-            Err(payload) => {
-                let message = panic_message(&*payload);
-                let name = state.tasks.get(key).expect("present").name.clone();
-                state.deferred.push(Deferred::Report(Report::Panicked {
-                    id,
-                    name,
-                    message: message.clone(),
-                }));
-                state.end(key, Ended::Panicked(message));
-            }
-        }
-        drop(state);
-        self.flush();
-    }
-
-    /// Answers a call that needs no waiting — get my id, the clock, spawn, kill or cancel
-    /// another task, join one that has ended — or hands it back.
-    fn answer_at_once(&self, id: TaskId, call: Syscall) -> Result<Reply, Syscall> {
-        let reply = {
-            let mut state = self.state.borrow_mut();
-            match call {
-                Syscall::GetId => Reply::Id(id),
-                Syscall::Now => Reply::Now(state.clock.now()),
-                Syscall::Spawn(task) => Reply::Spawned(state.insert(task, &self.remote)),
-                Syscall::Kill(target) if target != id => {
-                    self.release(&mut state, target);
-                    Reply::Killed(state.kill(target))
-                }
-                Syscall::Cancel(target) if target != id => {
-                    Reply::Cancelled(self.cancel_in(&mut state, target))
-                }
-                Syscall::Join(target) if target == id => Reply::Joined(Err(JoinError::JoinSelf)),
-                Syscall::Join(target) if !state.tasks.contains(target) => {
-                    Reply::Joined(state.take_ended(target))
-                }
-                call => return Err(call),
-            }
-        };
-        // A killed task's destructors run now, before the caller goes on.
-        self.flush();
-        Ok(reply)
-    }
-
-    /// Carries out a call that makes the task wait (or ends it): everything `answer_at_once`
-    /// handed back.
-    fn syscall(&self, state: &mut State, key: Key, call: Syscall) {
-        let id = key.id;
-        match call {
-            Syscall::YieldNow => state.answer(key, Reply::Done),
-            Syscall::Sleep(duration) => {
-                let until = state.clock.now().saturating_add(duration);
-                let seq = state.timers.next_seq();
-                state.timers.insert(until, Waiter::Task(id, seq));
-                state.park(key, Wait::Sleep { until, seq });
-            }
-            Syscall::Join(target) => {
-                debug_assert!(
-                    state.tasks.contains(target),
-                    "a task that ended is joined at once"
-                );
-                state
-                    .joiners
-                    .entry(target)
-                    .or_default()
-                    .push(Waiter::Task(id, 0));
-                state.park(key, Wait::Join(target));
-            }
-            Syscall::Kill(_) => state.end(key, Ended::Killed),
-            Syscall::Cancel(_) => {
-                let cancellable = state
-                    .tasks
-                    .get(key)
-                    .and_then(|e| e.body.as_ref())
-                    .is_some_and(|b| b.cancellable());
-                if cancellable {
-                    let entry = state.tasks.get_mut(key).expect("present");
-                    entry.input = Some(Input::Cancel);
-                    entry.queued = true;
-                    state.later.push_back(key);
-                } else {
-                    state.end(key, Ended::Killed);
-                }
-            }
-            #[cfg(unix)]
-            Syscall::Readable(fd) => self.wait_io(state, key, fd, Direction::Read),
-            #[cfg(unix)]
-            Syscall::Writable(fd) => self.wait_io(state, key, fd, Direction::Write),
-            Syscall::GetId | Syscall::Now | Syscall::Spawn(_) => unreachable!("answered at once"),
-        }
-    }
-
-    #[cfg(unix)]
-    fn wait_io(&self, state: &mut State, key: Key, fd: RawFd, dir: Direction) {
-        match self
-            .reactor
-            .borrow_mut()
-            .wait(fd, dir, Waiter::Task(key.id, 0))
-        {
-            Ok(()) => state.park(key, Wait::Io(fd, dir)),
-            Err(e) => state.answer(key, Reply::Io(Err(e))),
-        }
-    }
-
     /// Undoes what `id` waits on, before it is killed or cancelled; it then waits for nothing.
     fn release(&self, state: &mut State, id: TaskId) {
         let Some(entry) = state.tasks.by_id_mut(id) else {
@@ -725,23 +421,23 @@ impl Core {
             return false;
         };
         let entry = state.tasks.get_mut(key).expect("present");
-        let Some(body) = &entry.body else {
+        if entry.body.is_running() {
             // Cancelled while it runs (by itself, through a handle): it ends after this step.
             entry.killed = true;
             return true;
-        };
-        if !body.cancellable() {
+        }
+        if !entry.body.cancellable() {
             self.release(state, id);
             state.kill(id);
             return true;
         }
         self.release(state, id);
         let entry = state.tasks.get_mut(key).expect("present");
-        entry.input = Some(Input::Cancel);
+        entry.body.set_input(Input::Cancel);
         entry.wait = Wait::Nothing;
         if !entry.queued {
             entry.queued = true;
-            state.later.push_back(key);
+            state.later.push(key);
         }
         true
     }
@@ -874,7 +570,7 @@ impl Core {
             .map(|(id, e)| TaskInfo {
                 id,
                 name: e.name.clone(),
-                state: if e.body.is_none() {
+                state: if e.body.is_running() {
                     TaskState::Running
                 } else {
                     task_state(e.wait)
@@ -919,266 +615,5 @@ fn task_state(wait: Wait) -> TaskState {
         Wait::Io(fd, Direction::Write) => TaskState::Writing(fd),
         Wait::Join(id) => TaskState::Joining(id),
         Wait::Waker => TaskState::Awaiting,
-    }
-}
-
-impl State {
-    /// Adds `task` to the table and the next pass's queue.
-    fn insert(&mut self, task: Task, remote: &Arc<Remote>) -> TaskId {
-        let id = self.next_id;
-        self.next_id = id.next();
-        let (name, body, detached) = task.into_parts();
-        let key = self.tasks.insert_with(id, |key| Entry {
-            name,
-            body: Some(body),
-            input: Some(Input::Reply(Reply::Start)),
-            wait: Wait::Nothing,
-            queued: true,
-            killed: false,
-            detached,
-            waker: Some(Waker::from(Arc::new(TaskWaker {
-                key,
-                remote: remote.clone(),
-            }))),
-            steps: 0,
-            busy: 0,
-        });
-        self.later.push_back(key);
-        id
-    }
-
-    /// How long the readiness poll may wait: zero when something is ready, until the next
-    /// timer, forever (`Some(None)`) when only I/O or a waker can wake a task, and `None` when
-    /// nothing can.
-    fn timeout(
-        &mut self,
-        reactor_idle: bool,
-        wakers: bool,
-        woken: bool,
-    ) -> Option<Option<Duration>> {
-        if !self.later.is_empty() || woken {
-            return Some(Some(Duration::ZERO));
-        }
-        let tasks = &self.tasks;
-        let live = |id, seq| {
-            tasks
-                .by_id(id)
-                .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq))
-        };
-        while self.timers.drop_stale(live) {}
-        match self.timers.next_deadline() {
-            Some(deadline) if self.clock.is_virtual() && reactor_idle => {
-                self.clock.advance_to(deadline);
-                Some(Some(Duration::ZERO))
-            }
-            Some(deadline) => Some(Some(deadline.saturating_sub(self.clock.now()))),
-            None if !reactor_idle || wakers => Some(None),
-            None => None,
-        }
-    }
-
-    /// Makes `id` ready with `reply`: in this pass's queue (`now`: woken at the start of the
-    /// pass) or the next one's (woken by another task during the pass).
-    fn wake(&mut self, id: TaskId, reply: Option<Reply>, now: bool) {
-        let Some(key) = self.tasks.key(id) else {
-            return;
-        };
-        self.make_ready(key, now, |entry| {
-            if let Some(reply) = reply {
-                entry.input = Some(Input::Reply(reply));
-            }
-            true
-        });
-    }
-
-    /// A future task's waker fired: it runs in this pass (`now`) or the next, unless it is
-    /// waiting on something else (a generator task's call).
-    #[inline]
-    fn wake_future(&mut self, key: Key, now: bool) {
-        self.make_ready(key, now, |entry| {
-            matches!(entry.wait, Wait::Waker | Wait::Nothing)
-        });
-    }
-
-    /// Queues `key`'s task (once) if it is still in the table and `accept` agrees.
-    #[inline]
-    fn make_ready(&mut self, key: Key, now: bool, accept: impl FnOnce(&mut Entry) -> bool) {
-        let Some(entry) = self.tasks.get_mut(key) else {
-            return;
-        };
-        if !accept(entry) {
-            return;
-        }
-        if matches!(entry.wait, Wait::Waker) {
-            self.futures -= 1;
-        }
-        entry.wait = Wait::Nothing;
-        if !entry.queued {
-            entry.queued = true;
-            if now {
-                self.ready.push_back(key);
-            } else {
-                self.later.push_back(key);
-            }
-        }
-    }
-
-    /// Answers at once: the task runs again in the next pass.
-    fn answer(&mut self, key: Key, reply: Reply) {
-        let entry = self
-            .tasks
-            .get_mut(key)
-            .expect("the task asking is in the table");
-        entry.input = Some(Input::Reply(reply));
-        entry.wait = Wait::Nothing;
-        entry.queued = true;
-        self.later.push_back(key);
-    }
-
-    fn park(&mut self, key: Key, wait: Wait) {
-        self.tasks
-            .get_mut(key)
-            .expect("the task asking is in the table")
-            .wait = wait;
-    }
-
-    /// Ends a task (its body dropped once the borrow ends) and hands how it ended to its
-    /// joiners, in the order they joined: the first takes the return value.
-    fn end(&mut self, key: Key, ended: Ended) {
-        let id = key.id;
-        let Some(entry) = self.tasks.remove(key) else {
-            return;
-        };
-        if matches!(entry.wait, Wait::Waker) {
-            self.futures -= 1;
-        }
-        if let Some(body) = entry.body {
-            self.deferred
-                .push(Deferred::Drop(id, entry.name.clone(), body));
-        }
-        // Kept until a joiner takes it; a `()` is kept as a bit.
-        match ended {
-            Ended::Returned(value) if entry.detached => {
-                self.deferred.push(Deferred::DropValue(value));
-                self.mark_taken(id);
-            }
-            Ended::Returned(value) if value.is::<()>() => self.units.set(id, true),
-            _ if entry.detached => self.mark_taken(id),
-            ended => {
-                self.ended.insert(id, ended);
-            }
-        }
-        for joiner in self.joiners.remove(&id).unwrap_or_default() {
-            match joiner {
-                Waiter::Task(j, _) => {
-                    let result = self.take_ended(id);
-                    self.wake(j, Some(Reply::Joined(result)), false);
-                }
-                // A future joiner takes the result when it is polled again.
-                Waiter::Waker(w) => self.deferred.push(Deferred::Wake(w)),
-            }
-        }
-    }
-
-    /// The result of `id` will not be wanted: drop it when the task ends (or now).
-    fn detach(&mut self, id: TaskId) {
-        if let Some(entry) = self.tasks.by_id_mut(id) {
-            entry.detached = true;
-        } else if let Some(ended) = self.ended.remove(&id) {
-            if let Ended::Returned(value) = ended {
-                self.deferred.push(Deferred::DropValue(value));
-            }
-            self.mark_taken(id);
-        } else if self.units.get(id) {
-            self.units.set(id, false);
-            self.mark_taken(id);
-        }
-    }
-
-    fn mark_taken(&mut self, id: TaskId) {
-        self.taken.set(id, true);
-    }
-
-    /// Kills `id` (its waits already released). A task killed while it runs ends when its step
-    /// does.
-    fn kill(&mut self, id: TaskId) -> bool {
-        let Some(key) = self.tasks.key(id) else {
-            return false;
-        };
-        let entry = self.tasks.get_mut(key).expect("present");
-        if entry.body.is_none() {
-            entry.killed = true;
-        } else {
-            self.end(key, Ended::Killed);
-        }
-        true
-    }
-
-    /// `take_ended`, but a return value that `fits` rejects is left where it is.
-    fn take_ended_as(
-        &mut self,
-        id: TaskId,
-        fits: fn(&dyn Any) -> bool,
-    ) -> Result<Box<dyn Any>, JoinError> {
-        let wrong = match self.ended.get(&id) {
-            Some(Ended::Returned(value)) => !fits(&**value),
-            None if self.units.get(id) => !fits(&()),
-            _ => false,
-        };
-        if wrong {
-            return Err(JoinError::WrongType);
-        }
-        self.take_ended(id)
-    }
-
-    /// How a task that is gone ended, for a joiner: the first to ask takes the return value.
-    fn take_ended(&mut self, id: TaskId) -> Result<Box<dyn Any>, JoinError> {
-        match self.ended.get(&id) {
-            Some(Ended::Returned(_)) => {
-                let Some(Ended::Returned(value)) = self.ended.remove(&id) else {
-                    unreachable!()
-                };
-                self.mark_taken(id);
-                Ok(value)
-            }
-            Some(Ended::Killed) => Err(JoinError::Killed),
-            Some(Ended::Panicked(msg)) => Err(JoinError::Panicked(msg.clone())),
-            None if self.units.get(id) => {
-                self.units.set(id, false);
-                self.mark_taken(id);
-                Ok(Box::new(()))
-            }
-            None if self.taken.get(id) => Err(JoinError::Taken),
-            None => Err(JoinError::NoSuchTask),
-        }
-    }
-}
-
-/// A bit per task id: which results were taken, which tasks returned `()`. A million tasks
-/// come and gone cost 125 KiB each, whatever their results.
-#[derive(Default)]
-struct Bits(Vec<u64>);
-
-impl Bits {
-    fn index(id: TaskId) -> (usize, u64) {
-        let n = usize::try_from(id.get()).expect("task ids fit in usize");
-        (n / 64, 1 << (n % 64))
-    }
-
-    fn set(&mut self, id: TaskId, on: bool) {
-        let (word, bit) = Bits::index(id);
-        if self.0.len() <= word {
-            self.0.resize(word + 1, 0);
-        }
-        if on {
-            self.0[word] |= bit;
-        } else {
-            self.0[word] &= !bit;
-        }
-    }
-
-    fn get(&self, id: TaskId) -> bool {
-        let (word, bit) = Bits::index(id);
-        self.0.get(word).is_some_and(|w| w & bit != 0)
     }
 }

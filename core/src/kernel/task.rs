@@ -14,30 +14,41 @@ use super::{Reply, Syscall, TaskInput};
 use crate::channel::Body;
 use crate::{Gen, Generator, GeneratorState};
 
-/// What the kernel resumes a task with.
+/// What the kernel resumes a generator task with.
 pub(crate) enum Input {
     Reply(Reply),
     Cancel,
 }
 
-/// What a step of a task produced.
+/// What a step of a generator task produced.
 pub(crate) enum Outcome {
-    /// A generator task asks for something.
+    /// It asks for something.
     Call(Syscall),
-    /// A future task is not ready; its waker will say when to poll it again.
-    Pending,
     Returned(Box<dyn Any>),
 }
 
-/// A task's generator (or future), as the kernel drives it: pinned in its own allocation (a
-/// future task's future lives in it, not behind a second box).
-pub(crate) trait TaskBody {
-    /// Resumes a generator with `input`, or polls a future with `cx`.
-    fn resume(self: Pin<&mut Self>, input: Input, cx: &mut Context<'_>) -> Outcome;
+/// A task's generator or future, its types erased: pinned in its own allocation (a future
+/// task's future lives in it, not behind a second box). The two kinds are stepped apart, so a
+/// future's poll carries nothing a generator needs (a resume value, a source location).
+pub(crate) enum TaskBody {
+    Generator(Pin<Box<dyn GeneratorBody>>),
+    Future(Pin<Box<dyn FutureBody>>),
+}
+
+/// A generator task, as the kernel drives it.
+pub(crate) trait GeneratorBody {
+    /// Resumes the generator with `input`.
+    fn resume(self: Pin<&mut Self>, input: Input) -> Outcome;
     /// Whether [`Input::Cancel`] can be thrown in.
     fn cancellable(&self) -> bool;
     /// Where the task is suspended, for the slow-task warning.
     fn suspended_at(&self) -> Option<&'static Location<'static>>;
+}
+
+/// A future task, as the kernel drives it.
+pub(crate) trait FutureBody {
+    /// Polls the future; its return value, boxed, once it is ready.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Box<dyn Any>>;
 }
 
 fn outcome<T: 'static>(state: GeneratorState<Syscall, T>) -> Outcome {
@@ -56,11 +67,11 @@ fn input<I: TaskInput>(input: Input) -> I {
     }
 }
 
-impl<I: TaskInput, B: Body<Syscall, I>> TaskBody for Gen<Syscall, I, B>
+impl<I: TaskInput, B: Body<Syscall, I>> GeneratorBody for Gen<Syscall, I, B>
 where
     B::Output: 'static,
 {
-    fn resume(self: Pin<&mut Self>, i: Input, _: &mut Context<'_>) -> Outcome {
+    fn resume(self: Pin<&mut Self>, i: Input) -> Outcome {
         outcome(self.get_mut().send(input(i)))
     }
     fn cancellable(&self) -> bool {
@@ -75,11 +86,11 @@ where
 /// Any other `Generator` (hand-written, say): no source location to report.
 struct Foreign<G, I>(G, PhantomData<fn(I)>);
 
-impl<I: TaskInput, G: Generator<I, Yield = Syscall> + Unpin> TaskBody for Foreign<G, I>
+impl<I: TaskInput, G: Generator<I, Yield = Syscall> + Unpin> GeneratorBody for Foreign<G, I>
 where
     G::Return: 'static,
 {
-    fn resume(self: Pin<&mut Self>, i: Input, _: &mut Context<'_>) -> Outcome {
+    fn resume(self: Pin<&mut Self>, i: Input) -> Outcome {
         outcome(Pin::new(&mut self.get_mut().0).resume(input(i)))
     }
     fn cancellable(&self) -> bool {
@@ -93,21 +104,15 @@ where
 /// A future, as a task: polled when its waker fires; cancelling it drops it.
 struct FutureTask<F>(F);
 
-impl<F: Future + 'static> TaskBody for FutureTask<F> {
-    fn resume(self: Pin<&mut Self>, _: Input, cx: &mut Context<'_>) -> Outcome {
+impl<F: Future + 'static> FutureBody for FutureTask<F> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Box<dyn Any>> {
         // SAFETY: the future is pinned with its task (structural pinning): `FutureTask` has no
         // `Drop` of its own, never moves the future out, and is `Unpin` only when it is.
         let future = unsafe { self.map_unchecked_mut(|task| &mut task.0) };
         match future.poll(cx) {
-            Poll::Ready(value) => Outcome::Returned(Box::new(value)),
-            Poll::Pending => Outcome::Pending,
+            Poll::Ready(value) => Poll::Ready(Box::new(value)),
+            Poll::Pending => Poll::Pending,
         }
-    }
-    fn cancellable(&self) -> bool {
-        false
-    }
-    fn suspended_at(&self) -> Option<&'static Location<'static>> {
-        None
     }
 }
 
@@ -130,7 +135,7 @@ impl<F: Future + 'static> TaskBody for FutureTask<F> {
 /// ```
 pub struct Task {
     name: Rc<str>,
-    pub(crate) body: Pin<Box<dyn TaskBody>>,
+    pub(crate) body: TaskBody,
     detached: bool,
 }
 
@@ -161,7 +166,7 @@ impl Task {
     {
         Task {
             name: name.into(),
-            body: Box::pin(generator),
+            body: TaskBody::Generator(Box::pin(generator)),
             detached: false,
         }
     }
@@ -205,7 +210,7 @@ impl Task {
     {
         Task {
             name: name.into(),
-            body: Box::pin(Foreign(generator, PhantomData)),
+            body: TaskBody::Generator(Box::pin(Foreign(generator, PhantomData))),
             detached: false,
         }
     }
@@ -239,7 +244,7 @@ impl Task {
     {
         Task {
             name: name.into(),
-            body: Box::pin(FutureTask(future)),
+            body: TaskBody::Future(Box::pin(FutureTask(future))),
             detached: false,
         }
     }
@@ -277,7 +282,7 @@ impl Task {
         self
     }
 
-    pub(crate) fn into_parts(self) -> (Rc<str>, Pin<Box<dyn TaskBody>>, bool) {
+    pub(crate) fn into_parts(self) -> (Rc<str>, TaskBody, bool) {
         (self.name, self.body, self.detached)
     }
 }
@@ -321,16 +326,17 @@ mod tests {
             *first + values.len() as u32
         };
         let task = Task::from_future("t", future);
-        let (_, mut body, _) = task.into_parts();
+        let (_, body, _) = task.into_parts();
+        let TaskBody::Future(mut body) = body else {
+            panic!("a future makes a future task")
+        };
         let mut cx = Context::from_waker(Waker::noop());
-        assert!(!body.cancellable() && body.suspended_at().is_none());
         for _ in 0..2 {
-            let outcome = body.as_mut().resume(Input::Reply(Reply::Done), &mut cx);
-            assert!(matches!(outcome, Outcome::Pending));
+            assert!(body.as_mut().poll(&mut cx).is_pending());
         }
-        match body.as_mut().resume(Input::Reply(Reply::Done), &mut cx) {
-            Outcome::Returned(value) => assert_eq!(value.downcast_ref::<u32>(), Some(&4)),
-            _ => panic!("the future should have returned"),
+        match body.as_mut().poll(&mut cx) {
+            Poll::Ready(value) => assert_eq!(value.downcast_ref::<u32>(), Some(&4)),
+            Poll::Pending => panic!("the future should have returned"),
         }
         assert_eq!(polls.get(), 2);
     }

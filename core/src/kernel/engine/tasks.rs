@@ -1,0 +1,281 @@
+//! The state's bookkeeping of tasks: adding one, making it ready, answering and parking it,
+//! ending it and keeping how it ended for whoever joins it.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::any::Any;
+use core::time::Duration;
+
+use super::wake::{Remote, TaskWaker};
+use super::{Body, Deferred, Ended, Entry, State, Wait};
+use crate::kernel::clock::Waiter;
+use crate::kernel::table::Key;
+use crate::kernel::task::{Input, TaskBody};
+use crate::kernel::{JoinError, Reply, Task};
+use crate::sched::TaskId;
+
+impl State {
+    /// Adds `task` to the table and the next pass's queue.
+    pub(super) fn insert(&mut self, task: Task, remote: &Arc<Remote>) -> TaskId {
+        let id = self.next_id;
+        self.next_id = id.next();
+        let (name, body, detached) = task.into_parts();
+        let key = self.tasks.insert_with(id, |key| Entry {
+            name,
+            body: match body {
+                TaskBody::Generator(body) => Body::Generator {
+                    body: Some(body),
+                    input: Some(Input::Reply(Reply::Start)),
+                },
+                TaskBody::Future(body) => Body::Future {
+                    body: Some(body),
+                    waker: Some(TaskWaker::waker(key, remote)),
+                },
+            },
+            wait: Wait::Nothing,
+            queued: true,
+            killed: false,
+            detached,
+            steps: 0,
+            busy: 0,
+        });
+        self.later.push(key);
+        id
+    }
+
+    /// How long the readiness poll may wait: zero when something is ready, until the next
+    /// timer, forever (`Some(None)`) when only I/O or a waker can wake a task, and `None` when
+    /// nothing can.
+    pub(super) fn timeout(
+        &mut self,
+        reactor_idle: bool,
+        wakers: bool,
+        woken: bool,
+    ) -> Option<Option<Duration>> {
+        if !self.later.is_empty() || woken {
+            return Some(Some(Duration::ZERO));
+        }
+        let tasks = &self.tasks;
+        let live = |id, seq| {
+            tasks
+                .by_id(id)
+                .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq))
+        };
+        while self.timers.drop_stale(live) {}
+        match self.timers.next_deadline() {
+            Some(deadline) if self.clock.is_virtual() && reactor_idle => {
+                self.clock.advance_to(deadline);
+                Some(Some(Duration::ZERO))
+            }
+            Some(deadline) => Some(Some(deadline.saturating_sub(self.clock.now()))),
+            None if !reactor_idle || wakers => Some(None),
+            None => None,
+        }
+    }
+
+    /// Makes `id` ready with `reply`: in this pass's queue (`now`: woken at the start of the
+    /// pass) or the next one's (woken by another task during the pass).
+    pub(super) fn wake(&mut self, id: TaskId, reply: Option<Reply>, now: bool) {
+        let Some(key) = self.tasks.key(id) else {
+            return;
+        };
+        self.make_ready(key, now, |entry| {
+            if let Some(reply) = reply {
+                entry.body.set_input(Input::Reply(reply));
+            }
+            true
+        });
+    }
+
+    /// A future task's waker fired: it runs in this pass (`now`) or the next, unless it is
+    /// waiting on something else (a generator task's call).
+    #[inline]
+    pub(super) fn wake_future(&mut self, key: Key, now: bool) {
+        self.make_ready(key, now, |entry| {
+            matches!(entry.wait, Wait::Waker | Wait::Nothing)
+        });
+    }
+
+    /// Queues `key`'s task (once) if it is still in the table and `accept` agrees.
+    #[inline]
+    fn make_ready(&mut self, key: Key, now: bool, accept: impl FnOnce(&mut Entry) -> bool) {
+        let Some(entry) = self.tasks.get_mut(key) else {
+            return;
+        };
+        if !accept(entry) {
+            return;
+        }
+        if matches!(entry.wait, Wait::Waker) {
+            self.futures -= 1;
+        }
+        entry.wait = Wait::Nothing;
+        if !entry.queued {
+            entry.queued = true;
+            if now {
+                self.ready.push(key);
+            } else {
+                self.later.push(key);
+            }
+        }
+    }
+
+    /// Answers at once: the task runs again in the next pass.
+    pub(super) fn answer(&mut self, key: Key, reply: Reply) {
+        let entry = self
+            .tasks
+            .get_mut(key)
+            .expect("the task asking is in the table");
+        entry.body.set_input(Input::Reply(reply));
+        entry.wait = Wait::Nothing;
+        entry.queued = true;
+        self.later.push(key);
+    }
+
+    pub(super) fn park(&mut self, key: Key, wait: Wait) {
+        self.tasks
+            .get_mut(key)
+            .expect("the task asking is in the table")
+            .wait = wait;
+    }
+
+    /// Ends a task (its body dropped once the borrow ends) and hands how it ended to its
+    /// joiners, in the order they joined: the first takes the return value.
+    pub(super) fn end(&mut self, key: Key, ended: Ended) {
+        let id = key.id;
+        let Some(entry) = self.tasks.remove(key) else {
+            return;
+        };
+        if matches!(entry.wait, Wait::Waker) {
+            self.futures -= 1;
+        }
+        if let Some(body) = entry.body.into_task_body() {
+            self.deferred
+                .push(Deferred::Drop(id, entry.name.clone(), body));
+        }
+        // Kept until a joiner takes it; a `()` is kept as a bit.
+        match ended {
+            Ended::Returned(value) if entry.detached => {
+                self.deferred.push(Deferred::DropValue(value));
+                self.mark_taken(id);
+            }
+            Ended::Returned(value) if value.is::<()>() => self.units.set(id, true),
+            _ if entry.detached => self.mark_taken(id),
+            ended => {
+                self.ended.insert(id, ended);
+            }
+        }
+        for joiner in self.joiners.remove(&id).unwrap_or_default() {
+            match joiner {
+                Waiter::Task(j, _) => {
+                    let result = self.take_ended(id);
+                    self.wake(j, Some(Reply::Joined(result)), false);
+                }
+                // A future joiner takes the result when it is polled again.
+                Waiter::Waker(w) => self.deferred.push(Deferred::Wake(w)),
+            }
+        }
+    }
+
+    /// The result of `id` will not be wanted: drop it when the task ends (or now).
+    pub(super) fn detach(&mut self, id: TaskId) {
+        if let Some(entry) = self.tasks.by_id_mut(id) {
+            entry.detached = true;
+        } else if let Some(ended) = self.ended.remove(&id) {
+            if let Ended::Returned(value) = ended {
+                self.deferred.push(Deferred::DropValue(value));
+            }
+            self.mark_taken(id);
+        } else if self.units.get(id) {
+            self.units.set(id, false);
+            self.mark_taken(id);
+        }
+    }
+
+    fn mark_taken(&mut self, id: TaskId) {
+        self.taken.set(id, true);
+    }
+
+    /// Kills `id` (its waits already released). A task killed while it runs ends when its step
+    /// does.
+    pub(super) fn kill(&mut self, id: TaskId) -> bool {
+        let Some(key) = self.tasks.key(id) else {
+            return false;
+        };
+        let entry = self.tasks.get_mut(key).expect("present");
+        if entry.body.is_running() {
+            entry.killed = true;
+        } else {
+            self.end(key, Ended::Killed);
+        }
+        true
+    }
+
+    /// `take_ended`, but a return value that `fits` rejects is left where it is.
+    pub(super) fn take_ended_as(
+        &mut self,
+        id: TaskId,
+        fits: fn(&dyn Any) -> bool,
+    ) -> Result<Box<dyn Any>, JoinError> {
+        let wrong = match self.ended.get(&id) {
+            Some(Ended::Returned(value)) => !fits(&**value),
+            None if self.units.get(id) => !fits(&()),
+            _ => false,
+        };
+        if wrong {
+            return Err(JoinError::WrongType);
+        }
+        self.take_ended(id)
+    }
+
+    /// How a task that is gone ended, for a joiner: the first to ask takes the return value.
+    pub(super) fn take_ended(&mut self, id: TaskId) -> Result<Box<dyn Any>, JoinError> {
+        match self.ended.get(&id) {
+            Some(Ended::Returned(_)) => {
+                let Some(Ended::Returned(value)) = self.ended.remove(&id) else {
+                    unreachable!()
+                };
+                self.mark_taken(id);
+                Ok(value)
+            }
+            Some(Ended::Killed) => Err(JoinError::Killed),
+            Some(Ended::Panicked(msg)) => Err(JoinError::Panicked(msg.clone())),
+            None if self.units.get(id) => {
+                self.units.set(id, false);
+                self.mark_taken(id);
+                Ok(Box::new(()))
+            }
+            None if self.taken.get(id) => Err(JoinError::Taken),
+            None => Err(JoinError::NoSuchTask),
+        }
+    }
+}
+
+/// A bit per task id: which results were taken, which tasks returned `()`. A million tasks
+/// come and gone cost 125 KiB each, whatever their results.
+#[derive(Default)]
+pub(super) struct Bits(Vec<u64>);
+
+impl Bits {
+    fn index(id: TaskId) -> (usize, u64) {
+        let n = usize::try_from(id.get()).expect("task ids fit in usize");
+        (n / 64, 1 << (n % 64))
+    }
+
+    fn set(&mut self, id: TaskId, on: bool) {
+        let (word, bit) = Bits::index(id);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        if on {
+            self.0[word] |= bit;
+        } else {
+            self.0[word] &= !bit;
+        }
+    }
+
+    fn get(&self, id: TaskId) -> bool {
+        let (word, bit) = Bits::index(id);
+        self.0.get(word).is_some_and(|w| w & bit != 0)
+    }
+}
