@@ -570,6 +570,19 @@ mod w3_delegation {
                     b.bench_local(|| drain_iter(nest!($depth, Level, Count { i: 0, n: black_box(n) })));
                 }
 
+                /// The least a delegation that does not inline the whole chain can cost: the
+                /// same nested iterators, the innermost reached through a `&mut dyn Iterator` the
+                /// compiler cannot see through, so every value is one indirect call into a state
+                /// kept in memory.
+                #[divan::bench(args = [N])]
+                fn hand_written_dyn(b: Bencher, n: u64) {
+                    b.bench_local(|| {
+                        let mut count = Count { i: 0, n: black_box(n) };
+                        let inner: &mut dyn Iterator<Item = u64> = black_box(&mut count);
+                        drain_iter(nest!($depth, Level, inner))
+                    });
+                }
+
                 #[divan::bench(args = [N])]
                 fn resumable_yield_from(b: Bencher, n: u64) {
                     b.bench_local(|| drain_iter($d(black_box(n))));
