@@ -185,6 +185,22 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         }
     }
 
+    /// One resume the plain way: makes the resume's frame (the generator polled with `waker`,
+    /// its `marks`, the argument) and polls the body with it; returns the poll and what the body
+    /// yielded. Always inlined, so the frame is made where the body is polled and the compiler
+    /// can keep it in registers.
+    #[inline(always)]
+    fn resume_plain(
+        &mut self,
+        waker: &Waker,
+        marks: &impl Marks<Y, R>,
+        arg: Option<R>,
+    ) -> (Poll<B::Output>, Option<Y>) {
+        let frame = Frame::new(waker, marks, arg);
+        let poll = frame.enter(|cx| self.poll(cx));
+        (poll, frame.yielded.take())
+    }
+
     /// Panics because the generator cannot run.
     #[cold]
     #[inline(never)]
@@ -254,9 +270,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
                 return Self::resume_shortcut(body, delegation, shortcut, waker, arg);
             }
         }
-        let frame = Frame::new(waker, &self.marks, arg);
-        let poll = frame.enter(|cx| body.poll(cx));
-        (poll, frame.yielded.take())
+        body.resume_plain(waker, &self.marks, arg)
     }
 
     /// The shortcut way of `resume`: `shortcut` is the one in `marks`. It stays there while the
@@ -270,7 +284,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         waker: &Waker,
         arg: Option<R>,
     ) -> (Poll<B::Output>, Option<Y>) {
-        // A generator with a shortcut has started and is suspended; if not, the plain step
+        // A generator with a shortcut has started and is suspended; if not, the plain poll
         // says why it cannot run.
         if body.status == Status::Suspended {
             // A resume of this generator recorded the shortcut and nothing but the shortcut
@@ -286,20 +300,19 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             match stepped {
                 Stepped::Yielded(value) => return (Poll::Pending, Some(value)),
                 Stepped::Awaiting => return (Poll::Pending, None),
-                // The argument went to the subgenerator; its parent resumes without one.
+                // Its parent takes the returned value the plain way; the argument went to the
+                // subgenerator, so none is left for the parent. (Polled here rather than after
+                // the `if` with the case below: joined, the two cost the shortcut's path an
+                // instruction per value.)
                 Stepped::Returned => {
                     marks.innermost.set(None);
-                    let frame = Frame::new(waker, marks, None);
-                    let poll = frame.enter(|cx| body.poll(cx));
-                    return (poll, frame.yielded.take());
+                    return body.resume_plain(waker, marks, None);
                 }
             }
         }
         // The generator cannot run: the plain poll says why.
         marks.innermost.set(None);
-        let frame = Frame::new(waker, marks, arg);
-        let poll = frame.enter(|cx| body.poll(cx));
-        (poll, frame.yielded.take())
+        body.resume_plain(waker, marks, arg)
     }
 
     /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
