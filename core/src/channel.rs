@@ -9,6 +9,13 @@
 //! resume needs travels down the call in `cx`. So when the compiler inlines a resume into the
 //! loop that drives it, the frame lives in registers and the generator is plain data.
 //!
+//! Nothing here trusts the shape of the code around a yield. Macros the rewrite cannot see
+//! into (`select!`, `join!`, a user's `macro_rules!`) may poll a yield inside a future of their
+//! own, drop it half-way, leak it, or carry it into another generator's body. So a yield knows
+//! which body it belongs to ([`BodyId`]) and checks that the frame it finds polls that body
+//! before it trusts the frame's types (a clear panic otherwise), and a delegation that is
+//! dropped half-way takes back what it recorded in the frame (see `Shortcut`).
+//!
 //! Delegation (`yield_from!`) to another generator of this crate polls the inner body with the
 //! same `cx`: values go straight from the innermost body to the outermost caller, however deep
 //! the delegation.
@@ -33,6 +40,8 @@ use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 pub trait Marks<Y, R>: Send + Sync + core::panic::UnwindSafe {
     /// Nothing marked yet.
     const NEW: Self;
+    /// Whether the body can delegate (`yield_from!`).
+    const DELEGATES: bool;
     /// Where the body suspended: the innermost `yield_!` when delegating.
     fn at(&self) -> &Cell<Option<&'static Location<'static>>>;
     /// The delegation marks, when the body can delegate.
@@ -52,6 +61,7 @@ impl<Y, R> Marks<Y, R> for YieldMarks {
     const NEW: Self = YieldMarks {
         at: Cell::new(None),
     };
+    const DELEGATES: bool = false;
     #[inline(always)]
     fn at(&self) -> &Cell<Option<&'static Location<'static>>> {
         &self.at
@@ -89,6 +99,7 @@ impl<Y, R> Marks<Y, R> for DelegationMarks<Y, R> {
         innermost: Cell::new(None),
         outermost: Cell::new(None),
     };
+    const DELEGATES: bool = true;
     #[inline(always)]
     fn at(&self) -> &Cell<Option<&'static Location<'static>>> {
         &self.at
@@ -116,13 +127,160 @@ impl<Y, R> ChooseMarks<Y, R> for Delegates<false> {
     type Marks = YieldMarks;
 }
 
+/// Which body a resume is polling, for the yields and delegations that find its [`Frame`]. Not
+/// public API.
+///
+/// A body gets its identity when it starts, from a counter that never repeats one (a 64-bit
+/// count: it would take centuries at a billion bodies a second to wrap). Its `Co` carries it,
+/// and every yield and delegation made with that `Co` checks, before it touches the frame, that
+/// the frame is polling that body. That is what makes the frame's types theirs: a frame polls a
+/// body only if the body's `Y` and `R` are the frame's (its own generator's resume, or a
+/// delegation, which needs the same types). So a yield that code the macros cannot see carried
+/// out of its body (into another generator's body, onto another executor, past its generator's
+/// end) can never write into a frame of other types: no frame will ever poll its body again.
+///
+/// The identity is a number, not an address, so the body's state holds no pointer to itself
+/// and the compiler can keep a generator it inlines in registers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BodyId(u64);
+
+impl BodyId {
+    /// No body: a body that has not started, or a frame that polls none yet.
+    pub(crate) const NONE: BodyId = BodyId(0);
+
+    /// A new identity, never handed out before.
+    #[inline]
+    pub(crate) fn next() -> BodyId {
+        BodyId(ids::next())
+    }
+}
+
+/// Where identities come from: see [`BodyId`].
+#[cfg(feature = "std")]
+mod ids {
+    use core::cell::Cell;
+    use core::sync::atomic::{AtomicU64, Ordering};
+
+    /// Identities are handed out in blocks of this many, one block per thread at a time, so
+    /// that taking one is a thread-local increment.
+    const BLOCK: u64 = 1 << 20;
+    /// The next block: the first identity it holds.
+    static NEXT_BLOCK: AtomicU64 = AtomicU64::new(BLOCK);
+
+    std::thread_local! {
+        /// The next identity of this thread's block (a multiple of `BLOCK` when it is used up).
+        static NEXT: Cell<u64> = const { Cell::new(0) };
+    }
+
+    #[inline]
+    pub(super) fn next() -> u64 {
+        NEXT.with(|next| {
+            let mut id = next.get();
+            if id % BLOCK == 0 {
+                id = new_block();
+            }
+            next.set(id + 1);
+            id
+        })
+    }
+
+    #[cold]
+    fn new_block() -> u64 {
+        NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed)
+    }
+}
+
+/// Where identities come from: see [`BodyId`]. Without `std` there are no thread-locals: each
+/// one is an atomic increment (a 64-bit one where the target has it).
+#[cfg(not(feature = "std"))]
+mod ids {
+    #[cfg(target_has_atomic = "64")]
+    #[inline]
+    pub(super) fn next() -> u64 {
+        use core::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// On targets without 64-bit atomics the count is a pointer-sized one: on a 32-bit target
+    /// it repeats after 2^32 bodies, so a yield kept alive (and misused) across that many
+    /// generators could meet a body with its number.
+    #[cfg(not(target_has_atomic = "64"))]
+    #[inline]
+    pub(super) fn next() -> u64 {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(1);
+        loop {
+            let id = NEXT.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return id as u64;
+            }
+        }
+    }
+}
+
+/// Where the body being polled lies, so a delegation can tell whether it lies inside that
+/// body's own state (see `Shortcut`). Not public API.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyPlace {
+    start: usize,
+    end: usize,
+}
+
+impl BodyPlace {
+    /// No place.
+    pub(crate) const NONE: BodyPlace = BodyPlace { start: 0, end: 0 };
+
+    /// The place of a body kept in `cell`.
+    #[inline(always)]
+    pub(crate) fn of<T>(cell: &T) -> Self {
+        let start = (cell as *const T).addr();
+        BodyPlace {
+            start,
+            end: start + core::mem::size_of::<T>(),
+        }
+    }
+
+    /// Whether `place` lies inside the body's state.
+    #[inline]
+    pub(crate) fn contains<T>(self, place: *const T) -> bool {
+        (self.start..self.end).contains(&place.addr())
+    }
+}
+
+/// The part of a [`Frame`] that does not depend on its types, first in it, so a yield can check
+/// which body the frame polls before it trusts the frame's types.
+#[repr(C)]
+pub struct Header<'a> {
+    /// The waker the generator was polled with. First, so the waker's functions find it.
+    waker: &'a Waker,
+    /// The body being polled: set by each body's poll (see `BodyCell::poll`) and put back by
+    /// a delegation when its subgenerator's poll returns.
+    pub(crate) body: Cell<BodyId>,
+    /// Where that body lies.
+    pub(crate) place: Cell<BodyPlace>,
+    /// What went wrong in this resume, if a yield or delegation was polled where it cannot
+    /// work: it returned `Pending` without touching the frame, and the resume panics once the
+    /// poll returns ([`Frame::check`]). Panicking there rather than in the body keeps unwinding
+    /// out of the body's poll, so the compiler need not prepare it for a panic at every yield.
+    pub(crate) fault: Cell<Option<Fault>>,
+}
+
+/// How a yield or delegation was misused, by code the macros cannot see (see `Header::fault`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Fault {
+    /// One of another body was polled with this resume's frame.
+    OtherBody,
+    /// A yield was polled again in the resume it suspended in, so no argument came for it.
+    NoArgument,
+}
+
 /// One resume, on the resuming stack: what crosses between the generator and its body. The
 /// waker in the `Context` the body is polled with points here. Not public API.
 #[repr(C)]
 pub struct Frame<'a, Y, R> {
-    /// The waker the generator was polled with. First, so the waker's functions find it
-    /// without knowing `Y` and `R`.
-    waker: &'a Waker,
+    /// First, so the waker's functions and [`Frame::of`]'s check need no types.
+    pub(crate) header: Header<'a>,
     /// Where the outermost generator of this resume suspends.
     pub(crate) at: &'a Cell<Option<&'static Location<'static>>>,
     /// Its delegation marks, if its body can delegate.
@@ -132,21 +290,28 @@ pub struct Frame<'a, Y, R> {
     /// The resume argument; filled by the generator, taken by the yield the body waits at
     /// (or by the body's start for the first resume).
     pub(crate) resumed: Cell<Option<R>>,
-    /// Whether a delegation suspended in this resume has recorded itself as the innermost
-    /// (see `Shortcut`): the first to suspend is the deepest, and the ones around it leave it.
-    pub(crate) recorded: Cell<bool>,
+    /// The delegation that recorded itself as the innermost in this resume (see `Shortcut`),
+    /// linked both ways until the frame ends: then it becomes the generator's shortcut. If it
+    /// is dropped before that (code the macros cannot see cancelled it), its drop takes it
+    /// back out, so the frame never hands on a delegation that is gone.
+    pub(crate) recorded: Cell<Option<Recorded<Y, R>>>,
 }
 
 impl<'a, Y, R> Frame<'a, Y, R> {
     #[inline]
     pub(crate) fn new(waker: &'a Waker, marks: &'a impl Marks<Y, R>, arg: Option<R>) -> Self {
         Frame {
-            waker,
+            header: Header {
+                waker,
+                body: Cell::new(BodyId::NONE),
+                place: Cell::new(BodyPlace::NONE),
+                fault: Cell::new(None),
+            },
             at: marks.at(),
             delegation: marks.delegation(),
             yielded: Cell::new(None),
             resumed: Cell::new(arg),
-            recorded: Cell::new(false),
+            recorded: Cell::new(None),
         }
     }
 
@@ -161,24 +326,93 @@ impl<'a, Y, R> Frame<'a, Y, R> {
         f(&mut Context::from_waker(&waker))
     }
 
-    /// The frame of the resume in progress, from the context the body is polled with.
+    /// The frame of the resume in progress, from the context the body is polled with, for a
+    /// yield or delegation of the body `body`.
     ///
     /// # Panics
-    /// When `cx` is not a generator's: a yield was polled by something other than its body's
-    /// generator (say, a future holding it was handed to another executor).
+    /// When `cx` is not the context of a resume polling `body`: code the macros could not see
+    /// took a yield out of its body (an `async` block in another macro's arguments, say) and
+    /// polled it from another executor or inside another generator.
+    ///
+    /// # Safety
+    /// `'f` ends before the poll that was handed `cx` returns (the frame outlives that poll; it
+    /// is not tied to the borrow of `cx`, so the poll can pass `cx` on).
     #[inline(always)]
-    pub(crate) fn of<'c>(cx: &'c Context<'_>) -> &'c Frame<'c, Y, R> {
+    pub(crate) unsafe fn of<'f>(cx: &Context<'_>, body: BodyId) -> Option<&'f Frame<'f, Y, R>> {
         let waker = cx.waker();
-        assert!(
-            core::ptr::eq(waker.vtable(), &FRAME_WAKER),
-            "a yield of a generator body was polled outside of its generator"
-        );
+        if !core::ptr::eq(waker.vtable(), &FRAME_WAKER) {
+            polled_outside();
+        }
         // SAFETY: only `enter` makes a waker with this vtable, pointing at a live frame that
-        // outlives the context. Its `Y` and `R` are the body's: a body is only polled by its own
-        // generator, whose frame has its types, or by a delegation, which requires the same
-        // types (`Shared<Y, R>`); an async generator polled by a generator's body makes a frame
-        // of its own. `'c` ends before the frame does.
-        unsafe { &*waker.data().cast::<Frame<'c, Y, R>>() }
+        // outlives the poll; its header comes first and does not depend on its types.
+        let header = unsafe { &*waker.data().cast::<Header<'f>>() };
+        if header.body.get() != body {
+            header.fault.set(Some(Fault::OtherBody));
+            return None;
+        }
+        // SAFETY: the frame is polling `body` (checked above), and a frame polls a body only if
+        // the body's `Y` and `R` are the frame's: its own generator's resume makes a frame of
+        // its types, and a delegation polls a subgenerator of its own types (`Shared<Y, R>`)
+        // with the frame it was polled with. The caller's `Y` and `R` are the body's: they come
+        // from the body's `Co`, a `Co<Y, R>` for a body of a `PinnedGen<Y, R, _>` (invariant in
+        // both), made with the body's identity, which no other body ever has. `'f` ends before
+        // the frame does (the caller's contract).
+        Some(unsafe { &*waker.data().cast::<Frame<'f, Y, R>>() })
+    }
+
+    /// Panics if a yield or delegation was misused in this resume (see `Header::fault`).
+    #[inline(always)]
+    pub(crate) fn check(&self) {
+        if let Some(fault) = self.header.fault.get() {
+            fault.panic();
+        }
+    }
+}
+
+/// A yield polled by something other than a generator.
+#[cold]
+#[inline(never)]
+fn polled_outside() -> ! {
+    panic!(
+        "a `yield_!` or `yield_from!` was polled outside of its generator: code the macros \
+         cannot see (an `async` block in another macro's arguments, say) took it out of the \
+         generator's body; yield from the body itself"
+    )
+}
+
+impl Fault {
+    #[cold]
+    #[inline(never)]
+    fn panic(self) -> ! {
+        match self {
+            Fault::OtherBody => panic!(
+                "a `yield_!` or `yield_from!` of one generator was polled by another generator: \
+                 code the macros cannot see (an `async` block in another macro's arguments, say) \
+                 carried it out of its own body; yield from the body itself"
+            ),
+            Fault::NoArgument => panic!(
+                "a yield was polled again without a resume argument: code the macros cannot see \
+                 polled it twice in one resume"
+            ),
+        }
+    }
+}
+
+/// When a frame ends, the delegation recorded in it becomes its generator's shortcut, and the
+/// link between the two is cut (see `Recorded`).
+impl<Y, R> Drop for Frame<'_, Y, R> {
+    #[inline]
+    fn drop(&mut self) {
+        // Only a body that can delegate has marks to record in (see `SharedDelegate::poll`).
+        let Some(marks) = self.delegation else {
+            return;
+        };
+        if let Some(recorded) = self.recorded.take() {
+            // SAFETY: a recorded delegation is alive while it is linked: its drop unlinks it
+            // (see `Recorded`).
+            unsafe { recorded.link.as_ref() }.set(None);
+            marks.innermost.set(Some(recorded.shortcut));
+        }
     }
 }
 
@@ -192,7 +426,8 @@ static FRAME_WAKER: RawWakerVTable =
 /// # Safety
 /// `data` points at a live `Frame`, whose first field is a `&Waker`.
 unsafe fn forwarded<'a>(data: *const ()) -> &'a Waker {
-    // SAFETY: `Frame` is `repr(C)` with the `&Waker` first; see the contract.
+    // SAFETY: `Frame` is `repr(C)` with its `Header` first, itself `repr(C)` with the `&Waker`
+    // first; see the contract.
     unsafe { *data.cast::<&Waker>() }
 }
 
@@ -219,6 +454,24 @@ unsafe fn frame_drop(_: *const ()) {}
 /// subgenerator returns, its value is parked in its delegation future and the chain is polled
 /// once the plain way, so its parent picks the value up and goes on.
 ///
+/// How a delegation becomes the handle, and why it is then safe to step:
+/// * While a resume polls the chain, the deepest delegation that suspends records itself in the
+///   resume's [`Frame`] (`Frame::recorded`) if it may: it was written as a `yield_from!` the
+///   macros saw awaited directly in the body (not inside another macro's arguments, where
+///   `select!` or `join!` may poll it beside other futures), and it lies inside the state of
+///   the body that awaits it (not in a box that body could leak). Any delegation around it
+///   that may not record (one inside another macro's arguments, or outside its body's state)
+///   takes the record back out: the handle would skip the code around it.
+/// * The record and the delegation are linked both ways while the resume lasts, so that if
+///   the delegation is dropped (by code the macros cannot see) its drop takes the record out.
+///   When the resume's frame ends, the record becomes the generator's handle and the link is
+///   cut.
+/// * So when the frame ends, every delegation of the chain lies in its body's own state, where
+///   it can only end by being dropped in place (it is pinned), and its body is suspended at it.
+///   Until the next resume nothing runs these bodies: the outermost generator owns the chain
+///   (each subgenerator is owned or borrowed, `&mut`, by the delegation above it), and only
+///   its resume steps it. Its close and its drop discard the handle with the body.
+///
 /// Invariant: the handle is only used by the outermost generator, while it is suspended, and
 /// only for as long as nothing but the handle has stepped its body since the resume that
 /// recorded it: any other step (a plain poll, a close, a step by a generator delegating to this
@@ -228,6 +481,46 @@ unsafe fn frame_drop(_: *const ()) {}
 pub struct Shortcut<Y, R> {
     delegation: NonNull<()>,
     step: ErasedStep<Y, R>,
+}
+
+/// A delegation recorded in a resume's [`Frame`]: the handle it will become, and the cell in
+/// the delegation that points back at the frame (its drop empties `Frame::recorded` through
+/// it; the frame's end empties it). Not public API.
+pub struct Recorded<Y, R> {
+    pub(crate) shortcut: Shortcut<Y, R>,
+    pub(crate) link: NonNull<Link>,
+}
+
+impl<Y, R> Clone for Recorded<Y, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Y, R> Copy for Recorded<Y, R> {}
+
+/// A delegation's side of its link to the frame it is recorded in (a `Frame<'_, Y, R>` of the
+/// delegation's types): see [`Recorded`].
+#[derive(Default)]
+pub(crate) struct Link(Cell<Option<NonNull<()>>>);
+
+// SAFETY: a link is set only while a resume lasts (a call on one thread, whose frame is on that
+// thread's stack), and is empty between resumes, when a generator can move to another thread.
+unsafe impl Send for Link {}
+// SAFETY: nothing reads or writes a link through a shared reference to what holds it but the
+// resume in progress, on the thread that runs it.
+unsafe impl Sync for Link {}
+
+impl Link {
+    #[inline]
+    pub(crate) fn set(&self, frame: Option<NonNull<()>>) {
+        self.0.set(frame);
+    }
+
+    #[inline]
+    pub(crate) fn take(&self) -> Option<NonNull<()>> {
+        self.0.take()
+    }
 }
 
 /// The step of a type-erased delegation: see `Shortcut`. It is a whole resume of the innermost
@@ -259,10 +552,15 @@ impl<Y, R> Copy for Shortcut<Y, R> {}
 
 impl<Y, R> Shortcut<Y, R> {
     /// # Safety
-    /// `step(delegation, cx)` must be sound to call, with the context of a resume of a
-    /// generator of types `Y` and `R`, whenever the invariant above holds.
+    /// `step(delegation, ..)` must be sound to call, with the parts of a resume of a generator
+    /// of types `Y` and `R`, whenever the invariant above holds.
     pub(crate) unsafe fn new(delegation: NonNull<()>, step: ErasedStep<Y, R>) -> Self {
         Shortcut { delegation, step }
+    }
+
+    /// The delegation the handle steps.
+    pub(crate) fn delegation(self) -> NonNull<()> {
+        self.delegation
     }
 
     /// Resumes the innermost subgenerator with `arg`; if it returned, its value is parked for
@@ -286,17 +584,33 @@ impl<Y, R> Shortcut<Y, R> {
 /// The handle a generator body uses to yield. Not public API: the macros create and use it;
 /// user code never names it.
 ///
-/// It holds nothing (a yield finds its generator through the context it is polled with), but
-/// every method takes `&mut self`, so two yields of one body can never be in progress at once.
+/// It knows which body it belongs to (see `BodyId`), so a yield made with it works only in a
+/// resume polling that body. Every method takes `&mut self`, so two yields of one body can never
+/// be in progress at once.
+///
+/// It is invariant in `Y` and `R`: it takes `Y`s in and hands `R`s out, so a body must not see
+/// it at a longer or shorter lifetime than its generator's (a body could otherwise yield a
+/// reference that dies before the caller reads it, or keep a received one longer than it lives).
 pub struct Co<Y, R> {
-    _types: PhantomData<fn(R) -> Y>,
+    body: BodyId,
+    _types: PhantomData<Invariant<Y, R>>,
 }
 
+/// A type that is invariant in `Y` and `R` (and `Send`, `Sync`, with no drop glue).
+type Invariant<Y, R> = fn(Y, R) -> (Y, R);
+
 impl<Y, R> Co<Y, R> {
-    pub(crate) const fn new() -> Self {
+    pub(crate) const fn new(body: BodyId) -> Self {
         Co {
+            body,
             _types: PhantomData,
         }
+    }
+
+    /// The body this handle belongs to.
+    #[inline(always)]
+    pub(crate) fn body(&self) -> BodyId {
+        self.body
     }
 
     /// Yields `value` out of the generator; the returned future evaluates to the next resume
@@ -313,6 +627,7 @@ impl<Y, R> Co<Y, R> {
         YieldFuture {
             value: Some(value),
             at,
+            body: self.body,
             _co: PhantomData,
         }
     }
@@ -322,12 +637,14 @@ impl<Y, R> Co<Y, R> {
 /// ready with the resume argument. Not public API.
 ///
 /// # Panics
-/// When polled by anything but the body's generator.
+/// When polled by anything but a resume polling its body.
 #[must_use = "a yield does nothing unless awaited"]
 pub struct YieldFuture<'c, Y, R> {
     /// The value, until the first poll hands it out.
     value: Option<Y>,
     at: &'static Location<'static>,
+    /// The body it yields from: its frame must be polling that body.
+    body: BodyId,
     _co: PhantomData<&'c mut Co<Y, R>>,
 }
 
@@ -340,7 +657,10 @@ impl<Y, R> Future for YieldFuture<'_, Y, R> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         let this = self.get_mut();
-        let frame = Frame::<Y, R>::of(cx);
+        // SAFETY: `frame` is only used in this poll.
+        let Some(frame) = (unsafe { Frame::<Y, R>::of(cx, this.body) }) else {
+            return Poll::Pending;
+        };
         // Tested before it is taken, so the poll that resumes the body writes nothing here.
         if this.value.is_some() {
             frame.yielded.set(this.value.take());
@@ -349,7 +669,10 @@ impl<Y, R> Future for YieldFuture<'_, Y, R> {
         }
         match frame.resumed.take() {
             Some(arg) => Poll::Ready(arg),
-            None => panic!("a generator body was polled again without a resume argument"),
+            None => {
+                frame.header.fault.set(Some(Fault::NoArgument));
+                Poll::Pending
+            }
         }
     }
 }

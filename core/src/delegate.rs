@@ -20,14 +20,14 @@
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 use core::future::Future;
-use core::marker::PhantomData;
+use core::marker::{PhantomData, PhantomPinned};
 use core::ops::DerefMut;
 use core::panic::Location;
 use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::channel::{Body, Co, DelegationMarks, Frame, Shortcut, Stepped};
+use crate::channel::{Body, BodyId, Co, DelegationMarks, Frame, Link, Recorded, Shortcut, Stepped};
 #[cfg(feature = "alloc")]
 use crate::Gen;
 use crate::{Generator, GeneratorState, PinnedGen};
@@ -41,9 +41,9 @@ use crate::{Generator, GeneratorState, PinnedGen};
 pub trait Shared<Y, R>: Unpin {
     /// The subgenerator's return value.
     type Output;
-    /// Runs the subgenerator with the context of the outermost resume (see `Frame`).
+    /// Runs the subgenerator with the outermost resume's frame and context (see `Frame`).
     #[doc(hidden)]
-    fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<Self::Output>;
     /// Closes the subgenerator, when the generator delegating to it is closed first.
     #[doc(hidden)]
     fn close_shared(&mut self);
@@ -56,8 +56,8 @@ where
 {
     type Output = B::Output;
     #[inline(always)]
-    fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.as_mut().step(cx)
+    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        self.as_mut().step(frame, cx)
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -69,8 +69,8 @@ where
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     type Output = B::Output;
     #[inline(always)]
-    fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.as_pin_mut().step(cx)
+    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        self.as_pin_mut().step(frame, cx)
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -83,8 +83,8 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     type Output = B::Output;
     #[inline(always)]
-    fn step_shared(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
-        (**self).step_shared(cx)
+    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        (**self).step_shared(frame, cx)
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -93,17 +93,29 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
 }
 
 /// The future `yield_from!` awaits for a generator of this crate.
+///
+/// It is pinned (`!Unpin`): while a resume that recorded it as the innermost delegation lasts,
+/// and after it as the generator's shortcut, it is reached through its address (see
+/// `Shortcut`).
 #[must_use = "futures do nothing unless polled"]
 pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
     /// Holds the body's `Co` for as long as the delegation lasts.
     _co: PhantomData<&'c mut Co<Y, R>>,
+    /// The body the `yield_from!` is in.
+    body: BodyId,
     sub: G,
     first: Option<R>,
     done: bool,
+    /// Whether the macros saw this `yield_from!` awaited directly in its body, so that while it
+    /// is pending its body is suspended at it and nowhere else (see `Shortcut`).
+    direct: bool,
     /// The subgenerator's return value, when it returned during a shortcut step.
     parked: Option<G::Output>,
     /// Where the `yield_from!` is.
     at: &'static Location<'static>,
+    /// The frame this delegation is recorded in, while that resume lasts (see `Recorded`).
+    link: Link,
+    _pinned: PhantomPinned,
 }
 
 impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
@@ -111,7 +123,7 @@ impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
     /// made from the outermost resume's parts, parking its return value.
     ///
     /// # Safety
-    /// `this` points to a live, unmoved `Self` that nothing else uses.
+    /// `this` points to a live, pinned `Self` that nothing else uses.
     unsafe fn step_erased(
         this: NonNull<()>,
         waker: &Waker,
@@ -121,7 +133,7 @@ impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
         // SAFETY: guaranteed by the caller.
         let this = unsafe { this.cast::<Self>().as_mut() };
         let frame = Frame::new(waker, marks, arg);
-        match frame.enter(|cx| this.sub.step_shared(cx)) {
+        match frame.enter(|cx| this.sub.step_shared(&frame, cx)) {
             Poll::Ready(out) => {
                 this.parked = Some(out);
                 Stepped::Returned
@@ -132,12 +144,46 @@ impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
             },
         }
     }
+
+    /// Records this delegation in `frame` as the innermost one (see `Shortcut`), in place of
+    /// what is there: nothing, or this same delegation from an earlier poll in this resume.
+    fn record(&mut self, frame: &Frame<'_, Y, R>) {
+        unlink(frame);
+        let this = NonNull::from(&mut *self);
+        let link = NonNull::from(&self.link);
+        // SAFETY: `step_erased` is sound to call while `Shortcut`'s invariant holds: then this
+        // delegation is alive and pinned inside the suspended body that owns it, and nothing
+        // else is using it.
+        let shortcut = unsafe { Shortcut::new(this.cast(), Self::step_erased) };
+        self.link.set(Some(NonNull::from(frame).cast()));
+        frame.recorded.set(Some(Recorded { shortcut, link }));
+    }
+}
+
+/// Takes the delegation recorded in `frame` back out, cutting its link.
+fn unlink<Y, R>(frame: &Frame<'_, Y, R>) {
+    if let Some(recorded) = frame.recorded.take() {
+        // SAFETY: a recorded delegation is alive while it is linked: its drop unlinks it.
+        unsafe { recorded.link.as_ref() }.set(None);
+    }
 }
 
 /// Closing the delegating generator drops this future mid-delegation: the subgenerator is
 /// closed with it, even when it is only borrowed (`yield_from!(&mut sub)`), as PEP 380 says.
+/// Dropped while the resume that recorded it lasts (code the macros cannot see cancelled it),
+/// it takes itself back out of that resume's frame first.
 impl<Y, R, G: Shared<Y, R>> Drop for SharedDelegate<'_, Y, R, G> {
     fn drop(&mut self) {
+        if let Some(frame) = self.link.take() {
+            // SAFETY: the link is set only while the frame it points to lasts: the frame's end
+            // empties it (`Frame`'s drop), and nothing else does but this. The frame is one of
+            // this delegation's types: it was polling this delegation's body (`Frame::of`).
+            let frame = unsafe { frame.cast::<Frame<'_, Y, R>>().as_ref() };
+            frame.recorded.set(None);
+            if let Some(marks) = frame.delegation {
+                marks.outermost.set(None);
+            }
+        }
         if !self.done {
             self.sub.close_shared();
         }
@@ -149,25 +195,30 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G::Output> {
-        // `this` is reborrowed from `raw`, so `raw` stays valid to record below.
-        let raw = NonNull::from(Pin::into_inner(self));
-        // SAFETY: `raw` comes from the `&mut Self` just taken, which is not used again.
-        let this = unsafe { &mut *raw.as_ptr() };
+        // SAFETY: nothing is moved out of `self`; `sub` is `Unpin`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `frame` is only used in this poll.
+        let Some(frame) = (unsafe { Frame::<Y, R>::of(cx, this.body) }) else {
+            return Poll::Pending;
+        };
         if let Some(out) = this.parked.take() {
             this.done = true;
-            if let Some(delegation) = Frame::<Y, R>::of(cx).delegation {
+            if let Some(delegation) = frame.delegation {
                 delegation.outermost.set(None);
             }
             return Poll::Ready(out);
         }
         if let Some(first) = this.first.take() {
-            Frame::<Y, R>::of(cx).resumed.set(Some(first));
+            frame.resumed.set(Some(first));
         }
-        let poll = this.sub.step_shared(cx);
+        let place = frame.header.place.get();
+        let poll = this.sub.step_shared(frame, cx);
+        // The subgenerator's poll made the frame its own; the body goes on here.
+        frame.header.body.set(this.body);
+        frame.header.place.set(place);
         this.done = poll.is_ready();
         // The outermost generator's body delegates (this is in it, or in a body it delegates
         // to), so it keeps delegation marks.
-        let frame = Frame::<Y, R>::of(cx);
         let Some(marks) = frame.delegation else {
             return poll;
         };
@@ -177,23 +228,21 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         }
         // The delegations around this one overwrite it as the suspension unwinds.
         marks.outermost.set(Some(this.at));
-        // The innermost delegation records itself, in place of the one the resume may have
-        // stepped through the shortcut (a deeper one it entered), and the ones around it leave
-        // it there.
-        if !frame.recorded.replace(true) {
-            // SAFETY: `self` stays where it is, inside the suspended body that owns it, until
-            // that body is resumed past this `.await` or dropped, and `Shortcut`'s invariant
-            // keeps the handle from being used after either.
-            marks.innermost.set(Some(unsafe {
-                Shortcut::new(raw.cast(), Self::step_erased)
-            }));
+        // The innermost delegation records itself, and the ones around it leave it there, if
+        // the chain may be stepped past them: see `Shortcut`.
+        let direct = this.direct && place.contains(this);
+        match frame.recorded.get() {
+            _ if !direct => unlink(frame),
+            None => this.record(frame),
+            // Polled again in the same resume: recorded again, from this poll's reference.
+            Some(r) if r.shortcut.delegation() == NonNull::from(&mut *this).cast() => {
+                this.record(frame)
+            }
+            Some(_) => {}
         }
         poll
     }
 }
-
-// `first` is never pinned, and `G` is `Unpin`.
-impl<Y, R, G: Shared<Y, R>> Unpin for SharedDelegate<'_, Y, R, G> {}
 
 /// What `yield_from!` accepts: a [`Generator`] with the same Yield and Resume types as the
 /// generator it is used in. Not public API: only here for its error message.
@@ -243,22 +292,28 @@ pub trait ViaLoop {
 impl<G> ViaLoop for &Probe<G> {}
 
 impl SharedTag {
-    /// Delegates to `sub` through the shared exchange, priming it with `first`.
+    /// Delegates to `sub` through the shared exchange, priming it with `first`. `direct`: the
+    /// macros saw the `yield_from!` awaited directly in its body (see `Shortcut`).
     #[track_caller]
     #[inline]
     pub fn delegate<'c, Y, R, G: Shared<Y, R>>(
         self,
-        _co: &'c mut Co<Y, R>,
+        co: &'c mut Co<Y, R>,
         sub: G,
         first: R,
+        direct: bool,
     ) -> SharedDelegate<'c, Y, R, G> {
         SharedDelegate {
             _co: PhantomData,
+            body: co.body(),
             sub,
             first: Some(first),
             done: false,
+            direct,
             parked: None,
             at: Location::caller(),
+            link: Link::default(),
+            _pinned: PhantomPinned,
         }
     }
 }
@@ -273,6 +328,7 @@ impl LoopTag {
         co: &'c mut Co<Y, R>,
         sub: G,
         first: R,
+        _direct: bool,
     ) -> impl Future<Output = G::Return> + 'c
     where
         Y: 'c,

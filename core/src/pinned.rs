@@ -11,7 +11,9 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::channel::{Body, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped};
+use crate::channel::{
+    Body, BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped,
+};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
 /// What the generator holds: the body before it starts, the running body, or nothing.
@@ -115,6 +117,8 @@ pub struct PinnedGen<Y, R, B: Body<Y, R>> {
 struct BodyCell<Y, R, B: Body<Y, R>> {
     stage: StageCell<B, B::Future>,
     status: Status,
+    /// The body's identity, from its start on (see `BodyId`).
+    id: BodyId,
 }
 
 /// Poisons a generator and drops its body in place if dropped itself, which only happens when
@@ -149,28 +153,42 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
     /// # Panics
     /// When the generator had finished, been closed or panicked.
     #[inline(always)]
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<B::Output> {
+    fn poll(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         let created = match self.status {
             Status::Suspended => false,
             Status::Created => true,
             _ => self.refuse(),
         };
-        let BodyCell { stage, status } = self;
+        // Where a body that delegates lies, for its delegations (see `Shortcut`); for another,
+        // nothing, so a generator the compiler inlines does not see its address taken.
+        frame
+            .header
+            .place
+            .set(if <B::Marks as Marks<Y, R>>::DELEGATES {
+                BodyPlace::of(&*self)
+            } else {
+                BodyPlace::NONE
+            });
+        let BodyCell { stage, status, id } = self;
         let poison = PoisonOnUnwind(status);
         let stage = stage.get();
         if created {
-            let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
+            let Stage::Created(start) = mem::replace(stage, Stage::Done) else {
                 unreachable!()
             };
-            let first = Frame::<Y, R>::of(cx).resumed.take();
-            *stage = Stage::Running(body.start(Co::new(), first));
+            let first = frame.resumed.take();
+            *id = BodyId::next();
+            *stage = Stage::Running(start.start(Co::new(*id), first));
         }
+        frame.header.body.set(*id);
         let Stage::Running(fut) = stage else {
             unreachable!()
         };
         // SAFETY: `fut` lives inside the pinned generator (every caller's `&mut` comes from a
         // `Pin`) and is only ever dropped in place, never moved.
         let poll = unsafe { Pin::new_unchecked(fut) }.poll(cx);
+        // A yield misused by code the macros cannot see panics here, poisoning the generator.
+        frame.check();
         mem::forget(poison);
         match poll {
             Poll::Ready(out) => {
@@ -197,7 +215,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         arg: Option<R>,
     ) -> (Poll<B::Output>, Option<Y>) {
         let frame = Frame::new(waker, marks, arg);
-        let poll = frame.enter(|cx| self.poll(cx));
+        let poll = frame.enter(|cx| self.poll(&frame, cx));
         (poll, frame.yielded.take())
     }
 
@@ -229,6 +247,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             body: BodyCell {
                 stage: StageCell(UnsafeCell::new(Stage::Created(body))),
                 status: Status::Created,
+                id: BodyId::NONE,
             },
             marks: B::Marks::NEW,
             ret: None,
@@ -242,17 +261,23 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// # Panics
     /// When the generator had finished, been closed or panicked.
     #[inline(always)]
-    pub(crate) fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<B::Output> {
+    pub(crate) fn step(
+        self: Pin<&mut Self>,
+        frame: &Frame<'_, Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
         // SAFETY: `BodyCell::poll` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
         // Stepped the plain way, the body may move past the delegation a shortcut of its own
-        // points to, and the delegation it was in when last resumed directly may end. (Its own
-        // `at` is not kept up to date: the delegation ends with it finished or closed.)
+        // points to, and the delegation it was in when last resumed directly may end. Where it
+        // suspends is written to the outermost generator's marks, not its own, so it has no
+        // location of its own while it is delegated to.
         if let Some(delegation) = this.marks.delegation() {
             delegation.innermost.set(None);
             delegation.outermost.set(None);
         }
-        this.body.poll(cx)
+        this.marks.at().set(None);
+        this.body.poll(frame, cx)
     }
 
     /// One resume of the outermost generator, polled with `waker`: through the shortcut to

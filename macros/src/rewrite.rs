@@ -4,7 +4,7 @@
 //! The body ends up inside an `async move` block, so rustc builds its state machine; these are
 //! the only places the rewrite touches.
 
-use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -42,6 +42,10 @@ pub(crate) struct Rewriter<'a> {
     /// resume take the shortcut to an inner generator.
     pub(crate) delegates: bool,
     scope: Scope,
+    /// How many other macros' arguments enclose the code being visited. A `yield_from!` there
+    /// may be polled beside other futures (`select!`, `join!`), so it is not awaited directly in
+    /// the body, and a resume must not take the shortcut past it.
+    in_macro: usize,
 }
 
 impl<'a> Rewriter<'a> {
@@ -55,14 +59,16 @@ impl<'a> Rewriter<'a> {
             ret: None,
             delegates: false,
             scope: Scope::Body,
+            in_macro: 0,
         }
     }
 
-    fn nested(&mut self, scope: Scope, f: impl FnOnce(&mut Self)) {
+    fn nested<T>(&mut self, scope: Scope, f: impl FnOnce(&mut Self) -> T) -> T {
         let saved = self.scope;
         self.scope = scope;
-        f(self);
+        let out = f(self);
         self.scope = saved;
+        out
     }
 
     /// Why a yield cannot be here, if it cannot.
@@ -108,7 +114,8 @@ impl<'a> Rewriter<'a> {
 
     /// `let r = yield_from!(sub, first)` desugars into a delegation future chosen for the type
     /// of `sub` (see `resumable::__private::Probe`), awaited in place: it evaluates to `sub`'s
-    /// return value.
+    /// return value. The last argument of `delegate` says whether the `yield_from!` is awaited
+    /// directly in the body, rather than inside another macro's arguments.
     fn yield_from_expr(&mut self, mac: &Macro) -> TokenStream {
         let span = mac.path.span();
         let args =
@@ -136,6 +143,7 @@ impl<'a> Rewriter<'a> {
             None => quote_spanned!(span=> ::core::default::Default::default()),
         };
         let Rewriter { co, krate, .. } = *self;
+        let direct = self.in_macro == 0;
         // Diagnostics: the delegation is spanned on `sub` and its binding shares the user's
         // context, so a `sub` that cannot be delegated to is one error, reported at the
         // `yield_from!` (the method name's span, which `#[track_caller]` reports too). The
@@ -148,7 +156,7 @@ impl<'a> Rewriter<'a> {
             match (#krate::__private::Probe(#sub), #first) {
                 (#probe, #first_name) => (&#probe)
                     .__resumable_tag()
-                    .#delegate(&mut #co, #probe.0, #first_name)
+                    .#delegate(&mut #co, #probe.0, #first_name, #direct)
                     .await,
             }
         }
@@ -186,6 +194,7 @@ impl<'a> Rewriter<'a> {
         if !self.mentions_yield(mac.tokens.clone()) {
             return;
         }
+        self.in_macro += 1;
         if let Ok(mut args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
             for arg in args.iter_mut() {
                 self.visit_expr_mut(arg);
@@ -194,6 +203,7 @@ impl<'a> Rewriter<'a> {
         } else {
             mac.tokens = self.rewrite_tokens(mac.tokens.clone());
         }
+        self.in_macro -= 1;
     }
 
     fn mentions_yield(&self, tokens: TokenStream) -> bool {
@@ -207,17 +217,25 @@ impl<'a> Rewriter<'a> {
     }
 
     /// Token-level rewrite of `yield_!(..)` / `yield_from!(..)` for macro arguments that are not
-    /// plain expressions.
+    /// plain expressions (`select!` arms, say). What the tokens show of the code's structure is
+    /// kept to, as the syntax tree's visit does: nested generators (`coroutine!`, `fn` items)
+    /// are left alone, since their yields are their own, and a yield in a closure or an `async`
+    /// block is reported.
     fn rewrite_tokens(&mut self, tokens: TokenStream) -> TokenStream {
         let mut out = TokenStream::new();
         let mut iter = tokens.into_iter().peekable();
+        // Whether an expression may start here (so a `|` opens a closure, not a bitwise or).
+        let mut expr_start = true;
         while let Some(tt) = iter.next() {
+            let starts_expr =
+                matches!(&tt, TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';' | '=' | '>'));
             match tt {
                 TokenTree::Ident(id) if id == "yield_" || id == "yield_from" => {
                     let is_call =
                         matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!');
                     if !is_call {
                         out.extend([TokenTree::Ident(id)]);
+                        expr_start = false;
                         continue;
                     }
                     let bang = iter.next().expect("peeked");
@@ -234,6 +252,69 @@ impl<'a> Rewriter<'a> {
                         }
                     }
                 }
+                // `coroutine!(..)`: a nested generator rewrites its own body.
+                TokenTree::Ident(id)
+                    if id == "coroutine"
+                        && matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!') =>
+                {
+                    out.extend([TokenTree::Ident(id)]);
+                    out.extend(iter.next());
+                    out.extend(iter.next());
+                }
+                // `fn name ..{ .. }` (a nested item, maybe a `#[generator]`): not ours to rewrite.
+                TokenTree::Ident(id)
+                    if id == "fn" && matches!(iter.peek(), Some(TokenTree::Ident(_))) =>
+                {
+                    out.extend([TokenTree::Ident(id)]);
+                    for tt in iter.by_ref() {
+                        let end = matches!(&tt, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace)
+                            || matches!(&tt, TokenTree::Punct(p) if p.as_char() == ';');
+                        out.extend([tt]);
+                        if end {
+                            break;
+                        }
+                    }
+                }
+                // `async { .. }`, `async move { .. }`: a separate future.
+                TokenTree::Ident(id) if id == "async" => {
+                    out.extend([TokenTree::Ident(id)]);
+                    if matches!(iter.peek(), Some(TokenTree::Ident(m)) if m == "move") {
+                        out.extend(iter.next());
+                    }
+                    match iter.peek() {
+                        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
+                            let Some(TokenTree::Group(g)) = iter.next() else {
+                                unreachable!()
+                            };
+                            let inner = self.nested(Scope::AsyncBlock, |s| s.rewrite_group(&g));
+                            out.extend([inner]);
+                        }
+                        Some(TokenTree::Punct(p)) if p.as_char() == '|' => {
+                            let open = iter.next().expect("peeked");
+                            let closure = self
+                                .nested(Scope::AsyncBlock, |s| s.rewrite_closure(open, &mut iter));
+                            out.extend(closure);
+                        }
+                        _ => {}
+                    }
+                }
+                // `move |x| ..` and `|x| ..` where an expression starts: a closure.
+                TokenTree::Ident(id)
+                    if id == "move"
+                        && matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '|') =>
+                {
+                    out.extend([TokenTree::Ident(id)]);
+                    let open = iter.next().expect("peeked");
+                    let closure =
+                        self.nested(Scope::Closure, |s| s.rewrite_closure(open, &mut iter));
+                    out.extend(closure);
+                }
+                TokenTree::Punct(p) if p.as_char() == '|' && expr_start => {
+                    let open = TokenTree::Punct(p);
+                    let closure =
+                        self.nested(Scope::Closure, |s| s.rewrite_closure(open, &mut iter));
+                    out.extend(closure);
+                }
                 TokenTree::Ident(id) if self.native_yield && id == "yield" => {
                     out.extend(error_expr(
                         &id,
@@ -242,13 +323,59 @@ impl<'a> Rewriter<'a> {
                     ));
                 }
                 TokenTree::Group(g) => {
-                    let mut inner = Group::new(g.delimiter(), self.rewrite_tokens(g.stream()));
-                    inner.set_span(g.span());
-                    out.extend([TokenTree::Group(inner)]);
+                    out.extend([self.rewrite_group(&g)]);
                 }
                 other => out.extend([other]),
             }
+            expr_start = starts_expr;
         }
+        out
+    }
+
+    /// [`rewrite_tokens`](Self::rewrite_tokens) inside a group, keeping its delimiter and span.
+    fn rewrite_group(&mut self, g: &Group) -> TokenTree {
+        let mut inner = Group::new(g.delimiter(), self.rewrite_tokens(g.stream()));
+        inner.set_span(g.span());
+        TokenTree::Group(inner)
+    }
+
+    /// A closure at token level, from its opening `|` (`open`; `iter` is just after it): the
+    /// parameters up to the closing `|` are copied, then the body, a block or the tokens up to
+    /// the next `,` or `;`, is rewritten in the current scope.
+    fn rewrite_closure(
+        &mut self,
+        open: TokenTree,
+        iter: &mut core::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+    ) -> TokenStream {
+        let mut out = TokenStream::new();
+        // `||`, or `|` params `|`.
+        let empty = matches!(&open, TokenTree::Punct(p) if p.spacing() == Spacing::Joint)
+            && matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '|');
+        out.extend([open]);
+        if empty {
+            out.extend(iter.next());
+        } else {
+            for tt in iter.by_ref() {
+                let close = matches!(&tt, TokenTree::Punct(p) if p.as_char() == '|');
+                out.extend([tt]);
+                if close {
+                    break;
+                }
+            }
+        }
+        let mut body = TokenStream::new();
+        while let Some(tt) = iter.peek() {
+            if matches!(tt, TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';')) {
+                break;
+            }
+            let tt = iter.next().expect("peeked");
+            let block = matches!(&tt, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace);
+            body.extend([tt]);
+            if block {
+                break;
+            }
+        }
+        out.extend(self.rewrite_tokens(body));
         out
     }
 }
