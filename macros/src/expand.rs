@@ -71,15 +71,20 @@ fn body_closure(
     prologue: TokenStream,
     body: TokenStream,
 ) -> TokenStream {
-    quote! {
-        move |mut #co: #krate::__private::Co<#y, #r>, #first: ::core::option::Option<#r>| async move {
+    // A generator may return a future: the lint against an `async` block whose output is one
+    // is about code that forgot an `.await`, which this is not.
+    let closure = Ident::new("__body", Span::mixed_site());
+    quote! {{
+        #[allow(clippy::async_yields_async)]
+        let #closure = move |mut #co: #krate::__private::Co<#y, #r>, #first: ::core::option::Option<#r>| async move {
             let _ = &mut #co;
             #[allow(unused_imports)]
             use #krate::__private::{ViaLoop as _, ViaShared as _};
             #prologue
             #body
-        }
-    }
+        };
+        #closure
+    }}
 }
 
 /// `#[generator(..)] fn`: the function keeps its name, attributes, visibility and generics, and
