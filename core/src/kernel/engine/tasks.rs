@@ -57,10 +57,10 @@ impl State {
             return Some(Some(Duration::ZERO));
         }
         let tasks = &self.tasks;
-        let live = |id, seq| {
+        let live = |id, timer| {
             tasks
                 .by_id(id)
-                .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq))
+                .is_some_and(|e| matches!(e.wait, Wait::Sleep(t) if t == timer))
         };
         while self.timers.drop_stale(live) {}
         match self.timers.next_deadline() {
@@ -167,7 +167,7 @@ impl State {
         }
         for joiner in self.joiners.remove(&id).unwrap_or_default() {
             match joiner {
-                Waiter::Task(j, _) => {
+                Waiter::Task(j) => {
                     let result = self.take_ended(id);
                     self.wake(j, Some(Reply::Joined(result)), false);
                 }
