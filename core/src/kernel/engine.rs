@@ -60,6 +60,9 @@ struct Entry {
     wait: Wait,
     /// In `ready` or `later` (so it is never queued twice).
     queued: bool,
+    /// In `local_woken` (see `Core::wake_local`), so a wake from the loop's thread is queued
+    /// once until the wakes are taken.
+    woken: bool,
     /// Killed while it was running: it ends after this step.
     killed: bool,
     /// Nobody will join it: its return value is dropped when it ends.

@@ -72,6 +72,11 @@
 //! the task goes on at once, like a function call. Only the calls that wait (sleep, yield the
 //! turn, join a live task, wait for a socket; cancelling or killing itself) end its turn.
 //!
+//! A task is queued at most once: woken again before it runs (by a timer, a socket, a waker
+//! from this thread or another, any number of times), it keeps the place its first wake gave
+//! it and runs once for them all. A flood of wakes costs at most one entry in each queue,
+//! however long it lasts.
+//!
 //! So: the queue is FIFO within a pass; a task woken during a pass runs after the next
 //! readiness poll; a task that yields the turn always lets I/O that is ready run first; a task
 //! that finishes (or is killed) never costs another its turn, since it just leaves the queue;

@@ -35,6 +35,7 @@ impl State {
             },
             wait: Wait::Nothing,
             queued: true,
+            woken: false,
             killed: false,
             detached,
             steps: 0,
@@ -93,6 +94,7 @@ impl State {
     #[inline]
     pub(super) fn wake_future(&mut self, key: Key, now: bool) {
         self.make_ready(key, now, |entry| {
+            entry.woken = false;
             matches!(entry.wait, Wait::Waker | Wait::Nothing)
         });
     }
