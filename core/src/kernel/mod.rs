@@ -41,9 +41,10 @@
 //!   killed), join (wait for a task and take its return value), sleep, yield the turn, and wait
 //!   until a socket is readable or writable.
 //! * **Readiness** comes from the operating system through the `polling` crate (epoll, kqueue,
-//!   event ports, IOCP); timers are kept in a heap that removes a timer as soon as nobody waits
-//!   for it (see [`Snapshot::timers`]). When no task is ready the kernel sleeps in the poller
-//!   until the next deadline or I/O: it never busy-waits.
+//!   event ports, IOCP); timers are kept in a heap, and one that nobody waits for any more (its
+//!   future dropped, its task killed) is dropped at once, waker and all (see
+//!   [`Snapshot::timers`]). When no task is ready the kernel sleeps in the poller until the
+//!   next deadline or I/O: it never busy-waits.
 //! * **Panics are contained**: a task that panics is reported ([`Report::Panicked`]: id, name,
 //!   message) and dropped, and the others go on; whoever joins it gets
 //!   [`JoinError::Panicked`].
