@@ -473,25 +473,36 @@ impl Core {
         alive
     }
 
-    /// How `id` ended, if it did; else registers `waker` to hear of it.
+    /// How `id` ended, if it did; else registers `waker` to hear of it (once, however often
+    /// it is polled).
     pub(crate) fn poll_join(
         &self,
         id: TaskId,
         waker: &Waker,
         fits: fn(&dyn Any) -> bool,
     ) -> Poll<Result<Box<dyn Any>, JoinError>> {
-        let mut state = self.state.borrow_mut();
-        if state.tasks.contains(id) {
-            let joiners = state.joiners.entry(id).or_default();
-            if !joiners
-                .iter()
-                .any(|j| matches!(j, Waiter::Waker(w) if w.will_wake(waker)))
-            {
-                joiners.push(Waiter::Waker(waker.clone()));
-            }
-            return Poll::Pending;
+        if !self.state.borrow().tasks.contains(id) {
+            return Poll::Ready(self.state.borrow_mut().take_ended_as(id, fits));
         }
-        Poll::Ready(state.take_ended_as(id, fits))
+        // Compared as it would be kept: an async generator's body is polled with a waker whose
+        // clone is the executor's own, which `will_wake` against the original would miss (one
+        // more joiner per poll). Cloned with nothing borrowed (foreign code).
+        let waker = waker.clone();
+        let mut state = self.state.borrow_mut();
+        if !state.tasks.contains(id) {
+            return Poll::Ready(state.take_ended_as(id, fits));
+        }
+        let joiners = state.joiners.entry(id).or_default();
+        if joiners
+            .iter()
+            .any(|j| matches!(j, Waiter::Waker(w) if w.will_wake(&waker)))
+        {
+            drop(state);
+            drop(waker);
+        } else {
+            joiners.push(Waiter::Waker(waker));
+        }
+        Poll::Pending
     }
 
     /// The return value of a task that ended, if `fits` says it is of the type asked for (else
