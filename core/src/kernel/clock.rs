@@ -1,7 +1,6 @@
-//! Time for the kernel: a real or a virtual clock, and a heap of timers.
+//! Time for the kernel: a real or a virtual clock, and how long each step ran. (The timers
+//! are in `timers`.)
 
-use alloc::collections::{BTreeSet, BinaryHeap};
-use core::cmp::Ordering;
 use core::task::Waker;
 use core::time::Duration;
 use std::time::Instant;
@@ -149,122 +148,12 @@ mod coarse {
     }
 }
 
-/// Who waits for a timer or a descriptor: a generator task, or a future's waker.
+/// Who waits for a timer, a descriptor or a task's end: a generator task, or a future's waker.
 pub(crate) enum Waiter {
-    /// A generator task, with the sequence number of its wait (a later wait makes it stale).
-    Task(TaskId, u64),
+    /// A generator task.
+    Task(TaskId),
     /// A future.
     Waker(Waker),
-}
-
-struct Timer {
-    deadline: Duration,
-    seq: u64,
-    waiter: Waiter,
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
-    }
-}
-
-impl Eq for Timer {}
-
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// Earliest deadline first; ties in the order the timers were set. (Reversed: the heap is a
-/// max-heap.)
-impl Ord for Timer {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
-    }
-}
-
-/// Timers by deadline; ties fire in the order they were set.
-///
-/// Entries are never removed early: a task that stops sleeping (killed, cancelled) leaves its
-/// entry, and the kernel skips entries whose `seq` no longer matches the task's; a future that
-/// is dropped before its deadline leaves a waker that wakes nobody.
-#[derive(Default)]
-pub(crate) struct Timers {
-    heap: BinaryHeap<Timer>,
-    seq: u64,
-    /// Futures' timers forgotten before they fired (see `cancel`).
-    cancelled: BTreeSet<u64>,
-    /// Every timer due at or before this has been popped.
-    popped_through: Duration,
-}
-
-impl Timers {
-    /// A fresh sequence number, for a task's wait.
-    pub(crate) fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
-    }
-
-    /// Adds a timer; returns its number.
-    pub(crate) fn insert(&mut self, deadline: Duration, waiter: Waiter) -> u64 {
-        let seq = self.next_seq();
-        self.heap.push(Timer {
-            deadline,
-            seq,
-            waiter,
-        });
-        seq
-    }
-
-    /// Forgets the timer numbered `seq`, due at `deadline`: it is skipped when it comes up. A
-    /// timer that has fired already is gone, and nothing is kept for it.
-    pub(crate) fn cancel(&mut self, seq: u64, deadline: Duration) {
-        if deadline > self.popped_through {
-            self.cancelled.insert(seq);
-        }
-    }
-
-    pub(crate) fn next_deadline(&self) -> Option<Duration> {
-        self.heap.peek().map(|t| t.deadline)
-    }
-
-    /// The next timer due at `now`, if any (skipping forgotten ones).
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<Waiter> {
-        self.popped_through = self.popped_through.max(now);
-        loop {
-            match self.heap.peek() {
-                Some(t) if t.deadline <= now => {
-                    let t = self.heap.pop()?;
-                    if !self.cancelled.remove(&t.seq) {
-                        return Some(t.waiter);
-                    }
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// Drops the entry at the top if it is stale: a forgotten future's timer, or one whose task
-    /// (`live` says) no longer waits for it. True if one was dropped.
-    pub(crate) fn drop_stale(&mut self, live: impl Fn(TaskId, u64) -> bool) -> bool {
-        let stale = match self.heap.peek() {
-            Some(t) if self.cancelled.contains(&t.seq) => {
-                self.cancelled.remove(&t.seq);
-                true
-            }
-            Some(Timer {
-                waiter: Waiter::Task(id, seq),
-                ..
-            }) => !live(*id, *seq),
-            _ => false,
-        };
-        if stale {
-            self.heap.pop();
-        }
-        stale
-    }
 }
 
 #[cfg(test)]

@@ -24,10 +24,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::clock::{Clock, StepClock, Timers, Waiter};
+use super::clock::{Clock, StepClock, Waiter};
 use super::reactor::{Direction, Reactor};
 use super::table::{Key, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
+use super::timers::{TimerKey, Timers};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
 use tasks::Bits;
@@ -44,10 +45,8 @@ use std::os::fd::RawFd;
 #[derive(Clone, Copy)]
 enum Wait {
     Nothing,
-    Sleep {
-        until: Duration,
-        seq: u64,
-    },
+    /// Until its timer fires (the timer holds the deadline).
+    Sleep(TimerKey),
     #[cfg(unix)]
     Io(RawFd, Direction),
     Join(TaskId),
@@ -61,6 +60,9 @@ struct Entry {
     wait: Wait,
     /// In `ready` or `later` (so it is never queued twice).
     queued: bool,
+    /// In `local_woken` (see `Core::wake_local`), so a wake from the loop's thread is queued
+    /// once until the wakes are taken.
+    woken: bool,
     /// Killed while it was running: it ends after this step.
     killed: bool,
     /// Nobody will join it: its return value is dropped when it ends.
@@ -403,14 +405,17 @@ impl Core {
         };
         let wait = core::mem::replace(&mut entry.wait, Wait::Nothing);
         match wait {
-            // Its timer entry goes stale and is skipped.
-            Wait::Nothing | Wait::Sleep { .. } => {}
+            Wait::Nothing => {}
+            Wait::Sleep(timer) => {
+                // A task's waiter has no destructor to defer.
+                state.timers.remove(timer);
+            }
             Wait::Waker => state.futures -= 1,
             #[cfg(unix)]
             Wait::Io(fd, dir) => self.reactor.borrow_mut().forget(fd, dir, id),
             Wait::Join(target) => {
                 if let Some(joiners) = state.joiners.get_mut(&target) {
-                    joiners.retain(|j| !matches!(j, Waiter::Task(w, _) if *w == id));
+                    joiners.retain(|j| !matches!(j, Waiter::Task(w) if *w == id));
                 }
             }
         }
@@ -468,25 +473,36 @@ impl Core {
         alive
     }
 
-    /// How `id` ended, if it did; else registers `waker` to hear of it.
+    /// How `id` ended, if it did; else registers `waker` to hear of it (once, however often
+    /// it is polled).
     pub(crate) fn poll_join(
         &self,
         id: TaskId,
         waker: &Waker,
         fits: fn(&dyn Any) -> bool,
     ) -> Poll<Result<Box<dyn Any>, JoinError>> {
-        let mut state = self.state.borrow_mut();
-        if state.tasks.contains(id) {
-            let joiners = state.joiners.entry(id).or_default();
-            if !joiners
-                .iter()
-                .any(|j| matches!(j, Waiter::Waker(w) if w.will_wake(waker)))
-            {
-                joiners.push(Waiter::Waker(waker.clone()));
-            }
-            return Poll::Pending;
+        if !self.state.borrow().tasks.contains(id) {
+            return Poll::Ready(self.state.borrow_mut().take_ended_as(id, fits));
         }
-        Poll::Ready(state.take_ended_as(id, fits))
+        // Compared as it would be kept: an async generator's body is polled with a waker whose
+        // clone is the executor's own, which `will_wake` against the original would miss (one
+        // more joiner per poll). Cloned with nothing borrowed (foreign code).
+        let waker = waker.clone();
+        let mut state = self.state.borrow_mut();
+        if !state.tasks.contains(id) {
+            return Poll::Ready(state.take_ended_as(id, fits));
+        }
+        let joiners = state.joiners.entry(id).or_default();
+        if joiners
+            .iter()
+            .any(|j| matches!(j, Waiter::Waker(w) if w.will_wake(&waker)))
+        {
+            drop(state);
+            drop(waker);
+        } else {
+            joiners.push(Waiter::Waker(waker));
+        }
+        Poll::Pending
     }
 
     /// The return value of a task that ended, if `fits` says it is of the type asked for (else
@@ -503,19 +519,38 @@ impl Core {
         state.take_ended_as(id, fits)
     }
 
-    /// Wakes `waker` when the clock reaches `deadline`; returns the timer's number, for
-    /// `cancel_timer`.
-    pub(crate) fn add_timer(&self, deadline: Duration, waker: Waker) -> u64 {
+    /// Wakes `waker` when the clock reaches `deadline`; returns the timer's key, for
+    /// `rewake_timer` and `cancel_timer`.
+    pub(crate) fn add_timer(&self, deadline: Duration, waker: Waker) -> TimerKey {
         self.state
             .borrow_mut()
             .timers
             .insert(deadline, Waiter::Waker(waker))
     }
 
-    /// Forgets a timer set with `add_timer` (its future was dropped), so it neither wakes
-    /// anyone nor moves a virtual clock.
-    pub(crate) fn cancel_timer(&self, seq: u64, deadline: Duration) {
-        self.state.borrow_mut().timers.cancel(seq, deadline);
+    /// Makes the timer `key` (set with `add_timer`) wake `waker` instead, if it is still set:
+    /// a future polled again keeps its one timer. False if it is gone (it fired, or it is
+    /// another loop's).
+    pub(crate) fn rewake_timer(&self, key: TimerKey, waker: &Waker) -> bool {
+        match self.state.borrow_mut().timers.waiter_mut(key) {
+            Some(Waiter::Waker(set)) if set.will_wake(waker) => return true,
+            Some(_) => {}
+            None => return false,
+        }
+        // A waker's clone and destructor are foreign code: run with nothing borrowed.
+        let mut fresh = Waiter::Waker(waker.clone());
+        if let Some(set) = self.state.borrow_mut().timers.waiter_mut(key) {
+            core::mem::swap(set, &mut fresh);
+        }
+        drop(fresh);
+        true
+    }
+
+    /// Removes a timer set with `add_timer` (its future was dropped or is done), so it neither
+    /// wakes anyone nor moves a virtual clock, and its waker is dropped now.
+    pub(crate) fn cancel_timer(&self, key: TimerKey) {
+        let waiter = self.state.borrow_mut().timers.remove(key);
+        drop(waiter);
     }
 
     /// Counts one operation that did not have to wait; false when the running task has done
@@ -573,7 +608,7 @@ impl Core {
                 state: if e.body.is_running() {
                     TaskState::Running
                 } else {
-                    task_state(e.wait)
+                    task_state(e.wait, &state.timers)
                 },
                 steps: e.steps,
                 busy: Duration::from_nanos(e.busy),
@@ -583,6 +618,7 @@ impl Core {
         Snapshot {
             now: state.clock.now(),
             tasks,
+            timers: state.timers.len(),
         }
     }
 
@@ -605,10 +641,12 @@ impl Core {
     }
 }
 
-fn task_state(wait: Wait) -> TaskState {
+fn task_state(wait: Wait, timers: &Timers) -> TaskState {
     match wait {
         Wait::Nothing => TaskState::Ready,
-        Wait::Sleep { until, .. } => TaskState::Sleeping { until },
+        Wait::Sleep(timer) => TaskState::Sleeping {
+            until: timers.deadline(timer).unwrap_or_default(),
+        },
         #[cfg(unix)]
         Wait::Io(fd, Direction::Read) => TaskState::Reading(fd),
         #[cfg(unix)]

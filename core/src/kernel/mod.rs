@@ -41,8 +41,10 @@
 //!   killed), join (wait for a task and take its return value), sleep, yield the turn, and wait
 //!   until a socket is readable or writable.
 //! * **Readiness** comes from the operating system through the `polling` crate (epoll, kqueue,
-//!   event ports, IOCP); timers are kept in a heap. When no task is ready the kernel sleeps in
-//!   the poller until the next deadline or I/O: it never busy-waits.
+//!   event ports, IOCP); timers are kept in a heap, and one that nobody waits for any more (its
+//!   future dropped, its task killed) is dropped at once, waker and all (see
+//!   [`Snapshot::timers`]). When no task is ready the kernel sleeps in the poller until the
+//!   next deadline or I/O: it never busy-waits.
 //! * **Panics are contained**: a task that panics is reported ([`Report::Panicked`]: id, name,
 //!   message) and dropped, and the others go on; whoever joins it gets
 //!   [`JoinError::Panicked`].
@@ -71,6 +73,11 @@
 //! the task goes on at once, like a function call. Only the calls that wait (sleep, yield the
 //! turn, join a live task, wait for a socket; cancelling or killing itself) end its turn.
 //!
+//! A task is queued at most once: woken again before it runs (by a timer, a socket, a waker
+//! from this thread or another, any number of times), it keeps the place its first wake gave
+//! it and runs once for them all. A flood of wakes costs at most one entry in each queue,
+//! however long it lasts.
+//!
 //! So: the queue is FIFO within a pass; a task woken during a pass runs after the next
 //! readiness poll; a task that yields the turn always lets I/O that is ready run first; a task
 //! that finishes (or is killed) never costs another its turn, since it just leaves the queue;
@@ -86,6 +93,7 @@ pub mod sys;
 mod syscall;
 mod table;
 mod task;
+pub(crate) mod timers;
 
 pub use report::{Report, Snapshot, TaskInfo, TaskState};
 pub use run::Kernel;

@@ -136,7 +136,7 @@ impl Reactor {
         if waiters.readers.is_empty() && waiters.writers.is_empty() {
             return;
         }
-        let other = |w: &Waiter| !matches!(w, Waiter::Task(t, _) if *t == id);
+        let other = |w: &Waiter| !matches!(w, Waiter::Task(t) if *t == id);
         match dir {
             Direction::Read => waiters.readers.retain(other),
             Direction::Write => waiters.writers.retain(other),
@@ -209,7 +209,7 @@ impl Reactor {
 fn wake_all(waiters: impl Iterator<Item = Waiter>, woken: &mut VecDeque<TaskId>) {
     for waiter in waiters {
         match waiter {
-            Waiter::Task(id, _) => woken.push_back(id),
+            Waiter::Task(id) => woken.push_back(id),
             Waiter::Waker(w) => w.wake(),
         }
     }

@@ -256,6 +256,7 @@ pub struct TaskInfo {
 /// let table = snapshot.to_string();
 /// assert!(table.starts_with("at 1s: 1 task(s)\n"));
 /// assert!(table.contains("ticker"));
+/// assert_eq!(snapshot.timers, 1); // the ticker's
 /// # kernel.run();
 /// ```
 #[derive(Debug, Clone)]
@@ -264,6 +265,27 @@ pub struct Snapshot {
     pub now: Duration,
     /// The live tasks, by id.
     pub tasks: Vec<TaskInfo>,
+    /// How many timers are set: one per task asleep in `sys::sleep`, and one per `rt::sleep`
+    /// or `rt::timeout` pending. A timer is gone as soon as nobody waits for it (its future
+    /// dropped, its task killed or cancelled), not at its deadline, so this stays bounded by
+    /// what is live. The table does not show it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::kernel::Kernel;
+    /// use resumable::rt;
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// kernel.block_on(async {
+    ///     for _ in 0..1000 {
+    ///         // Each call sets a 5-minute timer, and removes it when `yield_now` is done.
+    ///         rt::timeout(Duration::from_secs(300), rt::yield_now()).await.unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(kernel.snapshot().timers, 0);
+    /// assert_eq!(kernel.now(), Duration::ZERO);
+    /// ```
+    pub timers: usize,
 }
 
 impl fmt::Display for Snapshot {

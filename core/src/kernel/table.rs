@@ -45,6 +45,18 @@ pub(crate) struct Key {
     pub(crate) id: TaskId,
 }
 
+impl Key {
+    /// Its slot and its id, to be stored apart (a waker packs a flag beside the slot).
+    pub(crate) fn into_parts(self) -> (u32, TaskId) {
+        (self.slot, self.id)
+    }
+
+    /// The key `into_parts` took apart.
+    pub(crate) fn from_parts(slot: u32, id: TaskId) -> Key {
+        Key { slot, id }
+    }
+}
+
 /// Slots per page.
 const PAGE: usize = 64;
 

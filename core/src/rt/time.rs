@@ -4,10 +4,11 @@ use alloc::boxed::Box;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use core::time::Duration;
 
 use crate::kernel::engine::{current, try_current};
+use crate::kernel::timers::TimerKey;
 
 /// The loop's clock: time since the loop was made (virtual on a kernel made
 /// [`with_virtual_clock`](crate::kernel::Kernel::with_virtual_clock)).
@@ -87,8 +88,9 @@ enum Deadline {
     After(Duration),
 }
 
-/// The future of [`sleep`] and [`sleep_until`]. Dropped before its deadline, it forgets its
-/// timer.
+/// The future of [`sleep`] and [`sleep_until`]. It sets one timer when first polled, and keeps
+/// it however often it is polled again (with the same waker or another); dropped before its
+/// deadline, it removes it: a dropped `Sleep` leaves nothing behind.
 ///
 /// ```
 /// use std::time::Duration;
@@ -108,8 +110,8 @@ enum Deadline {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Deadline,
-    /// The timer set (its number and deadline), and the waker it was set with.
-    timer: Option<(u64, Duration, Waker)>,
+    /// The timer set, once polled.
+    timer: Option<TimerKey>,
 }
 
 impl Sleep {
@@ -154,21 +156,16 @@ impl Future for Sleep {
             }
         };
         if now >= deadline {
-            if let Some((seq, at, _)) = self.timer.take() {
-                core.cancel_timer(seq, at);
+            if let Some(timer) = self.timer.take() {
+                core.cancel_timer(timer);
             }
             return Poll::Ready(());
         }
-        if !self
-            .timer
-            .as_ref()
-            .is_some_and(|(_, _, w)| w.will_wake(cx.waker()))
-        {
-            if let Some((seq, at, _)) = self.timer.take() {
-                core.cancel_timer(seq, at);
-            }
-            let seq = core.add_timer(deadline, cx.waker().clone());
-            self.timer = Some((seq, deadline, cx.waker().clone()));
+        match self.timer {
+            // Polled again: the timer it set wakes whoever polled it last.
+            Some(timer) if core.rewake_timer(timer, cx.waker()) => {}
+            // Not set yet, or set on another loop.
+            _ => self.timer = Some(core.add_timer(deadline, cx.waker().clone())),
         }
         Poll::Pending
     }
@@ -176,8 +173,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let (Some((seq, at, _)), Some(core)) = (self.timer.take(), try_current()) {
-            core.cancel_timer(seq, at);
+        if let (Some(timer), Some(core)) = (self.timer.take(), try_current()) {
+            core.cancel_timer(timer);
         }
     }
 }

@@ -107,15 +107,15 @@ impl Core {
         // Then the timers that are due, earliest first, generator tasks and futures alike.
         loop {
             let mut state = self.state.borrow_mut();
-            let Some(waiter) = state.timers.pop_due(due) else {
+            let Some((timer, waiter)) = state.timers.pop_due(due) else {
                 break;
             };
             match waiter {
-                Waiter::Task(id, seq) => {
+                Waiter::Task(id) => {
                     let due = state
                         .tasks
                         .by_id(id)
-                        .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq));
+                        .is_some_and(|e| matches!(e.wait, Wait::Sleep(t) if t == timer));
                     if due {
                         state.wake(id, Some(Reply::Done), true);
                     }
@@ -362,9 +362,8 @@ impl Core {
             Syscall::YieldNow => state.answer(key, Reply::Done),
             Syscall::Sleep(duration) => {
                 let until = state.clock.now().saturating_add(duration);
-                let seq = state.timers.next_seq();
-                state.timers.insert(until, Waiter::Task(id, seq));
-                state.park(key, Wait::Sleep { until, seq });
+                let timer = state.timers.insert(until, Waiter::Task(id));
+                state.park(key, Wait::Sleep(timer));
             }
             Syscall::Join(target) => {
                 debug_assert!(
@@ -375,7 +374,7 @@ impl Core {
                     .joiners
                     .entry(target)
                     .or_default()
-                    .push(Waiter::Task(id, 0));
+                    .push(Waiter::Task(id));
                 state.park(key, Wait::Join(target));
             }
             Syscall::Kill(_) => state.end(key, Ended::Killed),
@@ -402,7 +401,7 @@ impl Core {
         match self
             .reactor
             .borrow_mut()
-            .wait(fd, dir, Waiter::Task(key.id, 0))
+            .wait(fd, dir, Waiter::Task(key.id))
         {
             Ok(()) => state.park(key, Wait::Io(fd, dir)),
             Err(e) => state.answer(key, Reply::Io(Err(e))),

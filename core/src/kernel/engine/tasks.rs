@@ -35,6 +35,7 @@ impl State {
             },
             wait: Wait::Nothing,
             queued: true,
+            woken: false,
             killed: false,
             detached,
             steps: 0,
@@ -57,10 +58,10 @@ impl State {
             return Some(Some(Duration::ZERO));
         }
         let tasks = &self.tasks;
-        let live = |id, seq| {
+        let live = |id, timer| {
             tasks
                 .by_id(id)
-                .is_some_and(|e| matches!(e.wait, Wait::Sleep { seq: s, .. } if s == seq))
+                .is_some_and(|e| matches!(e.wait, Wait::Sleep(t) if t == timer))
         };
         while self.timers.drop_stale(live) {}
         match self.timers.next_deadline() {
@@ -93,6 +94,7 @@ impl State {
     #[inline]
     pub(super) fn wake_future(&mut self, key: Key, now: bool) {
         self.make_ready(key, now, |entry| {
+            entry.woken = false;
             matches!(entry.wait, Wait::Waker | Wait::Nothing)
         });
     }
@@ -167,7 +169,7 @@ impl State {
         }
         for joiner in self.joiners.remove(&id).unwrap_or_default() {
             match joiner {
-                Waiter::Task(j, _) => {
+                Waiter::Task(j) => {
                     let result = self.take_ended(id);
                     self.wake(j, Some(Reply::Joined(result)), false);
                 }
@@ -277,5 +279,52 @@ impl Bits {
     fn get(&self, id: TaskId) -> bool {
         let (word, bit) = Bits::index(id);
         self.0.get(word).is_some_and(|w| w & bit != 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::rc::Rc;
+    use alloc::sync::Arc;
+    use alloc::task::Wake;
+    use core::future::Future;
+    use core::pin::Pin;
+    use core::task::{Context, Waker};
+
+    use crate::kernel::engine::{enter, Core};
+    use crate::kernel::Task;
+    use crate::rt::JoinHandle;
+    use crate::Stream;
+
+    struct Inert;
+
+    impl Wake for Inert {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[crate::generator(yield = u32, crate = crate)]
+    async fn awaits(handle: JoinHandle<()>) {
+        handle.await.unwrap();
+        yield_!(1);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "a core needs the operating system's poller (timerfd)")]
+    fn a_join_handle_polled_again_and_again_waits_once() {
+        let core = Rc::new(Core::new());
+        let target = core.spawn(Task::from_future("pending", core::future::pending::<()>()));
+        let waker = Waker::from(Arc::new(Inert));
+        let mut cx = Context::from_waker(&waker);
+        enter(&core, || {
+            let mut handle = JoinHandle::<()>::for_task(target);
+            // Directly, and from an async generator's body (polled with a waker of its own).
+            let mut stream = awaits(JoinHandle::for_task(target));
+            for _ in 0..1000 {
+                assert!(Pin::new(&mut handle).poll(&mut cx).is_pending());
+                assert!(Pin::new(&mut stream).poll_next(&mut cx).is_pending());
+            }
+        });
+        assert_eq!(core.state.borrow().joiners[&target].len(), 1);
+        core.shut_down();
     }
 }

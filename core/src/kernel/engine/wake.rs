@@ -4,6 +4,19 @@
 //! The commonest wake of all is a future waking itself while it is polled (`yield_now`, a
 //! channel it has just filled): that one only sets a flag of this thread's ([`Polling`]), and
 //! the step that polls the future queues it when the poll returns, with its entry at hand.
+//!
+//! Any other wake goes through a queue that the loop drains after every step and at the start
+//! of a pass: this thread's (no lock), or the one other threads share. A task is in each of
+//! them at most once, so a million wakes of one task before the loop gets to them cost one
+//! entry, not a million:
+//! * on the loop's thread, a wake of a task that is queued already, or was woken since the
+//!   loop last drained the wakes, is dropped (its entry's `woken`, and `queued`, say so: no
+//!   atomics on this path);
+//! * from another thread, the waker's `queued` flag is set by the wake that puts the task in
+//!   the queue and cleared when the loop takes it out; a wake that finds it set is dropped.
+//!
+//! A wake is only dropped when the task will be polled after it anyway; and the run queue
+//! keeps the task where its first wake put it.
 
 use alloc::sync::Arc;
 use alloc::task::Wake;
@@ -17,10 +30,12 @@ use polling::Poller;
 
 use super::{Core, CURRENT};
 use crate::kernel::table::Key;
+use crate::sched::TaskId;
 
 /// Wakes that may come from any thread: future tasks' wakers and `block_on`'s.
 pub(crate) struct Remote {
-    woken: Mutex<Vec<Key>>,
+    /// Each with its `queued` flag set.
+    woken: Mutex<Vec<Arc<TaskWaker>>>,
     /// `woken` is not empty (read without taking the lock).
     pending: AtomicBool,
     pub(super) main: AtomicBool,
@@ -40,11 +55,11 @@ impl Remote {
         }
     }
 
-    fn push(&self, key: Key) {
+    fn push(&self, waker: Arc<TaskWaker>) {
         self.woken
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(key);
+            .push(waker);
         self.pending.store(true, Ordering::SeqCst);
         self.interrupt();
     }
@@ -62,41 +77,65 @@ impl Remote {
     #[inline(always)]
     pub(super) fn take(&self, into: &mut Vec<Key>) {
         if self.pending.load(Ordering::SeqCst) {
-            let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
-            self.pending.store(false, Ordering::SeqCst);
-            into.append(&mut woken);
+            self.take_all(into);
         }
+    }
+
+    /// Takes the tasks woken from other threads: a wake of one of them from now on queues it
+    /// again.
+    fn take_all(&self, into: &mut Vec<Key>) {
+        let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
+        self.pending.store(false, Ordering::SeqCst);
+        into.extend(woken.drain(..).map(|waker| {
+            // Acquire: reads the flag as the last wake left it, so what a wake that found it
+            // set did before (it released it) is seen by the poll this queues.
+            waker.queued.swap(false, Ordering::Acquire);
+            waker.key()
+        }));
     }
 }
 
 /// A future task's waker: queues its task with the core, from any thread.
 pub(super) struct TaskWaker {
-    key: Key,
+    /// The task's key, in two (so the flag fits beside the slot: 24 bytes in all).
+    slot: u32,
+    id: TaskId,
+    /// In the queue of wakes from other threads, not yet taken (see the module docs).
+    queued: AtomicBool,
     remote: Arc<Remote>,
 }
 
 impl TaskWaker {
     /// The waker of the future task at `key`.
     pub(super) fn waker(key: Key, remote: &Arc<Remote>) -> Waker {
+        let (slot, id) = key.into_parts();
         Waker::from(Arc::new(TaskWaker {
-            key,
+            slot,
+            id,
+            queued: AtomicBool::new(false),
             remote: remote.clone(),
         }))
     }
 
+    fn key(&self) -> Key {
+        Key::from_parts(self.slot, self.id)
+    }
+
     /// A wake of a task that is not being polled. Out of line: the self-wake is a leaf.
     #[inline(never)]
-    fn wake_other(&self) {
+    fn wake_other(self: &Arc<Self>) {
         // On the loop's own thread (a task waking another), skip the lock.
         let local = CURRENT.with(|current| match &*current.borrow() {
             Some(core) if Arc::ptr_eq(&core.remote, &self.remote) => {
-                core.wake_local(self.key);
+                core.wake_local(self.key());
                 true
             }
             _ => false,
         });
-        if !local {
-            self.remote.push(self.key);
+        // From another thread, once until the loop takes it. Release: if a later wake finds
+        // the flag set, what this one did before is published with it (see `take_all`).
+        if !local && !self.queued.swap(true, Ordering::AcqRel) {
+            self.remote.push(self.clone());
         }
     }
 }
@@ -181,8 +220,20 @@ impl Polling {
 }
 
 impl Core {
-    /// A wake on the loop's own thread, queued in order with the others (see `queue_woken`).
+    /// A wake on the loop's own thread, queued in order with the others (see `queue_woken`),
+    /// unless the task will run after it anyway.
     fn wake_local(&self, key: Key) {
+        // (The state is never borrowed while a task runs; if a wake came while it is, it is
+        // queued as it is.)
+        if let Ok(mut state) = self.state.try_borrow_mut() {
+            match state.tasks.get_mut(key) {
+                // Queued and not started yet, or in `local_woken` already.
+                Some(entry) if entry.queued || entry.woken => return,
+                Some(entry) => entry.woken = true,
+                // Ended: nothing to wake.
+                None => return,
+            }
+        }
         let mut local = self.local_woken.borrow_mut();
         // A task that woke itself, then another, is queued first.
         if let Some(running) = self.running.get() {
@@ -197,6 +248,9 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::engine::{enter, Body, Wait};
+    use crate::kernel::Task;
+    use alloc::rc::Rc;
 
     /// Stands for a `TaskWaker`: any `Wake` type's waker is made the same way.
     struct Inert;
@@ -237,5 +291,79 @@ mod tests {
         });
         assert!(woken);
         assert!(!Polling::wake_self(outer.data()));
+    }
+
+    /// Makes the task at `key` wait for its waker, as its step does when it returns `Pending`.
+    fn park(core: &Core, key: Key) {
+        let mut state = core.state.borrow_mut();
+        state.later.retain(|&k| k != key);
+        let entry = state.tasks.get_mut(key).unwrap();
+        (entry.queued, entry.wait) = (false, Wait::Waker);
+        state.futures += 1;
+    }
+
+    /// A core with one future task, parked, and that task's waker.
+    fn parked_task() -> (Rc<Core>, Key, Waker) {
+        let core = Rc::new(Core::new());
+        let id = core.spawn(Task::from_future("parked", core::future::pending::<()>()));
+        let key = core.state.borrow().tasks.key(id).unwrap();
+        park(&core, key);
+        let state = core.state.borrow();
+        let Some(Body::Future {
+            waker: Some(waker), ..
+        }) = state.tasks.get(key).map(|e| &e.body)
+        else {
+            unreachable!("a future task's waker is home until it runs")
+        };
+        let waker = waker.clone();
+        drop(state);
+        (core, key, waker)
+    }
+
+    /// The wakes waiting: this thread's, other threads'.
+    fn waiting(core: &Core) -> (usize, usize) {
+        let remote = core.remote.woken.lock().unwrap().len();
+        (core.local_woken.borrow().len(), remote)
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "a core needs the operating system's poller (timerfd)")]
+    fn a_task_is_in_each_wake_queue_once_however_often_it_is_woken() {
+        let wakes = 100_000;
+        let (core, key, waker) = parked_task();
+        let from_another_thread = || {
+            std::thread::scope(|s| {
+                s.spawn(|| (0..wakes).for_each(|_| waker.wake_by_ref()));
+            });
+        };
+        let from_the_loop = || {
+            enter(&core, || {
+                (0..wakes).for_each(|_| waker.wake_by_ref());
+                let by_value = waker.clone();
+                by_value.wake();
+            });
+        };
+        from_another_thread();
+        from_the_loop();
+        assert_eq!(waiting(&core), (1, 1));
+        // The loop takes them: the task is queued once.
+        let mut spare = Vec::new();
+        core.queue_woken(&mut spare, false);
+        assert_eq!(waiting(&core), (0, 0));
+        assert_eq!(core.state.borrow().later, [key]);
+        // Queued and not run yet: a wake from the loop's thread is dropped; one from another
+        // thread is queued once again (the flag was cleared), and changes nothing.
+        from_the_loop();
+        from_another_thread();
+        assert_eq!(waiting(&core), (0, 1));
+        core.queue_woken(&mut spare, false);
+        assert_eq!(core.state.borrow().later, [key]);
+        // Run and parked again: woken once more.
+        park(&core, key);
+        from_the_loop();
+        assert_eq!(waiting(&core), (1, 0));
+        core.queue_woken(&mut spare, false);
+        assert_eq!(core.state.borrow().later, [key]);
+        core.shut_down();
     }
 }
