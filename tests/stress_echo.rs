@@ -70,7 +70,7 @@ fn echo_server_survives_abuse_and_returns_to_baseline() {
     // Warm up with the load of the idle phase once: the baseline includes what the allocator
     // keeps of the heap it grew for it (glibc hands little back), so "back to the baseline"
     // means that nothing of the connections stays behind.
-    leave_all(server.open_paced(idle, |_, _| Ok(())));
+    server.close_paced(server.open_paced(idle, |_, _| Ok(())));
     churn(addr, 200, 2, round_trip);
     probe(addr).unwrap_or_else(|e| server.fail(format_args!("warm-up probe: {e}")));
     let base_fds = server.settled_fds();
@@ -101,7 +101,7 @@ fn echo_server_survives_abuse_and_returns_to_baseline() {
             "used {ticks} CPU ticks in 1 s with idle clients"
         ));
     }
-    leave_all(conns);
+    server.close_paced(conns);
 
     // 2. Out of descriptors: accept fails with EMFILE; the server must wait and resume.
     out_of_descriptors(&mut server, &mut figures, |k, mut s| {

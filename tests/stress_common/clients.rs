@@ -185,18 +185,40 @@ impl Lines {
     }
 }
 
-/// The bytes queued to send on the TCP socket from `local` port to `remote` port on
-/// 127.0.0.1 (`tx_queue` in `/proc/net/tcp`), if there is one.
-pub fn send_queue(local: u16, remote: u16) -> Option<u64> {
+/// The state of the TCP socket from `local` port to `remote` port on 127.0.0.1, as
+/// `/proc/net/tcp` shows it (`1` established, `8` close-wait: the other end has half-closed),
+/// if there is one.
+pub fn tcp_state(local: u16, remote: u16) -> Option<u8> {
     let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
     let (local, remote) = (format!(":{local:04X}"), format!(":{remote:04X}"));
     table.lines().skip(1).find_map(|line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() > 4 && fields[1].ends_with(&local) && fields[2].ends_with(&remote) {
-            let tx = fields[4].split(':').next()?;
-            u64::from_str_radix(tx, 16).ok()
+        if fields.len() > 3 && fields[1].ends_with(&local) && fields[2].ends_with(&remote) {
+            u8::from_str_radix(fields[3], 16).ok()
         } else {
             None
         }
     })
+}
+
+/// The largest send buffer the system lets TCP grow to (`/proc/sys/net/ipv4/tcp_wmem`).
+pub fn max_send_buffer() -> usize {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+        .ok()
+        .and_then(|text| text.split_whitespace().nth(2)?.parse().ok())
+        .unwrap_or(4 << 20)
+}
+
+/// Whether `needle` is in what `stream` has received and not read (looked at without
+/// reading it).
+pub fn has_received(stream: &TcpStream, needle: &[u8]) -> io::Result<bool> {
+    stream.set_nonblocking(true)?;
+    let mut buf = vec![0; 64 * 1024];
+    let got = match stream.peek(&mut buf) {
+        Ok(n) => Ok(buf[..n].windows(needle.len()).any(|w| w == needle)),
+        Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(false),
+        Err(e) => Err(e),
+    };
+    stream.set_nonblocking(false)?;
+    got
 }
