@@ -583,8 +583,7 @@ pub mod chat {
                     String::from_utf8_lossy(lines.unfinished())
                 ));
             }
-            let why = if kicked { " (too far behind)" } else { why };
-            room.leave(id, why);
+            room.leave(id, if kicked { " (too far behind)" } else { why });
         }
         // The queue is closed: the writer sends what is left, then ends. It was woken by the
         // close, so it runs before this task's next turn; if anything is left after that (its

@@ -26,12 +26,12 @@ const CHURN: usize = 20_000;
 const FLOOD: usize = 64 << 20;
 /// How much more memory (KiB) the server may hold at any time during the test than at the
 /// start: what a thousand connections cost, with room to spare.
-const PEAK_SLACK_KIB: u64 = 32 << 10;
+const PEAK_SLACK_KIB: u64 = 16 << 10;
 /// How much more memory (KiB) it may hold once everything is closed than after the warm-up:
 /// the allocator's fragmentation, not what connections left behind.
 const FINAL_SLACK_KIB: u64 = 1 << 10;
-/// How much more memory (KiB) it may hold after the churn than before: a connection that
-/// leaves 26 bytes behind would exceed it. (A kept task result cost about 84.)
+/// How much more memory (KiB) it may hold after the churn than before: 26 bytes left behind
+/// per connection would exceed it. (A joinable task's kept result cost 45 to 85.)
 const CHURN_SLACK_KIB: u64 = 512;
 
 /// One round trip on a fresh connection: what a client that behaves sees.
@@ -90,17 +90,12 @@ fn echo_server_survives_abuse_and_returns_to_baseline() {
         ));
     }
     probe(addr).unwrap_or_else(|e| server.fail(format_args!("probe beside idle clients: {e}")));
-    let (ticks, switches) = server.idle_usage(Duration::from_secs(1));
+    let (ticks, switches) = server.assert_idle("with idle clients");
     figures.note(format_args!(
         "{idle} idle connections: {fds} descriptors, {} KiB resident; over 1 s idle: {ticks} \
          CPU ticks, {switches} thread switches",
         server.rss_kib()
     ));
-    if ticks > 2 {
-        server.fail(format_args!(
-            "used {ticks} CPU ticks in 1 s with idle clients"
-        ));
-    }
     server.close_paced(conns);
 
     // 2. Out of descriptors: accept fails with EMFILE; the server must wait and resume.
@@ -180,7 +175,7 @@ fn echo_server_survives_abuse_and_returns_to_baseline() {
         ));
     }
     probe(addr).unwrap_or_else(|e| server.fail(format_args!("final probe: {e}")));
-    let (ticks, switches) = server.idle_usage(Duration::from_secs(1));
+    let (ticks, switches) = server.assert_idle("after every client left");
     let (rss, peak_rss) = (server.rss_kib(), peak.get());
     figures.note(format_args!(
         "afterwards: {fds} descriptors, {rss} KiB resident (peak {peak_rss} KiB); over 1 s \
@@ -195,11 +190,6 @@ fn echo_server_survives_abuse_and_returns_to_baseline() {
     if rss > base_rss + FINAL_SLACK_KIB {
         server.fail(format_args!(
             "{rss} KiB resident after every client left, {base_rss} KiB at the start"
-        ));
-    }
-    if ticks > 1 {
-        server.fail(format_args!(
-            "used {ticks} CPU ticks in 1 s with no clients"
         ));
     }
 }

@@ -26,6 +26,13 @@ use clients::{has_data, open_many};
 
 /// How many lines of the server's output a failure shows.
 const TAIL: usize = 60;
+/// The CPU time an idle server may use in a second, in clock ticks (10 ms each): rounding
+/// leaves one, and nothing should take more.
+pub const IDLE_TICKS: u64 = 1;
+/// The times an idle server's threads may be woken in a second: a server waiting for events
+/// sleeps in the poller without a timeout and is woken 0 times; one that polls (even every
+/// 100 ms, too little to show as CPU time) is woken 10 times or more.
+pub const IDLE_SWITCHES: u64 = 2;
 
 /// The example binary `name`, built by cargo beside this test's own executable
 /// (`target/PROFILE/examples/NAME`). `cargo test` builds the examples before it runs the tests;
@@ -311,14 +318,14 @@ impl Server {
         }
     }
 
-    /// Waits until it has stopped using CPU (no tick in 200 ms, up to 10 s), then measures
+    /// Waits until it has settled (not woken in 200 ms, up to 10 s), then measures
     /// what it uses over `window` without being sent anything: (CPU ticks, thread switches).
     pub fn idle_usage(&self, window: Duration) -> (u64, u64) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        let mut before = self.cpu_ticks();
+        let mut before = (self.cpu_ticks(), self.switches());
         loop {
             thread::sleep(Duration::from_millis(200));
-            let now = self.cpu_ticks();
+            let now = (self.cpu_ticks(), self.switches());
             if now == before || Instant::now() >= deadline {
                 break;
             }
@@ -327,6 +334,19 @@ impl Server {
         let (ticks, switches) = (self.cpu_ticks(), self.switches());
         thread::sleep(window);
         (self.cpu_ticks() - ticks, self.switches() - switches)
+    }
+
+    /// Measures what it uses over a second in which nobody sends it anything (see
+    /// [`idle_usage`](Self::idle_usage)), and fails unless that is nothing: at most
+    /// `IDLE_TICKS` of CPU time and `IDLE_SWITCHES` wake-ups. Returns both.
+    pub fn assert_idle(&self, while_what: &str) -> (u64, u64) {
+        let (ticks, switches) = self.idle_usage(Duration::from_secs(1));
+        if ticks > IDLE_TICKS || switches > IDLE_SWITCHES {
+            self.fail(format_args!(
+                "not idle {while_what}: {ticks} CPU ticks and {switches} thread switches in 1 s"
+            ));
+        }
+        (ticks, switches)
     }
 
     /// Sets its soft limit on open descriptors; returns the previous one. (It inherited this
