@@ -13,6 +13,24 @@
 //! dropped; the others never notice either. Lines starting with `/` go to the bot: `/help`,
 //! `/who`, `/time`, `/nick NAME`, `/quit`.
 //!
+//! What it takes to hold up: every resource a client can make the server hold has a bound, and
+//! each bound says what happens at it (the constants are in `chat`). Bytes without a newline
+//! are kept up to `MAX_LINE` (4 KiB), then passed on as a line of that length: a flood without
+//! newlines costs 4 KiB, not the flood. What is queued for a client, counting what its writer
+//! is sending, is at most `max_backlog` (256 KiB) plus a line; a client further behind is
+//! disconnected (`* NAME left (too far behind)`). The lines still queued for a client that
+//! leaves get `LINGER` (5 s) to go out; then its connection is closed with them unsent (a
+//! client that half-closes and never reads would otherwise hold a task and a descriptor for
+//! ever, and `Server::stop` would wait for it). A reset, mid-read or mid-write, ends that
+//! client's two tasks; nobody else notices. A failed `accept` is skipped (`ECONNABORTED`) or
+//! logged and waited out (`EMFILE`, `ENFILE`: 10 ms, doubling up to 1 s, while new
+//! connections wait in the listen queue), and serving resumes. An idle client costs a
+//! descriptor and two parked tasks (about 8 KiB), and no CPU. Not bounded per client: a crowd
+//! leaving at once has each goodbye queued for every other client before any is sent, a
+//! moment's memory that grows with the square of the crowd (each client's share still within
+//! its backlog). `tests/stress_chat.rs` runs the server through all of this as a separate
+//! process.
+//!
 //! Python's asyncio version of the shape (writer tasks and queues included):
 //! ```python
 //! async def handle(reader, writer):
@@ -33,7 +51,8 @@
 //! * `cargo run --example chat_server` — starts the server on the loop and runs a scripted
 //!   demo against it with clients written on the same loop (about one second), then stops it;
 //! * `cargo run --example chat_server -- server [ADDR]` — serves on ADDR (default
-//!   `127.0.0.1:7008`) until Ctrl-C;
+//!   `127.0.0.1:7008`; port 0 picks a free one) until Ctrl-C; its first line of output names
+//!   the address;
 //! * `cargo run --example chat_server -- client [ADDR]` — an interactive client: the lines you
 //!   type go to the room, what the room says is printed (Ctrl-D to leave). `nc 127.0.0.1 7008`
 //!   works too.
@@ -67,10 +86,19 @@ pub mod chat {
     use resumable::rt::net::{TcpListener, TcpStream};
     use resumable::rt::{self, JoinHandle};
 
-    /// The longest line the server reads; a longer one is cut into lines of this length.
+    /// The longest line the server reads; a longer one (or a stream of bytes without a
+    /// newline) is cut into lines of at most this length (at a character boundary), each
+    /// passed on as a line of its own. So a client's unread bytes cost the server at most this
+    /// much plus one read's chunk, however long it goes without a newline.
     pub const MAX_LINE: usize = 4096;
-    /// How far (in bytes queued) a client may fall behind before it is disconnected.
+    /// How far (in bytes queued for it, including those its writer is sending) a client may
+    /// fall behind before it is disconnected.
     pub const DEFAULT_MAX_BACKLOG: usize = 256 * 1024;
+    /// How long the lines still queued for a client that has left (or that the server is
+    /// letting go as it stops) may take to be sent; then its connection is closed with them
+    /// unsent. Without it, a client that half-closes and never reads would keep its writer
+    /// waiting, and its descriptor open, for ever (and `Server::stop` waiting for it).
+    pub const LINGER: Duration = Duration::from_secs(5);
     /// The longest name; names keep letters, digits, `-` and `_`.
     const MAX_NAME: usize = 16;
 
@@ -102,7 +130,13 @@ pub mod chat {
                     return Ok(Some(line));
                 }
                 if self.buf.len() >= MAX_LINE {
-                    return Ok(Some(self.buf.drain(..MAX_LINE).collect()));
+                    // Cut before a UTF-8 continuation byte, not in the middle of a character
+                    // (unless it is not UTF-8 at all).
+                    let cut = (MAX_LINE - 3..=MAX_LINE)
+                        .rev()
+                        .find(|&i| self.buf.get(i).is_none_or(|&b| b & 0xC0 != 0x80))
+                        .unwrap_or(MAX_LINE);
+                    return Ok(Some(self.buf.drain(..cut).collect()));
                 }
                 scanned = self.buf.len();
                 let mut chunk = [0; 4096];
@@ -128,12 +162,15 @@ pub mod chat {
     #[derive(Default)]
     struct Outbox {
         queued: RefCell<Vec<u8>>,
+        /// Bytes taken by the writer and not yet written: they count as queued.
+        sending: Cell<usize>,
         waker: RefCell<Option<Waker>>,
         closed: Cell<bool>,
     }
 
     impl Outbox {
-        /// Queues `line` (a `\n` is added) unless closed; returns the bytes now queued.
+        /// Queues `line` (a `\n` is added) unless closed; returns the bytes now waiting to
+        /// be written, those the writer holds included.
         fn push(&self, line: &str) -> usize {
             if self.closed.get() {
                 return 0;
@@ -144,7 +181,7 @@ pub mod chat {
             if let Some(waker) = self.waker.borrow_mut().take() {
                 waker.wake();
             }
-            queued.len()
+            queued.len() + self.sending.get()
         }
 
         /// No more lines: the writer sends what is queued, then ends.
@@ -160,6 +197,7 @@ pub mod chat {
             poll_fn(|cx| {
                 let mut queued = self.queued.borrow_mut();
                 if !queued.is_empty() {
+                    self.sending.set(queued.len());
                     Poll::Ready(Some(std::mem::take(&mut *queued)))
                 } else if self.closed.get() {
                     Poll::Ready(None)
@@ -226,6 +264,8 @@ pub mod chat {
         pub unfinished: usize,
         /// Clients disconnected for falling too far behind.
         pub kicked: usize,
+        /// Clients that left with lines that could not be sent within `LINGER`.
+        pub lingered: usize,
     }
 
     struct Client {
@@ -450,12 +490,26 @@ pub mod chat {
     }
 
     /// Sends the client what its outbox gets, until the outbox is closed and empty; then
-    /// closes the sending half of the connection.
+    /// closes the sending half of the connection. If the connection fails (a reset, say), the
+    /// outbox is closed and emptied, and the connection shut down both ways, which ends the
+    /// client's reader too.
     async fn write_loop(stream: Rc<TcpStream>, outbox: Rc<Outbox>) {
         while let Some(bytes) = outbox.take().await {
-            if stream.write_all(&bytes).await.is_err() {
-                outbox.close(); // gone: nothing more will get through
-                return;
+            let mut rest = &bytes[..];
+            while !rest.is_empty() {
+                match stream.write(rest).await {
+                    Ok(n) if n > 0 => {
+                        rest = &rest[n..];
+                        outbox.sending.set(outbox.sending.get() - n);
+                    }
+                    _ => {
+                        outbox.close(); // gone: nothing more will get through
+                        outbox.queued.borrow_mut().clear();
+                        outbox.sending.set(0);
+                        let _ = stream.shutdown(Shutdown::Both);
+                        return;
+                    }
+                }
             }
         }
         let _ = stream.shutdown(Shutdown::Write);
@@ -469,6 +523,7 @@ pub mod chat {
             format!("chat writer {peer}"),
             write_loop(stream.clone(), outbox.clone()),
         );
+        let writing = outbox.clone();
         let id = {
             let mut room = room.borrow_mut();
             let id = room.next_id;
@@ -530,14 +585,42 @@ pub mod chat {
             }
             room.leave(id, if kicked { " (too far behind)" } else { why });
         }
-        let _ = writer.await; // the queue is closed: it sends what is left, then ends
+        // The queue is closed: the writer sends what is left, then ends. It was woken by the
+        // close, so it runs before this task's next turn; if anything is left after that (its
+        // socket is full), it gets `LINGER` to send it. (A timer only then: most clients leave
+        // with nothing left to send.)
+        rt::yield_now().await;
+        let mut writer = writer;
+        let left = writing.queued.borrow().len() + writing.sending.get();
+        if left == 0 {
+            let _ = writer.await;
+        } else if rt::timeout(LINGER, &mut writer).await.is_err() {
+            writer.abort(); // its socket, and our end of the connection, close with it
+            let mut room = room.borrow_mut();
+            room.stats.lingered += 1;
+            room.log(format_args!(
+                "{peer} left with {left} bytes queued, not sent within {LINGER:?}: closed"
+            ));
+        }
     }
 
-    /// Accepts connections, a reader task (and a writer task) for each.
+    /// Accepts connections, a reader task (and a writer task) for each. A failed accept never
+    /// ends it: a connection gone before it was taken (`ECONNABORTED`) is skipped; any other
+    /// failure (out of descriptors: `EMFILE`, `ENFILE`) concerns the whole process and would
+    /// fail again at once, so it pauses, 10 ms at first, doubling while accepts keep failing,
+    /// up to 1 s, while new connections wait in the listen queue. A run of failures is logged
+    /// when it starts and when it ends.
     async fn accept_loop(listener: TcpListener, room: Rc<RefCell<Room>>, live: Rc<WaitGroup>) {
+        let mut failing: Option<(Duration, u32, Duration)> = None; // since, count, pause
         loop {
             match listener.accept().await {
                 Ok((stream, peer)) => {
+                    if let Some((since, failed, _)) = failing.take() {
+                        room.borrow().log(format_args!(
+                            "accepting again after {failed} failed accepts in {:.1?}",
+                            rt::now() - since
+                        ));
+                    }
                     let live = live.add();
                     let room = room.clone();
                     drop(rt::spawn_named(format!("chat client {peer}"), async move {
@@ -545,9 +628,31 @@ pub mod chat {
                         drop(live);
                     }));
                 }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+                    ) =>
+                {
+                    room.borrow()
+                        .log(format_args!("accept: {e}; that connection was gone"));
+                }
                 Err(e) => {
-                    room.borrow().log(format_args!("accept failed: {e}"));
-                    rt::sleep(Duration::from_millis(100)).await; // out of descriptors, say
+                    let pause = match &mut failing {
+                        None => {
+                            room.borrow().log(format_args!(
+                                "accept failed: {e}; pausing (from 10 ms up to 1 s) and trying \
+                                 again while it fails; new connections wait in the listen queue"
+                            ));
+                            failing.insert((rt::now(), 1, Duration::from_millis(10))).2
+                        }
+                        Some((_, failed, pause)) => {
+                            *failed += 1;
+                            *pause = (*pause * 2).min(Duration::from_secs(1));
+                            *pause
+                        }
+                    };
+                    rt::sleep(pause).await;
                 }
             }
         }

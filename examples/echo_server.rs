@@ -29,11 +29,25 @@
 //! Here `sys::accept`, `sys::read` and `sys::write_all` do the waiting and the retrying, and are
 //! called with `yield_from!`.
 //!
+//! What it takes to hold up (the same in any server): a connection's task is spawned
+//! *detached*, so the kernel drops it and all it held as soon as it ends (a joinable task's
+//! result would be kept for a join that never comes: 20,000 connections would leave about a
+//! megabyte behind). A failed `accept` never stops the server: a connection gone before it
+//! was taken (`ECONNABORTED`) is skipped; running out of descriptors (`EMFILE`, `ENFILE`) is
+//! logged once and waited out, pausing 10 ms, doubling up to 1 s, while new connections wait
+//! in the listen queue, and serving resumes as descriptors free up. An idle connection costs
+//! one descriptor and a parked task with its 4 KiB buffer (about 5 KiB), and no CPU. A client
+//! that sends without reading its echoes cannot make the server buffer more than that buffer:
+//! once its socket is full the task waits to write and stops reading, and TCP's flow control
+//! stops the client. A reset (`RST`) mid-read or mid-write ends just that task.
+//! `tests/stress_echo.rs` runs the server through all of this as a separate process.
+//!
 //! Modes:
 //! * `cargo run --example echo_server` — starts the server in a thread, runs 20 client threads
 //!   against it at once, prints what each got back, then stops the server and exits;
 //! * `cargo run --example echo_server -- server [ADDR]` — serves on ADDR (default
-//!   `127.0.0.1:7007`) until Ctrl-C;
+//!   `127.0.0.1:7007`; port 0 picks a free one) until Ctrl-C; its first line of output names
+//!   the address;
 //! * `cargo run --example echo_server -- client [ADDR]` — sends the lines you type, prints the
 //!   echoes (Ctrl-D to quit). `nc 127.0.0.1 7007` works too.
 //!
@@ -101,19 +115,87 @@ fn handle(stream: TcpStream, peer: SocketAddr, stats: Rc<Stats>) -> Result<(), C
     Ok(())
 }
 
-/// Accepts connections and spawns a `handle` task for each, until cancelled.
+/// What the accept loop does after a failed `accept`: log it, pause, and try again.
+///
+/// A connection reset before it was taken (`ECONNABORTED`) concerns that connection only: the
+/// next accept is tried at once. Anything else (out of descriptors, `EMFILE`/`ENFILE`; out of
+/// memory) concerns the whole process and would fail again at once, so the loop pauses: 10 ms,
+/// doubling while accepts keep failing, up to 1 s. New connections wait in the listen queue
+/// meanwhile. A run of failures is logged when it starts and when it ends, not once per try.
+#[derive(Default)]
+struct AcceptTrouble {
+    /// Failed accepts in the current run of failures, and when it started.
+    failed: u32,
+    since: Option<Instant>,
+    pause: Duration,
+}
+
+impl AcceptTrouble {
+    const FIRST_PAUSE: Duration = Duration::from_millis(10);
+    const LONGEST_PAUSE: Duration = Duration::from_secs(1);
+
+    /// Notes a failed accept; returns how long to pause before the next.
+    fn failed(&mut self, e: &io::Error) -> Duration {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+        ) {
+            println!("[server] accept: {e}; that connection was gone already");
+            return Duration::ZERO;
+        }
+        self.failed += 1;
+        if self.since.is_none() {
+            self.since = Some(Instant::now());
+            self.pause = Self::FIRST_PAUSE;
+            println!(
+                "[server] accept failed: {e}; pausing (from 10 ms up to 1 s) and trying again \
+                 while it fails; new connections wait in the listen queue"
+            );
+        } else {
+            self.pause = (self.pause * 2).min(Self::LONGEST_PAUSE);
+        }
+        self.pause
+    }
+
+    /// Notes an accept that worked: the end of a run of failures, if there was one.
+    fn accepted(&mut self) {
+        if let Some(since) = self.since.take() {
+            println!(
+                "[server] accepting again after {} failed accepts in {:.1?}",
+                self.failed,
+                since.elapsed()
+            );
+            self.failed = 0;
+        }
+    }
+}
+
+/// Accepts connections and spawns a `handle` task for each, until cancelled. A failed accept
+/// never ends it (see [`AcceptTrouble`]).
 #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
 fn server(listener: TcpListener, stats: Rc<Stats>) -> Result<(), Error> {
+    let mut trouble = AcceptTrouble::default();
     loop {
         let (stream, peer) = match yield_from!(sys::accept(&listener)) {
             Ok(accepted) => accepted,
+            Err(Error::Io(e)) => {
+                let pause = trouble.failed(&e);
+                if !pause.is_zero() && yield_from!(sys::sleep(pause)).is_err() {
+                    println!("[server] cancelled while pausing: no new connections");
+                    return Ok(());
+                }
+                continue;
+            }
             Err(Error::Cancelled) => {
                 println!("[server] cancelled while waiting in accept: no new connections");
                 return Ok(());
             }
-            Err(e) => return Err(e),
         };
-        let task = Task::new(format!("conn {peer}"), handle(stream, peer, stats.clone()));
+        trouble.accepted();
+        // Detached: nobody joins a connection's task, so the kernel keeps nothing of it once
+        // it ends (a joinable task's result would be kept until joined: a leak per connection).
+        let task =
+            Task::new(format!("conn {peer}"), handle(stream, peer, stats.clone())).detached();
         let id = yield_from!(sys::spawn(task))?;
         stats.open.set(stats.open.get() + 1);
         stats.peak.set(stats.peak.get().max(stats.open.get()));
