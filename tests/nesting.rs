@@ -148,3 +148,69 @@ fn nested_generator_resumed_from_inside_a_pinned_generator() {
     assert_eq!(g.as_mut().send(10), GeneratorState::Yielded(11));
     assert_eq!(g.as_mut().send(20), GeneratorState::Complete(21));
 }
+
+/// Passes its tokens through untouched; they do not parse as a list of expressions (as a
+/// `select!` arm does not), so the rewrite walks them token by token.
+macro_rules! arm {
+    (=> $body:block) => {
+        $body
+    };
+}
+
+#[test]
+fn a_generator_fn_item_inside_another_macros_arguments_keeps_its_own_yields() {
+    #[generator(yield = u64)]
+    fn outer() {
+        let inner_sum: u8 = arm!(=> {
+            #[generator(yield = u8)]
+            fn inner() {
+                yield_!(1);
+                yield_!(2);
+            }
+            inner().sum()
+        });
+        yield_!(u64::from(inner_sum));
+        yield_!(7);
+    }
+    assert_eq!(outer().collect::<Vec<_>>(), [3, 7]);
+}
+
+#[test]
+fn a_coroutine_inside_another_macros_arguments_keeps_its_own_yields() {
+    #[generator(yield = u64)]
+    fn outer() {
+        let strings: Vec<String> = arm!(=> {
+            coroutine! {
+                yield_!(String::from("a"));
+                yield String::from("b");
+            }
+            .collect()
+        });
+        yield_!(strings.len() as u64);
+    }
+    assert_eq!(outer().collect::<Vec<_>>(), [2]);
+}
+
+#[test]
+fn a_closure_coroutine_inside_tokio_select_keeps_its_own_sends() {
+    #[generator(yield = u64)]
+    async fn outer() {
+        let got = tokio::select! {
+            biased;
+            got = std::future::ready(coroutine!(|x: u64| {
+                let y = yield_!(x + 1);
+                y * 10
+            })) => {
+                let mut inner = got;
+                let first = inner.send(1).yielded().unwrap();
+                let last = inner.send(5).complete().unwrap();
+                first + last
+            }
+            _ = std::future::pending::<()>() => unreachable!(),
+        };
+        yield_!(got);
+    }
+    let mut s = outer();
+    let got = futures::executor::block_on(s.next());
+    assert_eq!(got, Some(2 + 50));
+}
