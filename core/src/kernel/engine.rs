@@ -3,24 +3,24 @@
 //!
 //! Its state sits behind `RefCell`s that are only borrowed for bookkeeping, never while user
 //! code runs: a task is resumed with nothing borrowed, and what bookkeeping would otherwise do
-//! in the middle of a borrow — dropping a task's body (its destructors run), waking a waker,
-//! calling the report hook — is deferred until the borrow ends.
+//! in the middle of a borrow — dropping a task's body or a value it produced (destructors
+//! run), waking a waker, calling the report hook — is deferred until the borrow ends, and a
+//! panic there is contained (see `contain`).
 //!
 //! Here: the state, the core's handles on it, and the task bodies. A pass and its steps are in
 //! `step`, the bookkeeping of tasks (adding, waking, ending, joining) in `tasks`, the wakers in
-//! `wake`.
+//! `wake`, deferred work, the report hook and shutting down in `contain`.
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::cell::{Cell, RefCell};
 use core::pin::Pin;
 use core::task::{Poll, Waker};
 use core::time::Duration;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -30,9 +30,11 @@ use super::table::{Key, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
+use contain::Leftover;
 use tasks::Bits;
 use wake::{MainWaker, Remote};
 
+mod contain;
 mod step;
 mod tasks;
 mod wake;
@@ -102,18 +104,22 @@ impl Body {
         }
     }
 
-    /// What a generator task's next resume passes in (a future task is polled with nothing).
-    fn set_input(&mut self, next: Input) {
-        if let Body::Generator { input, .. } = self {
-            *input = Some(next);
+    /// What a generator task's next resume passes in (a future task is polled with nothing);
+    /// returns what it replaces.
+    #[inline]
+    fn set_input(&mut self, next: Input) -> Option<Input> {
+        match self {
+            Body::Generator { input, .. } => input.replace(next),
+            Body::Future { .. } => None,
         }
     }
 
-    /// The generator or future, if it is home.
-    fn into_task_body(self) -> Option<TaskBody> {
+    /// The generator or future, if it is home, and what a generator's next resume would have
+    /// passed in (a joined value, say).
+    fn into_parts(self) -> (Option<TaskBody>, Option<Input>) {
         match self {
-            Body::Generator { body, .. } => body.map(TaskBody::Generator),
-            Body::Future { body, .. } => body.map(TaskBody::Future),
+            Body::Generator { body, input } => (body.map(TaskBody::Generator), input),
+            Body::Future { body, .. } => (body.map(TaskBody::Future), None),
         }
     }
 }
@@ -127,22 +133,37 @@ impl Entry {
     }
 }
 
+/// How a step ended its task (see `State::end`).
+enum Exit {
+    Returned(Box<dyn Any>),
+    Killed,
+    Panicked(String),
+}
+
 /// How a task ended, kept for whoever joins it later.
 enum Ended {
-    /// Its return value, until a joiner takes it.
-    Returned(Box<dyn Any>),
+    /// Its return value, until a joiner takes it, and the task's name, for the report if the
+    /// value's destructor panics when nobody does.
+    Returned(Box<dyn Any>, Rc<str>),
     Killed,
     Panicked(String),
 }
 
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
-    /// A task's body, with the task's id and name for the report if a destructor panics.
-    Drop(TaskId, Rc<str>, TaskBody),
-    /// A return value nobody will take (the task was detached): its destructor may run code.
-    DropValue(Box<dyn Any>),
+    /// Something of a task's to drop (its destructors may run any code), with the task's id and
+    /// name for the report if one panics.
+    Drop(TaskId, Rc<str>, Leftover),
     Wake(Waker),
     Report(Report),
+}
+
+/// Who waits for a live task to end.
+enum Joiner {
+    /// A generator task, and the type of return value it asked for (`Syscall::JoinAs`), if any.
+    Task(TaskId, Option<TypeId>),
+    /// A `JoinHandle`'s future: it takes the result when it is polled again.
+    Waker(Waker),
 }
 
 struct State {
@@ -157,7 +178,7 @@ struct State {
     ended: TaskMap<Ended>,
     /// Who waits for a live task to end, in the order they asked (only tasks someone joins
     /// are in it).
-    joiners: TaskMap<Vec<Waiter>>,
+    joiners: TaskMap<Vec<Joiner>>,
     /// Which ended tasks' results were taken (or dropped).
     taken: Bits,
     /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
@@ -183,6 +204,8 @@ pub(crate) struct Core {
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
+    /// Reports made while the hook runs, for it to hear next (see `contain`).
+    reports_queued: RefCell<Vec<Report>>,
 }
 
 /// The task being resumed.
@@ -283,6 +306,7 @@ impl Core {
             reactor: RefCell::new(reactor),
             remote,
             reporter: RefCell::new(Box::new(|report| std::eprintln!("[kernel] {report}"))),
+            reports_queued: RefCell::new(Vec::new()),
         }
     }
 
@@ -356,41 +380,6 @@ impl Core {
         }
     }
 
-    fn flush_deferred(&self) {
-        loop {
-            let deferred = core::mem::take(&mut self.state.borrow_mut().deferred);
-            if deferred.is_empty() {
-                return;
-            }
-            for item in deferred {
-                match item {
-                    Deferred::Drop(id, name, body) => {
-                        if let Err(payload) =
-                            panic::catch_unwind(AssertUnwindSafe(move || drop(body)))
-                        {
-                            self.report(&Report::Panicked {
-                                id,
-                                name,
-                                message: panic_message(&*payload),
-                            });
-                        }
-                    }
-                    Deferred::DropValue(value) => {
-                        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(value)));
-                    }
-                    Deferred::Wake(waker) => waker.wake(),
-                    Deferred::Report(report) => self.report(&report),
-                }
-            }
-        }
-    }
-
-    fn report(&self, report: &Report) {
-        if let Ok(mut reporter) = self.reporter.try_borrow_mut() {
-            reporter(report);
-        }
-    }
-
     /// Starts `task`; it runs in the next pass.
     pub(crate) fn spawn(&self, task: Task) -> TaskId {
         self.state.borrow_mut().insert(task, &self.remote)
@@ -410,7 +399,7 @@ impl Core {
             Wait::Io(fd, dir) => self.reactor.borrow_mut().forget(fd, dir, id),
             Wait::Join(target) => {
                 if let Some(joiners) = state.joiners.get_mut(&target) {
-                    joiners.retain(|j| !matches!(j, Waiter::Task(w, _) if *w == id));
+                    joiners.retain(|j| !matches!(j, Joiner::Task(w, _) if *w == id));
                 }
             }
         }
@@ -432,8 +421,8 @@ impl Core {
             return true;
         }
         self.release(state, id);
+        state.set_input(key, Input::Cancel);
         let entry = state.tasks.get_mut(key).expect("present");
-        entry.body.set_input(Input::Cancel);
         entry.wait = Wait::Nothing;
         if !entry.queued {
             entry.queued = true;
@@ -468,39 +457,52 @@ impl Core {
         alive
     }
 
-    /// How `id` ended, if it did; else registers `waker` to hear of it.
+    /// How `id` ended, if it did (its return value only if it is a `want`); else registers
+    /// `waker` to hear of it.
     pub(crate) fn poll_join(
         &self,
         id: TaskId,
         waker: &Waker,
-        fits: fn(&dyn Any) -> bool,
+        want: TypeId,
     ) -> Poll<Result<Box<dyn Any>, JoinError>> {
         let mut state = self.state.borrow_mut();
-        if state.tasks.contains(id) {
-            let joiners = state.joiners.entry(id).or_default();
-            if !joiners
-                .iter()
-                .any(|j| matches!(j, Waiter::Waker(w) if w.will_wake(waker)))
-            {
-                joiners.push(Waiter::Waker(waker.clone()));
-            }
-            return Poll::Pending;
+        if !state.tasks.contains(id) {
+            return Poll::Ready(state.take_ended_as(id, want));
         }
-        Poll::Ready(state.take_ended_as(id, fits))
+        let known = state.joiners.get(&id).is_some_and(|joiners| {
+            joiners
+                .iter()
+                .any(|j| matches!(j, Joiner::Waker(w) if w.will_wake(waker)))
+        });
+        if !known {
+            // Cloned with nothing borrowed: another executor's waker may run any code.
+            drop(state);
+            let waker = waker.clone();
+            let mut state = self.state.borrow_mut();
+            if !state.tasks.contains(id) {
+                // It ended meanwhile (the clone did something).
+                let result = state.take_ended_as(id, want);
+                drop(state);
+                drop(waker);
+                return Poll::Ready(result);
+            }
+            state
+                .joiners
+                .entry(id)
+                .or_default()
+                .push(Joiner::Waker(waker));
+        }
+        Poll::Pending
     }
 
-    /// The return value of a task that ended, if `fits` says it is of the type asked for (else
-    /// `WrongType`, and the value stays for a caller who asks for the right one).
-    pub(crate) fn take_return(
-        &self,
-        id: TaskId,
-        fits: fn(&dyn Any) -> bool,
-    ) -> Result<Box<dyn Any>, JoinError> {
+    /// The return value of a task that ended, if it is a `want` (else `WrongType`, and the value
+    /// stays for a caller who asks for the right type).
+    pub(crate) fn take_return(&self, id: TaskId, want: TypeId) -> Result<Box<dyn Any>, JoinError> {
         let mut state = self.state.borrow_mut();
         if state.tasks.contains(id) {
             return Err(JoinError::NoSuchTask);
         }
-        state.take_ended_as(id, fits)
+        state.take_ended_as(id, want)
     }
 
     /// Wakes `waker` when the clock reaches `deadline`; returns the timer's number, for
@@ -584,24 +586,6 @@ impl Core {
             now: state.clock.now(),
             tasks,
         }
-    }
-
-    /// Reports the tasks still pending and drops them (their destructors run).
-    pub(crate) fn shut_down(&self) {
-        for task in self.snapshot().tasks {
-            self.report(&Report::Pending {
-                id: task.id,
-                name: task.name,
-                state: task.state,
-            });
-        }
-        let (entries, joiners) = {
-            let mut state = self.state.borrow_mut();
-            (state.tasks.drain(), core::mem::take(&mut state.joiners))
-        };
-        drop(entries);
-        drop(joiners);
-        self.state.borrow_mut().futures = 0;
     }
 }
 

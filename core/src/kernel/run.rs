@@ -1,6 +1,7 @@
 //! [`Kernel`]: the front-end of the core for generator tasks, and the loop `rt` runs futures on.
 
 use alloc::rc::Rc;
+use core::any::TypeId;
 use core::fmt;
 use core::future::Future;
 use core::pin::pin;
@@ -393,7 +394,7 @@ impl Kernel {
     /// assert_eq!(kernel.take_return::<u8>(id), Err(JoinError::Taken));
     /// ```
     pub fn take_return<T: 'static>(&mut self, id: TaskId) -> Result<T, JoinError> {
-        let value = self.core.take_return(id, |v| v.is::<T>())?;
+        let value = self.core.take_return(id, TypeId::of::<T>())?;
         value
             .downcast::<T>()
             .map(|v| *v)
@@ -478,7 +479,9 @@ impl Kernel {
     }
 }
 
-/// Tasks still pending are reported ([`Report::Pending`]), then dropped: their destructors run.
+/// Tasks still pending are reported ([`Report::Pending`]), then dropped: their destructors run
+/// (a destructor that panics is reported as its task's [`Report::Panicked`], and the others
+/// are dropped all the same), and whoever joins them gets [`JoinError::Killed`].
 impl Drop for Kernel {
     fn drop(&mut self) {
         enter(&self.core, || self.core.shut_down());

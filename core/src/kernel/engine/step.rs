@@ -9,7 +9,7 @@
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
@@ -17,7 +17,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
 use super::wake::Polling;
-use super::{panic_message, Body, Core, Deferred, Ended, Pass, Running, State, Wait, Waiter};
+use super::{
+    panic_message, Body, Core, Deferred, Exit, Joiner, Leftover, Pass, Running, State, Wait, Waiter,
+};
 use crate::kernel::table::Key;
 use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome};
 use crate::kernel::{JoinError, Reply, Report, Syscall};
@@ -244,18 +246,24 @@ impl Core {
                     self.local_woken.borrow_mut().push(key);
                 }
             }
-            Ok(Poll::Pending) => state.end(key, Ended::Killed),
+            Ok(Poll::Pending) => state.end(key, Exit::Killed),
             // Killed while it ran: it ends killed whatever it did, and what it returned (or
             // panicked with) is dropped once the state is free.
             Ok(Poll::Ready(value)) if killed => {
-                state.deferred.push(Deferred::DropValue(value));
-                state.end(key, Ended::Killed);
+                let name = entry.name.clone();
+                state
+                    .deferred
+                    .push(Deferred::Drop(key.id, name, Leftover::Value(value)));
+                state.end(key, Exit::Killed);
             }
             Err(payload) if killed => {
-                state.deferred.push(Deferred::DropValue(payload));
-                state.end(key, Ended::Killed);
+                let name = entry.name.clone();
+                state
+                    .deferred
+                    .push(Deferred::Drop(key.id, name, Leftover::Value(payload)));
+                state.end(key, Exit::Killed);
             }
-            Ok(Poll::Ready(value)) => state.end(key, Ended::Returned(value)),
+            Ok(Poll::Ready(value)) => state.end(key, Exit::Returned(value)),
             Err(payload) => state.panicked(key, payload),
         }
         let flush = !state.deferred.is_empty();
@@ -316,10 +324,10 @@ impl Core {
             *home = Some(body);
         }
         match stop {
-            _ if entry.killed => state.end(key, Ended::Killed),
+            _ if entry.killed => state.end(key, Exit::Killed),
             Stop::Call(call) => self.syscall(state, key, call),
-            Stop::Killed => state.end(key, Ended::Killed),
-            Stop::Returned(value) => state.end(key, Ended::Returned(value)),
+            Stop::Killed => state.end(key, Exit::Killed),
+            Stop::Returned(value) => state.end(key, Exit::Returned(value)),
             Stop::Panicked(payload) => state.panicked(key, payload),
         }
         drop(guard);
@@ -342,9 +350,14 @@ impl Core {
                 Syscall::Cancel(target) if target != id => {
                     Reply::Cancelled(self.cancel_in(&mut state, target))
                 }
-                Syscall::Join(target) if target == id => Reply::Joined(Err(JoinError::JoinSelf)),
+                Syscall::Join(target) | Syscall::JoinAs(target, _) if target == id => {
+                    Reply::Joined(Err(JoinError::JoinSelf))
+                }
                 Syscall::Join(target) if !state.tasks.contains(target) => {
                     Reply::Joined(state.take_ended(target))
+                }
+                Syscall::JoinAs(target, want) if !state.tasks.contains(target) => {
+                    Reply::Joined(state.take_ended_as(target, want))
                 }
                 call => return Err(call),
             }
@@ -366,27 +379,16 @@ impl Core {
                 state.timers.insert(until, Waiter::Task(id, seq));
                 state.park(key, Wait::Sleep { until, seq });
             }
-            Syscall::Join(target) => {
-                debug_assert!(
-                    state.tasks.contains(target),
-                    "a task that ended is joined at once"
-                );
-                state
-                    .joiners
-                    .entry(target)
-                    .or_default()
-                    .push(Waiter::Task(id, 0));
-                state.park(key, Wait::Join(target));
-            }
-            Syscall::Kill(_) => state.end(key, Ended::Killed),
+            Syscall::Join(target) => join(state, key, target, None),
+            Syscall::JoinAs(target, want) => join(state, key, target, Some(want)),
+            Syscall::Kill(_) => state.end(key, Exit::Killed),
             Syscall::Cancel(_) => {
-                let entry = state.tasks.get_mut(key).expect("present");
-                if entry.body.cancellable() {
-                    entry.body.set_input(Input::Cancel);
-                    entry.queued = true;
+                if state.tasks.get(key).expect("present").body.cancellable() {
+                    state.set_input(key, Input::Cancel);
+                    state.tasks.get_mut(key).expect("present").queued = true;
                     state.later.push(key);
                 } else {
-                    state.end(key, Ended::Killed);
+                    state.end(key, Exit::Killed);
                 }
             }
             #[cfg(unix)]
@@ -410,6 +412,21 @@ impl Core {
     }
 }
 
+/// Parks the task at `key` until `target` ends; `want` is the type of return value it asked
+/// for, if it did.
+fn join(state: &mut State, key: Key, target: TaskId, want: Option<TypeId>) {
+    debug_assert!(
+        state.tasks.contains(target),
+        "a task that ended is joined at once"
+    );
+    state
+        .joiners
+        .entry(target)
+        .or_default()
+        .push(Joiner::Task(key.id, want));
+    state.park(key, Wait::Join(target));
+}
+
 impl State {
     #[cold]
     fn report_slow(&mut self, key: Key, ran: u64, at: Option<Locations>) {
@@ -431,11 +448,12 @@ impl State {
         let name = self.tasks.get(key).expect("present").name.clone();
         self.deferred.push(Deferred::Report(Report::Panicked {
             id: key.id,
-            name,
+            name: name.clone(),
             message: message.clone(),
         }));
-        self.end(key, Ended::Panicked(message));
-        self.deferred.push(Deferred::DropValue(payload));
+        self.end(key, Exit::Panicked(message));
+        self.deferred
+            .push(Deferred::Drop(key.id, name, Leftover::Value(payload)));
     }
 }
 
