@@ -25,7 +25,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::clock::{Clock, StepClock, Timers, Waiter};
-use super::reactor::{Direction, Reactor};
+use super::reactor::{Direction, Reactor, Woken};
 use super::table::{Key, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
@@ -540,19 +540,37 @@ impl Core {
     /// Wakes `waker` when `fd` is ready for `dir`.
     #[cfg(unix)]
     pub(crate) fn wait_fd(&self, fd: RawFd, dir: Direction, waker: Waker) -> std::io::Result<()> {
-        self.reactor
+        let mut woken = Woken::default();
+        let result = self
+            .reactor
             .borrow_mut()
-            .wait(fd, dir, Waiter::Waker(waker))
+            .wait(fd, dir, Waiter::Waker(waker), &mut woken);
+        if !woken.is_empty() {
+            self.wake_io(woken);
+        }
+        result
     }
 
     /// Forgets `fd` before it is closed (see `Reactor::close`).
     #[cfg(unix)]
     pub(crate) fn close_fd(&self, fd: RawFd) {
-        let tasks = self.reactor.borrow_mut().close(fd);
+        let mut woken = Woken::default();
+        self.reactor.borrow_mut().close(fd, &mut woken);
+        self.wake_io(woken);
+    }
+
+    /// Wakes whom a closed descriptor woke, in the next pass: a generator task's wait answers
+    /// normally (its next operation fails); the wakers are woken once nothing is borrowed.
+    fn wake_io(&self, woken: Woken) {
         let mut state = self.state.borrow_mut();
-        for id in tasks {
+        for id in woken.tasks {
             state.wake(id, Some(Reply::Io(Ok(()))), false);
         }
+        state
+            .deferred
+            .extend(woken.wakers.into_iter().map(Deferred::Wake));
+        drop(state);
+        self.flush();
     }
 
     /// The waker for `block_on`'s future, and whether it was woken (clearing it).

@@ -7,7 +7,6 @@
 //! there, with its entry at hand (see [`Polling`]).
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::any::{Any, TypeId};
 use core::pin::Pin;
@@ -20,6 +19,7 @@ use super::wake::Polling;
 use super::{
     panic_message, Body, Core, Deferred, Exit, Joiner, Leftover, Pass, Running, State, Wait, Waiter,
 };
+use crate::kernel::reactor::Woken;
 use crate::kernel::table::Key;
 use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome};
 use crate::kernel::{JoinError, Reply, Report, Syscall};
@@ -69,7 +69,7 @@ impl Core {
                 }
             }
         };
-        let mut io_woken = VecDeque::new();
+        let mut io_woken = Woken::default();
         if timeout != Some(Duration::ZERO) || !self.reactor.borrow().is_idle() {
             self.remote.sleeping.store(true, Ordering::SeqCst);
             // A wake that came before `sleeping` was set is seen here; one that comes after
@@ -82,6 +82,10 @@ impl Core {
             let polled = self.reactor.borrow_mut().poll(timeout, &mut io_woken);
             self.remote.sleeping.store(false, Ordering::SeqCst);
             polled.expect("waiting on the poller failed");
+            // With nothing borrowed: another executor's waker may run any code.
+            for waker in io_woken.wakers.drain(..) {
+                waker.wake();
+            }
         }
         // Futures woken by that readiness (or from another thread) run in this pass, after the
         // generator tasks the poll woke.
@@ -98,7 +102,7 @@ impl Core {
                     state.clock.advance_to(deadline);
                 }
             }
-            for id in io_woken {
+            for id in io_woken.tasks {
                 state.wake(id, Some(Reply::Io(Ok(()))), true);
             }
             for key in woken.drain(..) {
@@ -399,16 +403,26 @@ impl Core {
         }
     }
 
+    /// Parks the task at `key` until `fd` is ready for `dir`; if the reactor cannot wait on
+    /// `fd`, the task is answered with the error at once.
     #[cfg(unix)]
     fn wait_io(&self, state: &mut State, key: Key, fd: RawFd, dir: Direction) {
-        match self
+        let mut woken = Woken::default();
+        let result = self
             .reactor
             .borrow_mut()
-            .wait(fd, dir, Waiter::Task(key.id, 0))
-        {
+            .wait(fd, dir, Waiter::Task(key.id, 0), &mut woken);
+        match result {
             Ok(()) => state.park(key, Wait::Io(fd, dir)),
             Err(e) => state.answer(key, Reply::Io(Err(e))),
         }
+        // Other waiters on a number that was closed under them.
+        for id in woken.tasks {
+            state.wake(id, Some(Reply::Io(Ok(()))), false);
+        }
+        state
+            .deferred
+            .extend(woken.wakers.into_iter().map(Deferred::Wake));
     }
 }
 
