@@ -39,6 +39,8 @@ mod step;
 mod tasks;
 mod wake;
 
+pub(crate) use contain::drop_payload;
+
 #[cfg(unix)]
 use std::os::fd::RawFd;
 
