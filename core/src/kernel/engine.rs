@@ -39,7 +39,7 @@ mod step;
 mod tasks;
 mod wake;
 
-pub(crate) use contain::drop_payload;
+pub(crate) use contain::{drop_payload, refuse_nested};
 
 #[cfg(unix)]
 use std::os::fd::RawFd;

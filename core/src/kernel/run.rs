@@ -8,7 +8,7 @@ use core::pin::pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use super::engine::{enter, Core, Pass};
+use super::engine::{enter, refuse_nested, Core, Pass};
 use super::{JoinError, Report, Snapshot, Syscall, Task, TaskInput};
 use crate::channel::Body;
 use crate::sched::TaskId;
@@ -233,8 +233,13 @@ impl Kernel {
     /// ```
     ///
     /// # Panics
-    /// If waiting on the operating system fails.
+    /// If waiting on the operating system fails; when called inside a running loop (from a
+    /// task, or from `rt::block_on`'s future): the running loop would stop until this one
+    /// returned, and a task of it awaited here would never finish. Spawn the work on the
+    /// running loop instead (`rt::spawn`, `sys::spawn`) and wait for it there.
+    #[track_caller]
     pub fn run(&mut self) {
+        refuse_nested("Kernel::run");
         enter(
             &self.core,
             || while self.core.run_once(false) == Pass::Ran {},
@@ -267,8 +272,11 @@ impl Kernel {
     /// ```
     ///
     /// # Panics
-    /// If waiting on the operating system fails.
+    /// If waiting on the operating system fails; when called inside a running loop (see
+    /// [`run`](Kernel::run)).
+    #[track_caller]
     pub fn run_once(&mut self) -> bool {
+        refuse_nested("Kernel::run_once");
         enter(&self.core, || self.core.run_once(false) == Pass::Ran)
     }
 
@@ -293,8 +301,12 @@ impl Kernel {
     /// ```
     ///
     /// # Panics
-    /// If waiting on the operating system fails.
+    /// If waiting on the operating system fails; when called inside a running loop (see
+    /// [`run`](Kernel::run)): `.await` the future there instead, or spawn it. A panic of
+    /// `future` itself comes out of `block_on`.
+    #[track_caller]
     pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
+        refuse_nested("Kernel::block_on");
         let core = &self.core;
         enter(core, || {
             let mut future = pin!(future);

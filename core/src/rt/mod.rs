@@ -60,7 +60,8 @@ use core::future::Future;
 pub(crate) use crate::kernel::engine::panic_message;
 
 /// Runs `future` to completion on a new loop (asyncio's `run`), with the tasks it spawns
-/// running around it. Tasks still pending when it returns are reported and dropped.
+/// running around it. Tasks still pending when it returns are reported and dropped (a
+/// destructor of theirs that panics is reported, and `block_on` still returns the value).
 ///
 /// ```
 /// use resumable::rt;
@@ -69,7 +70,25 @@ pub(crate) use crate::kernel::engine::panic_message;
 /// ```
 ///
 /// # Panics
-/// If the operating system refuses the loop a poller.
+/// If the operating system refuses the loop a poller; if `future` panics (the pending tasks
+/// are dropped first); when called inside a running loop — from a task, or from the future of
+/// another `block_on` — since the running loop would stop until this one returned, and any of
+/// its tasks awaited here would never finish (asyncio's `run()` and tokio refuse it too).
+/// Spawn the future on the running loop instead and `.await` it:
+///
+/// ```
+/// use resumable::rt;
+///
+/// rt::block_on(async {
+///     // Not `rt::block_on(work)`:
+///     let work = async { 6 * 7 };
+///     assert_eq!(rt::spawn(work).await, Ok(42));
+///     let nested = rt::spawn(async { rt::block_on(async { 1 }) });
+///     assert!(nested.await.is_err()); // refused: that task panicked, and the loop went on
+/// });
+/// ```
+#[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
+    crate::kernel::engine::refuse_nested("rt::block_on");
     Kernel::new().block_on(future)
 }

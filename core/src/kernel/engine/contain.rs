@@ -4,7 +4,8 @@
 //! clock), and a panic there is caught and reported, never let out of the loop: it would lose
 //! the rest of the pass, and one raised while another unwinds would abort the process.
 //!
-//! Here too: shutting the loop down, and what is left when the core goes.
+//! Here too: a loop refused inside a running one, shutting the loop down, and what is left
+//! when the core goes.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -12,7 +13,7 @@ use alloc::vec::Vec;
 use core::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
-use super::{panic_message, Core, Deferred, Ended, Reporter};
+use super::{panic_message, Core, Deferred, Ended, Reporter, CURRENT};
 use crate::kernel::task::{Input, TaskBody};
 use crate::kernel::{Report, TaskState};
 
@@ -43,6 +44,24 @@ pub(crate) fn drop_contained<T>(value: T) -> Option<String> {
 pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
     if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
         core::mem::forget(again);
+    }
+}
+
+/// Refuses to start a loop inside a running one (`rt::block_on`, a `Kernel`'s `run`,
+/// `run_once` or `block_on`): the running loop would stop until the inner one returned, and a
+/// task of it awaited inside would never finish. `what` names the call.
+///
+/// # Panics
+/// When a loop is running on this thread (or dropping its tasks).
+#[track_caller]
+pub(crate) fn refuse_nested(what: &str) {
+    if CURRENT.with(|current| current.borrow().is_some()) {
+        panic!(
+            "{what} was called inside a running loop (rt::block_on, or a Kernel's run, run_once \
+             or block_on): the running loop would stop until this one returned, and any of its \
+             tasks awaited here would never finish. Spawn the future on the running loop \
+             instead (rt::spawn) and .await it, or its JoinHandle"
+        );
     }
 }
 
