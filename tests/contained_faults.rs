@@ -416,6 +416,33 @@ fn a_joined_value_dropped_with_the_kernel_may_use_the_loop() {
     assert_eq!(entries(&log), ["dropped at 0ns"]);
 }
 
+#[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+fn aborts_itself_and_returns(log: Log) -> Res<(UsesTheLoop, Bomb)> {
+    let me = yield_from!(sys::get_id())?;
+    JoinHandle::<()>::for_task(me).abort(); // it ends killed when this step does
+    Ok((UsesTheLoop(log), Bomb("quitter's value")))
+}
+
+#[test]
+fn the_value_of_a_generator_task_killed_as_it_returns_is_dropped_contained() {
+    let log = new_log();
+    let mut kernel = quiet_kernel();
+    let reports = capture_reports(&mut kernel);
+    let id = kernel.spawn("quitter", aborts_itself_and_returns(log.clone()));
+    let after = kernel.spawn_task(Task::from_future("after", async {
+        rt::yield_now().await;
+        5
+    }));
+    kernel.run();
+    assert_eq!(entries(&log), ["dropped at 0ns"]);
+    assert_eq!(kernel.take_return::<()>(id), Err(JoinError::Killed));
+    assert_eq!(kernel.take_return::<i32>(after), Ok(5));
+    assert_eq!(
+        panicked(&reports.borrow()),
+        [(id, "quitter".into(), "quitter's value".into())]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The report hook
 

@@ -328,6 +328,22 @@ impl Core {
             *home = Some(body);
         }
         match stop {
+            // Killed while it ran: it ends killed whatever it did, and what it returned (or
+            // panicked with) is dropped once the state is free, as a future task's is.
+            Stop::Returned(value) if entry.killed => {
+                let name = entry.name.clone();
+                state
+                    .deferred
+                    .push(Deferred::Drop(key.id, name, Leftover::Value(value)));
+                state.end(key, Exit::Killed);
+            }
+            Stop::Panicked(payload) if entry.killed => {
+                let name = entry.name.clone();
+                state
+                    .deferred
+                    .push(Deferred::Drop(key.id, name, Leftover::Value(payload)));
+                state.end(key, Exit::Killed);
+            }
             _ if entry.killed => state.end(key, Exit::Killed),
             Stop::Call(call) => self.syscall(state, key, call),
             Stop::Killed => state.end(key, Exit::Killed),
