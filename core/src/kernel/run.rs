@@ -138,6 +138,11 @@ impl Kernel {
 
     /// Sends every [`Report`] to `reporter` instead of stderr.
     ///
+    /// The hook runs with nothing of the kernel borrowed: it may spawn or abort tasks (a report
+    /// that causes comes to the hook next, once it returns). A hook that panics is caught: that
+    /// report is printed to stderr, with the hook's panic message, and the hook stays installed
+    /// for the next one; the pass it panicked in goes on.
+    ///
     /// ```
     /// use std::{cell::RefCell, rc::Rc};
     /// use resumable::prelude::*;

@@ -43,6 +43,15 @@
 //! Everything here must be called from inside a loop: [`block_on`], or a
 //! [`Kernel`]'s `block_on`/`run`. The loop is single-threaded; wakers
 //! may be woken from any thread (that is how [`spawn_blocking`] reports back).
+//!
+//! A loop cannot be started inside a running one: [`block_on`] in a task (or in another
+//! `block_on`'s future) panics, saying to spawn the future and `.await` it instead. Faults of
+//! tasks are contained as the kernel's are (see
+//! [Faults are contained](crate::kernel#faults-are-contained)): a panic in a task or in a
+//! destructor the loop runs is reported and the loop goes on, and [`block_on`] returns its
+//! value even if tasks left pending panic as they are dropped. The blocking pool loses no
+//! thread to a job: a panic in it comes back as [`JoinError::Panicked`], and one of a result
+//! dropped on its thread (nobody waited for it any more) is caught there.
 
 mod blocking;
 pub mod net;
