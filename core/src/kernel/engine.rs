@@ -563,6 +563,7 @@ impl Core {
 
     /// Wakes whom a closed descriptor woke, in the next pass: a generator task's wait answers
     /// normally (its next operation fails); the wakers are woken once nothing is borrowed.
+    #[cfg(unix)]
     fn wake_io(&self, woken: Woken) {
         let mut state = self.state.borrow_mut();
         for id in woken.tasks {

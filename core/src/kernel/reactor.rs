@@ -61,6 +61,7 @@ pub(crate) struct Woken {
 }
 
 impl Woken {
+    #[cfg(unix)]
     pub(crate) fn is_empty(&self) -> bool {
         self.tasks.is_empty() && self.wakers.is_empty()
     }
