@@ -116,6 +116,16 @@ impl Body {
         }
     }
 
+    /// Writes the answer to a generator task's call in place: the step that asks took its last
+    /// input, so nothing is replaced (and no destructor runs under the state's borrow).
+    #[inline]
+    fn answer(&mut self, reply: Reply) {
+        if let Body::Generator { input, .. } = self {
+            debug_assert!(input.is_none(), "the step took the task's input");
+            *input = Some(Input::Reply(reply));
+        }
+    }
+
     /// The generator or future, if it is home, and what a generator's next resume would have
     /// passed in (a joined value, say).
     fn into_parts(self) -> (Option<TaskBody>, Option<Input>) {

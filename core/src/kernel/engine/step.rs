@@ -328,23 +328,7 @@ impl Core {
             *home = Some(body);
         }
         match stop {
-            // Killed while it ran: it ends killed whatever it did, and what it returned (or
-            // panicked with) is dropped once the state is free, as a future task's is.
-            Stop::Returned(value) if entry.killed => {
-                let name = entry.name.clone();
-                state
-                    .deferred
-                    .push(Deferred::Drop(key.id, name, Leftover::Value(value)));
-                state.end(key, Exit::Killed);
-            }
-            Stop::Panicked(payload) if entry.killed => {
-                let name = entry.name.clone();
-                state
-                    .deferred
-                    .push(Deferred::Drop(key.id, name, Leftover::Value(payload)));
-                state.end(key, Exit::Killed);
-            }
-            _ if entry.killed => state.end(key, Exit::Killed),
+            _ if entry.killed => state.killed_in_step(key, stop),
             Stop::Call(call) => self.syscall(state, key, call),
             Stop::Killed => state.end(key, Exit::Killed),
             Stop::Returned(value) => state.end(key, Exit::Returned(value)),
@@ -458,6 +442,23 @@ fn join(state: &mut State, key: Key, target: TaskId, want: Option<TypeId>) {
 }
 
 impl State {
+    /// The task at `key` was killed while it ran: it ends killed whatever it did, and what it
+    /// returned (or panicked with) is dropped once the state is free, as a future task's is.
+    #[cold]
+    fn killed_in_step(&mut self, key: Key, stop: Stop) {
+        let value = match stop {
+            Stop::Returned(value) => Some(value),
+            Stop::Panicked(payload) => Some(payload as Box<dyn Any>),
+            Stop::Call(_) | Stop::Killed => None,
+        };
+        if let Some(value) = value {
+            let name = self.tasks.get(key).expect("present").name.clone();
+            self.deferred
+                .push(Deferred::Drop(key.id, name, Leftover::Value(value)));
+        }
+        self.end(key, Exit::Killed);
+    }
+
     #[cold]
     fn report_slow(&mut self, key: Key, ran: u64, at: Option<Locations>) {
         let name = self.tasks.get(key).expect("present").name.clone();

@@ -137,12 +137,7 @@ impl State {
             .tasks
             .get_mut(key)
             .expect("the task asking is in the table");
-        // Its input was taken by the step that asks.
-        let old = entry.body.set_input(Input::Reply(reply));
-        debug_assert!(
-            old.is_none(),
-            "a task answered at once had nothing waiting for it"
-        );
+        entry.body.answer(reply);
         entry.wait = Wait::Nothing;
         entry.queued = true;
         self.later.push(key);
