@@ -5,7 +5,8 @@
 //! and the kernel stays usable.
 //!
 //! Some tests here close descriptors or look at which are open, so they must not run beside
-//! another test that opens one: they take turns ([`SERIAL`]).
+//! another test that opens one (every kernel opens some): they all take turns ([`serial`]),
+//! under a watchdog, so a lost wake fails the test rather than hangs it.
 
 mod kernel_common;
 
@@ -20,8 +21,14 @@ use resumable::kernel::{sys, Cancelled, Kernel, Reply, Report, Syscall};
 use resumable::prelude::*;
 use resumable::rt;
 
-/// Tests that open, close or list descriptors hold this.
+/// Held by every test here while it runs.
 static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Runs `test` alone (holding [`SERIAL`]) and under a watchdog.
+fn serial<T: Send + 'static>(test: impl FnOnce() -> T + Send + 'static) -> T {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    within(LIMIT, test)
+}
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -72,36 +79,41 @@ fn wait_both_ways(fd: RawFd) -> [io::Result<()>; 2] {
 
 #[test]
 fn a_negative_fd_gets_an_invalid_input_error() {
-    for result in wait_both_ways(-1) {
-        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidInput);
-    }
-    for result in wait_both_ways(i32::MIN) {
-        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidInput);
-    }
+    serial(|| {
+        for result in wait_both_ways(-1) {
+            assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        }
+        for result in wait_both_ways(i32::MIN) {
+            assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        }
+    });
 }
 
 #[test]
 fn a_fd_that_is_not_open_gets_the_systems_error() {
-    // No process has this many descriptors open.
-    for result in wait_both_ways(i32::MAX - 1) {
-        let error = result.unwrap_err();
-        #[cfg(target_os = "linux")]
-        assert_eq!(error.raw_os_error(), Some(9), "EBADF: {error}");
-        #[cfg(not(target_os = "linux"))]
-        let _ = error;
-    }
+    serial(|| {
+        // No process has this many descriptors open.
+        for result in wait_both_ways(i32::MAX - 1) {
+            let error = result.unwrap_err();
+            #[cfg(target_os = "linux")]
+            assert_eq!(error.raw_os_error(), Some(9), "EBADF: {error}");
+            #[cfg(not(target_os = "linux"))]
+            let _ = error;
+        }
+    });
 }
 
 #[cfg(target_os = "linux")]
 #[test]
 fn a_fd_the_poller_refuses_gets_its_error() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    // epoll refuses regular files.
-    let file = std::fs::File::open(file!()).unwrap();
-    for result in wait_both_ways(file.as_raw_fd()) {
-        let error = result.unwrap_err();
-        assert_eq!(error.raw_os_error(), Some(1), "EPERM: {error}");
-    }
+    serial(|| {
+        // epoll refuses regular files.
+        let file = std::fs::File::open(file!()).unwrap();
+        for result in wait_both_ways(file.as_raw_fd()) {
+            let error = result.unwrap_err();
+            assert_eq!(error.raw_os_error(), Some(1), "EPERM: {error}");
+        }
+    });
 }
 
 /// The descriptors this process has open.
@@ -116,8 +128,7 @@ fn open_fds() -> Vec<RawFd> {
 #[cfg(target_os = "linux")]
 #[test]
 fn waiting_on_the_loops_own_descriptors_is_refused_and_wakes_from_other_threads_still_work() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    within(LIMIT, || {
+    serial(|| {
         let before = open_fds();
         let mut kernel = Kernel::new().with_virtual_clock();
         let own: Vec<RawFd> = open_fds()
@@ -161,30 +172,31 @@ fn closes_then_waits(end: UnixStream) -> io::Result<()> {
 
 #[test]
 fn a_wait_on_a_number_closed_under_other_waiters_fails_and_wakes_them() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let (a, _b) = UnixStream::pair().unwrap();
-    let fd = a.as_raw_fd();
-    let mut kernel = Kernel::new().with_virtual_clock();
-    let reports = capture_reports(&mut kernel);
-    let reader = kernel.spawn("reader", waits_on(fd, false));
-    let closer = kernel.spawn("closer", closes_then_waits(a));
-    kernel.run();
-    assert!(
-        !reports
-            .borrow()
-            .iter()
-            .any(|r| matches!(r, Report::Stalled { .. })),
-        "{:?}",
-        reports.borrow()
-    );
-    assert!(kernel.is_empty(), "{}", kernel.snapshot());
-    assert!(kernel
-        .take_return::<io::Result<()>>(closer)
-        .unwrap()
-        .is_err());
-    // Woken as a closed socket's waiters are: its next operation will say what happened.
-    assert!(kernel
-        .take_return::<io::Result<()>>(reader)
-        .unwrap()
-        .is_ok());
+    serial(|| {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let fd = a.as_raw_fd();
+        let mut kernel = Kernel::new().with_virtual_clock();
+        let reports = capture_reports(&mut kernel);
+        let reader = kernel.spawn("reader", waits_on(fd, false));
+        let closer = kernel.spawn("closer", closes_then_waits(a));
+        kernel.run();
+        assert!(
+            !reports
+                .borrow()
+                .iter()
+                .any(|r| matches!(r, Report::Stalled { .. })),
+            "{:?}",
+            reports.borrow()
+        );
+        assert!(kernel.is_empty(), "{}", kernel.snapshot());
+        assert!(kernel
+            .take_return::<io::Result<()>>(closer)
+            .unwrap()
+            .is_err());
+        // Woken as a closed socket's waiters are: its next operation will say what happened.
+        assert!(kernel
+            .take_return::<io::Result<()>>(reader)
+            .unwrap()
+            .is_ok());
+    });
 }
