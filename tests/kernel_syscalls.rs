@@ -503,6 +503,51 @@ fn join_with_the_wrong_type_says_wrong_type() {
     );
 }
 
+#[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+fn joins_wrong_then_right(
+    target: TaskId,
+    after_it_ended: bool,
+) -> Res<(Result<u32, JoinError>, Joined<String>)> {
+    if after_it_ended {
+        yield_from!(sys::sleep(ms(5)))?;
+    }
+    let wrong = yield_from!(sys::join::<u32>(target))?;
+    let right = yield_from!(sys::join::<Res<String>>(target))?;
+    Ok((wrong, right))
+}
+
+#[test]
+fn join_with_the_wrong_type_keeps_the_value_for_a_join_with_the_right_one() {
+    for after_it_ended in [false, true] {
+        let mut kernel = Kernel::new().with_virtual_clock();
+        let target = kernel.spawn("text", sleep_then(ms(1), String::from("kept")));
+        let joiner = kernel.spawn("joiner", joins_wrong_then_right(target, after_it_ended));
+        kernel.run();
+        assert_eq!(
+            kernel.take_return::<Res<(Result<u32, JoinError>, Joined<String>)>>(joiner),
+            Ok(Ok((Err(JoinError::WrongType), Ok(Ok("kept".into()))))),
+            "after_it_ended: {after_it_ended}"
+        );
+    }
+}
+
+#[test]
+fn a_joiner_asking_for_the_wrong_type_leaves_the_value_to_the_next_joiner() {
+    let mut kernel = Kernel::new().with_virtual_clock();
+    let target = kernel.spawn("target", sleep_then(ms(2), 42_u64));
+    let wrong = kernel.spawn("wrong", joins::<String>(target));
+    let right = kernel.spawn("right", joins::<Res<u64>>(target));
+    kernel.run();
+    assert_eq!(
+        kernel.take_return::<Res<Result<String, JoinError>>>(wrong),
+        Ok(Ok(Err(JoinError::WrongType)))
+    );
+    assert_eq!(
+        kernel.take_return::<Res<Joined<u64>>>(right),
+        Ok(Ok(Ok(Ok(42))))
+    );
+}
+
 #[test]
 fn a_second_joiner_gets_taken() {
     let mut kernel = Kernel::new().with_virtual_clock();

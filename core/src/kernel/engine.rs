@@ -3,40 +3,44 @@
 //!
 //! Its state sits behind `RefCell`s that are only borrowed for bookkeeping, never while user
 //! code runs: a task is resumed with nothing borrowed, and what bookkeeping would otherwise do
-//! in the middle of a borrow — dropping a task's body (its destructors run), waking a waker,
-//! calling the report hook — is deferred until the borrow ends.
+//! in the middle of a borrow — dropping a task's body or a value it produced (destructors
+//! run), waking a waker, calling the report hook — is deferred until the borrow ends, and a
+//! panic there is contained (see `contain`).
 //!
 //! Here: the state, the core's handles on it, and the task bodies. A pass and its steps are in
 //! `step`, the bookkeeping of tasks (adding, waking, ending, joining) in `tasks`, the wakers in
-//! `wake`.
+//! `wake`, deferred work, the report hook and shutting down in `contain`.
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::cell::{Cell, RefCell};
 use core::pin::Pin;
 use core::task::{Poll, Waker};
 use core::time::Duration;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::clock::{Clock, StepClock, Waiter};
-use super::reactor::{Direction, Reactor};
+use super::reactor::{Direction, Reactor, Woken};
 use super::table::{Key, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
 use super::timers::{TimerKey, Timers};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
+use contain::Leftover;
 use tasks::Bits;
 use wake::{MainWaker, Remote};
 
+mod contain;
 mod step;
 mod tasks;
 mod wake;
+
+pub(crate) use contain::{drop_payload, refuse_nested};
 
 #[cfg(unix)]
 use std::os::fd::RawFd;
@@ -104,18 +108,32 @@ impl Body {
         }
     }
 
-    /// What a generator task's next resume passes in (a future task is polled with nothing).
-    fn set_input(&mut self, next: Input) {
-        if let Body::Generator { input, .. } = self {
-            *input = Some(next);
+    /// What a generator task's next resume passes in (a future task is polled with nothing);
+    /// returns what it replaces.
+    #[inline]
+    fn set_input(&mut self, next: Input) -> Option<Input> {
+        match self {
+            Body::Generator { input, .. } => input.replace(next),
+            Body::Future { .. } => None,
         }
     }
 
-    /// The generator or future, if it is home.
-    fn into_task_body(self) -> Option<TaskBody> {
+    /// Writes the answer to a generator task's call in place: the step that asks took its last
+    /// input, so nothing is replaced (and no destructor runs under the state's borrow).
+    #[inline]
+    fn answer(&mut self, reply: Reply) {
+        if let Body::Generator { input, .. } = self {
+            debug_assert!(input.is_none(), "the step took the task's input");
+            *input = Some(Input::Reply(reply));
+        }
+    }
+
+    /// The generator or future, if it is home, and what a generator's next resume would have
+    /// passed in (a joined value, say).
+    fn into_parts(self) -> (Option<TaskBody>, Option<Input>) {
         match self {
-            Body::Generator { body, .. } => body.map(TaskBody::Generator),
-            Body::Future { body, .. } => body.map(TaskBody::Future),
+            Body::Generator { body, input } => (body.map(TaskBody::Generator), input),
+            Body::Future { body, .. } => (body.map(TaskBody::Future), None),
         }
     }
 }
@@ -129,22 +147,37 @@ impl Entry {
     }
 }
 
+/// How a step ended its task (see `State::end`).
+enum Exit {
+    Returned(Box<dyn Any>),
+    Killed,
+    Panicked(String),
+}
+
 /// How a task ended, kept for whoever joins it later.
 enum Ended {
-    /// Its return value, until a joiner takes it.
-    Returned(Box<dyn Any>),
+    /// Its return value, until a joiner takes it, and the task's name, for the report if the
+    /// value's destructor panics when nobody does.
+    Returned(Box<dyn Any>, Rc<str>),
     Killed,
     Panicked(String),
 }
 
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
-    /// A task's body, with the task's id and name for the report if a destructor panics.
-    Drop(TaskId, Rc<str>, TaskBody),
-    /// A return value nobody will take (the task was detached): its destructor may run code.
-    DropValue(Box<dyn Any>),
+    /// Something of a task's to drop (its destructors may run any code), with the task's id and
+    /// name for the report if one panics.
+    Drop(TaskId, Rc<str>, Leftover),
     Wake(Waker),
     Report(Report),
+}
+
+/// Who waits for a live task to end.
+enum Joiner {
+    /// A generator task, and the type of return value it asked for (`Syscall::JoinAs`), if any.
+    Task(TaskId, Option<TypeId>),
+    /// A `JoinHandle`'s future: it takes the result when it is polled again.
+    Waker(Waker),
 }
 
 struct State {
@@ -159,7 +192,7 @@ struct State {
     ended: TaskMap<Ended>,
     /// Who waits for a live task to end, in the order they asked (only tasks someone joins
     /// are in it).
-    joiners: TaskMap<Vec<Waiter>>,
+    joiners: TaskMap<Vec<Joiner>>,
     /// Which ended tasks' results were taken (or dropped).
     taken: Bits,
     /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
@@ -185,6 +218,8 @@ pub(crate) struct Core {
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
+    /// Reports made while the hook runs, for it to hear next (see `contain`).
+    reports_queued: RefCell<Vec<Report>>,
 }
 
 /// The task being resumed.
@@ -285,6 +320,7 @@ impl Core {
             reactor: RefCell::new(reactor),
             remote,
             reporter: RefCell::new(Box::new(|report| std::eprintln!("[kernel] {report}"))),
+            reports_queued: RefCell::new(Vec::new()),
         }
     }
 
@@ -358,41 +394,6 @@ impl Core {
         }
     }
 
-    fn flush_deferred(&self) {
-        loop {
-            let deferred = core::mem::take(&mut self.state.borrow_mut().deferred);
-            if deferred.is_empty() {
-                return;
-            }
-            for item in deferred {
-                match item {
-                    Deferred::Drop(id, name, body) => {
-                        if let Err(payload) =
-                            panic::catch_unwind(AssertUnwindSafe(move || drop(body)))
-                        {
-                            self.report(&Report::Panicked {
-                                id,
-                                name,
-                                message: panic_message(&*payload),
-                            });
-                        }
-                    }
-                    Deferred::DropValue(value) => {
-                        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(value)));
-                    }
-                    Deferred::Wake(waker) => waker.wake(),
-                    Deferred::Report(report) => self.report(&report),
-                }
-            }
-        }
-    }
-
-    fn report(&self, report: &Report) {
-        if let Ok(mut reporter) = self.reporter.try_borrow_mut() {
-            reporter(report);
-        }
-    }
-
     /// Starts `task`; it runs in the next pass.
     pub(crate) fn spawn(&self, task: Task) -> TaskId {
         self.state.borrow_mut().insert(task, &self.remote)
@@ -415,7 +416,7 @@ impl Core {
             Wait::Io(fd, dir) => self.reactor.borrow_mut().forget(fd, dir, id),
             Wait::Join(target) => {
                 if let Some(joiners) = state.joiners.get_mut(&target) {
-                    joiners.retain(|j| !matches!(j, Waiter::Task(w) if *w == id));
+                    joiners.retain(|j| !matches!(j, Joiner::Task(w, _) if *w == id));
                 }
             }
         }
@@ -437,8 +438,8 @@ impl Core {
             return true;
         }
         self.release(state, id);
+        state.set_input(key, Input::Cancel);
         let entry = state.tasks.get_mut(key).expect("present");
-        entry.body.set_input(Input::Cancel);
         entry.wait = Wait::Nothing;
         if !entry.queued {
             entry.queued = true;
@@ -473,50 +474,51 @@ impl Core {
         alive
     }
 
-    /// How `id` ended, if it did; else registers `waker` to hear of it (once, however often
-    /// it is polled).
+    /// How `id` ended, if it did (its return value only if it is a `want`); else registers
+    /// `waker` to hear of it (once, however often it is polled).
     pub(crate) fn poll_join(
         &self,
         id: TaskId,
         waker: &Waker,
-        fits: fn(&dyn Any) -> bool,
+        want: TypeId,
     ) -> Poll<Result<Box<dyn Any>, JoinError>> {
         if !self.state.borrow().tasks.contains(id) {
-            return Poll::Ready(self.state.borrow_mut().take_ended_as(id, fits));
+            return Poll::Ready(self.state.borrow_mut().take_ended_as(id, want));
         }
         // Compared as it would be kept: an async generator's body is polled with a waker whose
         // clone is the executor's own, which `will_wake` against the original would miss (one
-        // more joiner per poll). Cloned with nothing borrowed (foreign code).
+        // more joiner per poll). Cloned with nothing borrowed: another executor's waker may run
+        // any code.
         let waker = waker.clone();
         let mut state = self.state.borrow_mut();
         if !state.tasks.contains(id) {
-            return Poll::Ready(state.take_ended_as(id, fits));
+            // It ended meanwhile (the clone did something).
+            let result = state.take_ended_as(id, want);
+            drop(state);
+            drop(waker);
+            return Poll::Ready(result);
         }
         let joiners = state.joiners.entry(id).or_default();
         if joiners
             .iter()
-            .any(|j| matches!(j, Waiter::Waker(w) if w.will_wake(&waker)))
+            .any(|j| matches!(j, Joiner::Waker(w) if w.will_wake(&waker)))
         {
             drop(state);
             drop(waker);
         } else {
-            joiners.push(Waiter::Waker(waker));
+            joiners.push(Joiner::Waker(waker));
         }
         Poll::Pending
     }
 
-    /// The return value of a task that ended, if `fits` says it is of the type asked for (else
-    /// `WrongType`, and the value stays for a caller who asks for the right one).
-    pub(crate) fn take_return(
-        &self,
-        id: TaskId,
-        fits: fn(&dyn Any) -> bool,
-    ) -> Result<Box<dyn Any>, JoinError> {
+    /// The return value of a task that ended, if it is a `want` (else `WrongType`, and the value
+    /// stays for a caller who asks for the right type).
+    pub(crate) fn take_return(&self, id: TaskId, want: TypeId) -> Result<Box<dyn Any>, JoinError> {
         let mut state = self.state.borrow_mut();
         if state.tasks.contains(id) {
             return Err(JoinError::NoSuchTask);
         }
-        state.take_ended_as(id, fits)
+        state.take_ended_as(id, want)
     }
 
     /// Wakes `waker` when the clock reaches `deadline`; returns the timer's key, for
@@ -573,19 +575,38 @@ impl Core {
     /// Wakes `waker` when `fd` is ready for `dir`.
     #[cfg(unix)]
     pub(crate) fn wait_fd(&self, fd: RawFd, dir: Direction, waker: Waker) -> std::io::Result<()> {
-        self.reactor
+        let mut woken = Woken::default();
+        let result = self
+            .reactor
             .borrow_mut()
-            .wait(fd, dir, Waiter::Waker(waker))
+            .wait(fd, dir, Waiter::Waker(waker), &mut woken);
+        if !woken.is_empty() {
+            self.wake_io(woken);
+        }
+        result
     }
 
     /// Forgets `fd` before it is closed (see `Reactor::close`).
     #[cfg(unix)]
     pub(crate) fn close_fd(&self, fd: RawFd) {
-        let tasks = self.reactor.borrow_mut().close(fd);
+        let mut woken = Woken::default();
+        self.reactor.borrow_mut().close(fd, &mut woken);
+        self.wake_io(woken);
+    }
+
+    /// Wakes whom a closed descriptor woke, in the next pass: a generator task's wait answers
+    /// normally (its next operation fails); the wakers are woken once nothing is borrowed.
+    #[cfg(unix)]
+    fn wake_io(&self, woken: Woken) {
         let mut state = self.state.borrow_mut();
-        for id in tasks {
+        for id in woken.tasks {
             state.wake(id, Some(Reply::Io(Ok(()))), false);
         }
+        state
+            .deferred
+            .extend(woken.wakers.into_iter().map(Deferred::Wake));
+        drop(state);
+        self.flush();
     }
 
     /// The waker for `block_on`'s future, and whether it was woken (clearing it).
@@ -620,24 +641,6 @@ impl Core {
             tasks,
             timers: state.timers.len(),
         }
-    }
-
-    /// Reports the tasks still pending and drops them (their destructors run).
-    pub(crate) fn shut_down(&self) {
-        for task in self.snapshot().tasks {
-            self.report(&Report::Pending {
-                id: task.id,
-                name: task.name,
-                state: task.state,
-            });
-        }
-        let (entries, joiners) = {
-            let mut state = self.state.borrow_mut();
-            (state.tasks.drain(), core::mem::take(&mut state.joiners))
-        };
-        drop(entries);
-        drop(joiners);
-        self.state.borrow_mut().futures = 0;
     }
 }
 

@@ -47,7 +47,8 @@
 //!   next deadline or I/O: it never busy-waits.
 //! * **Panics are contained**: a task that panics is reported ([`Report::Panicked`]: id, name,
 //!   message) and dropped, and the others go on; whoever joins it gets
-//!   [`JoinError::Panicked`].
+//!   [`JoinError::Panicked`]. So are the other faults a task can cause: see
+//!   [below](#faults-are-contained).
 //! * **Poorly behaved tasks are caught in the act**: a task that keeps the thread longer than a
 //!   threshold between two yields is reported ([`Report::Slow`]) with the source locations of
 //!   the yields where that slice began and ended.
@@ -83,6 +84,36 @@
 //! that finishes (or is killed) never costs another its turn, since it just leaves the queue;
 //! and any number of tasks may wait on the same socket (all the waiters of a direction wake
 //! together).
+//!
+//! # Faults are contained
+//! No fault of a task kills the loop, loses another task, or leaves the loop waiting for ever:
+//! * **A panic in a task's body** is reported ([`Report::Panicked`]); the task ends, its joiners
+//!   get [`JoinError::Panicked`].
+//! * **A destructor that panics**, wherever the loop drops something of a task's — its body
+//!   when it is killed, cancelled, aborted or still pending when the kernel is dropped (or
+//!   `rt::block_on` returns); a return value nobody will take; a value it was handed but never
+//!   saw; a panic payload, even one whose own destructor panics (the payload of *that* panic is
+//!   leaked, not dropped) — is reported as that task's [`Report::Panicked`], and the loop goes
+//!   on: `block_on` still returns its value, a dropped kernel still drops every other task, and
+//!   no destructor's panic ever meets an unwinding one (which would abort the process).
+//! * **The loop's state is free while user code runs**: destructors, wakers and the report hook
+//!   run with nothing of the loop borrowed, so a destructor may spawn, read the clock or abort
+//!   another task.
+//! * **A report hook that panics** ([`Kernel::on_report`]) is caught: that report is printed to
+//!   stderr with the hook's panic, the hook stays installed, and the pass goes on.
+//! * **A system call the kernel cannot carry out** is answered with an error, and nothing else
+//!   changes: a wait on a negative descriptor gets `Reply::Io(Err(_))` (`InvalidInput`), one on
+//!   a descriptor that is not open or that the poller refuses gets the system's error; a
+//!   [`sys::join`] with the wrong type gets [`JoinError::WrongType`] and the value stays for a
+//!   join with the right one.
+//! * **A loop started inside a running one** (`rt::block_on`, or [`Kernel::run`], `run_once`,
+//!   `block_on`, from a task or from `block_on`'s future) is refused with a panic saying what to
+//!   do instead — contained like any other panic of a task. (Run inline, it would freeze the
+//!   outer loop, and hang for good awaiting one of its tasks.)
+//!
+//! What does come out: a panic of [`Kernel::block_on`]'s (or `rt::block_on`'s) own future —
+//! the pending tasks are dropped first, as above — and a failure of the operating system's
+//! poller.
 
 mod clock;
 pub(crate) mod engine;

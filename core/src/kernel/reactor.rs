@@ -4,10 +4,14 @@
 //! A descriptor is registered (in oneshot mode) while something waits on it, for the directions
 //! waited for, and deleted when nothing does. Several waiters — generator tasks and futures —
 //! may wait on the same descriptor; all the waiters of a direction wake together.
+//!
+//! A descriptor the reactor cannot wait on (negative, not open, of a kind the poller refuses,
+//! the poller's own) fails that one wait with an error and changes nothing else.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::task::Waker;
 use core::time::Duration;
 use std::collections::HashMap;
 use std::io;
@@ -44,6 +48,22 @@ impl Waiters {
             (true, false) => Event::writable(key),
             (true, true) => Event::none(key),
         }
+    }
+}
+
+/// Whom readiness (or a closed descriptor) woke: generator tasks, in the order the system
+/// reported them, and futures' wakers, which the caller wakes once the reactor is no longer
+/// borrowed (another executor's waker may run any code).
+#[derive(Default)]
+pub(crate) struct Woken {
+    pub(crate) tasks: VecDeque<TaskId>,
+    pub(crate) wakers: Vec<Waker>,
+}
+
+impl Woken {
+    #[cfg(unix)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tasks.is_empty() && self.wakers.is_empty()
     }
 }
 
@@ -84,8 +104,24 @@ impl Reactor {
     }
 
     /// Makes `waiter` wait until `fd` is ready for `dir`.
+    ///
+    /// If the poller cannot wait on `fd` — negative, not open, a kind it refuses, its own —
+    /// that is this wait's error. Any other waiters on that number waited on a descriptor that
+    /// was closed under them: they go to `woken` (to find out on their next operation).
     #[cfg(unix)]
-    pub(crate) fn wait(&mut self, fd: RawFd, dir: Direction, waiter: Waiter) -> io::Result<()> {
+    pub(crate) fn wait(
+        &mut self,
+        fd: RawFd,
+        dir: Direction,
+        waiter: Waiter,
+        woken: &mut Woken,
+    ) -> io::Result<()> {
+        if fd < 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot wait on a negative file descriptor",
+            ));
+        }
         let fresh = !self.waiting.contains_key(&fd);
         let waiters = self.waiting.entry(fd).or_default();
         let idle = waiters.readers.is_empty() && waiters.writers.is_empty();
@@ -122,7 +158,16 @@ impl Reactor {
             result = unsafe { self.poller.add(fd, interest) };
         }
         if result.is_err() {
-            self.close(fd);
+            // Nothing of ours is registered for it (a failed `add` registers nothing; a
+            // descriptor that cannot be added again was closed, which removed it): forget it,
+            // without touching the poller (the number may be the poller's own descriptor).
+            let mut waiters = self.waiting.remove(&fd).expect("just added");
+            self.busy -= 1;
+            match dir {
+                Direction::Read => waiters.readers.pop(),
+                Direction::Write => waiters.writers.pop(),
+            };
+            wake_all(waiters.readers.into_iter().chain(waiters.writers), woken);
         }
         result
     }
@@ -145,34 +190,24 @@ impl Reactor {
     }
 
     /// Forgets `fd` before it is closed: it is deleted from the poller while still open, and
-    /// its waiters are woken (the futures will find their socket gone; a generator task's wait
-    /// answers normally and its next read fails).
+    /// its waiters go to `woken` (the futures will find their socket gone; a generator task's
+    /// wait answers normally and its next read fails).
     #[cfg(unix)]
-    pub(crate) fn close(&mut self, fd: RawFd) -> Vec<TaskId> {
+    pub(crate) fn close(&mut self, fd: RawFd, woken: &mut Woken) {
         let Some(waiters) = self.waiting.remove(&fd) else {
-            return Vec::new();
+            return;
         };
         if !(waiters.readers.is_empty() && waiters.writers.is_empty()) {
             self.busy -= 1;
         }
-        // SAFETY: the caller is about to close `fd` (or failed to register it), so it is open.
+        // SAFETY: the caller is about to close `fd`, so it is open.
         let _ = self.poller.delete(unsafe { borrow(fd) });
-        let mut tasks = VecDeque::new();
-        wake_all(
-            waiters.readers.into_iter().chain(waiters.writers),
-            &mut tasks,
-        );
-        tasks.into()
+        wake_all(waiters.readers.into_iter().chain(waiters.writers), woken);
     }
 
-    /// Waits up to `timeout` (`None`: until something is ready, or `Poller::notify`), appends
-    /// the generator tasks whose descriptors became ready to `woken`, in the order the system
-    /// reported them, and wakes the futures.
-    pub(crate) fn poll(
-        &mut self,
-        timeout: Option<Duration>,
-        woken: &mut VecDeque<TaskId>,
-    ) -> io::Result<()> {
+    /// Waits up to `timeout` (`None`: until something is ready, or `Poller::notify`), and puts
+    /// whom the descriptors that became ready wake in `woken`.
+    pub(crate) fn poll(&mut self, timeout: Option<Duration>, woken: &mut Woken) -> io::Result<()> {
         self.events.clear();
         match self.poller.wait(&mut self.events, timeout) {
             Ok(_) => {}
@@ -204,13 +239,13 @@ impl Reactor {
     }
 }
 
-/// Queues the generator tasks and wakes the futures.
+/// Hands the waiters to `woken`.
 #[cfg(unix)]
-fn wake_all(waiters: impl Iterator<Item = Waiter>, woken: &mut VecDeque<TaskId>) {
+fn wake_all(waiters: impl Iterator<Item = Waiter>, woken: &mut Woken) {
     for waiter in waiters {
         match waiter {
-            Waiter::Task(id) => woken.push_back(id),
-            Waiter::Waker(w) => w.wake(),
+            Waiter::Task(id) => woken.tasks.push_back(id),
+            Waiter::Waker(w) => woken.wakers.push(w),
         }
     }
 }

@@ -52,8 +52,11 @@ use std::os::fd::RawFd;
 /// ```
 #[derive(Debug, Clone)]
 pub enum Report {
-    /// A task panicked. The kernel dropped it and went on with the others; whoever joins it gets
-    /// `JoinError::Panicked`.
+    /// A task panicked: its body (the kernel dropped it and went on with the others; whoever
+    /// joins it gets `JoinError::Panicked`), or a destructor of something of its own that the
+    /// kernel dropped — its locals when it was killed, cancelled or dropped with the kernel, a
+    /// return value nobody took, its panic payload (the loop went on all the same). See
+    /// [Faults are contained](super#faults-are-contained).
     Panicked {
         /// The task.
         id: TaskId,

@@ -1,13 +1,14 @@
 //! [`Kernel`]: the front-end of the core for generator tasks, and the loop `rt` runs futures on.
 
 use alloc::rc::Rc;
+use core::any::TypeId;
 use core::fmt;
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use super::engine::{enter, Core, Pass};
+use super::engine::{enter, refuse_nested, Core, Pass};
 use super::{JoinError, Report, Snapshot, Syscall, Task, TaskInput};
 use crate::channel::Body;
 use crate::sched::TaskId;
@@ -137,6 +138,11 @@ impl Kernel {
 
     /// Sends every [`Report`] to `reporter` instead of stderr.
     ///
+    /// The hook runs with nothing of the kernel borrowed: it may spawn or abort tasks (a report
+    /// that causes comes to the hook next, once it returns). A hook that panics is caught: that
+    /// report is printed to stderr, with the hook's panic message, and the hook stays installed
+    /// for the next one; the pass it panicked in goes on.
+    ///
     /// ```
     /// use std::{cell::RefCell, rc::Rc};
     /// use resumable::prelude::*;
@@ -232,8 +238,13 @@ impl Kernel {
     /// ```
     ///
     /// # Panics
-    /// If waiting on the operating system fails.
+    /// If waiting on the operating system fails; when called inside a running loop (from a
+    /// task, or from `rt::block_on`'s future): the running loop would stop until this one
+    /// returned, and a task of it awaited here would never finish. Spawn the work on the
+    /// running loop instead (`rt::spawn`, `sys::spawn`) and wait for it there.
+    #[track_caller]
     pub fn run(&mut self) {
+        refuse_nested("Kernel::run");
         enter(
             &self.core,
             || while self.core.run_once(false) == Pass::Ran {},
@@ -266,8 +277,11 @@ impl Kernel {
     /// ```
     ///
     /// # Panics
-    /// If waiting on the operating system fails.
+    /// If waiting on the operating system fails; when called inside a running loop (see
+    /// [`run`](Kernel::run)).
+    #[track_caller]
     pub fn run_once(&mut self) -> bool {
+        refuse_nested("Kernel::run_once");
         enter(&self.core, || self.core.run_once(false) == Pass::Ran)
     }
 
@@ -292,8 +306,12 @@ impl Kernel {
     /// ```
     ///
     /// # Panics
-    /// If waiting on the operating system fails.
+    /// If waiting on the operating system fails; when called inside a running loop (see
+    /// [`run`](Kernel::run)): `.await` the future there instead, or spawn it. A panic of
+    /// `future` itself comes out of `block_on`.
+    #[track_caller]
     pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
+        refuse_nested("Kernel::block_on");
         let core = &self.core;
         enter(core, || {
             let mut future = pin!(future);
@@ -393,7 +411,7 @@ impl Kernel {
     /// assert_eq!(kernel.take_return::<u8>(id), Err(JoinError::Taken));
     /// ```
     pub fn take_return<T: 'static>(&mut self, id: TaskId) -> Result<T, JoinError> {
-        let value = self.core.take_return(id, |v| v.is::<T>())?;
+        let value = self.core.take_return(id, TypeId::of::<T>())?;
         value
             .downcast::<T>()
             .map(|v| *v)
@@ -478,7 +496,9 @@ impl Kernel {
     }
 }
 
-/// Tasks still pending are reported ([`Report::Pending`]), then dropped: their destructors run.
+/// Tasks still pending are reported ([`Report::Pending`]), then dropped: their destructors run
+/// (a destructor that panics is reported as its task's [`Report::Panicked`], and the others
+/// are dropped all the same), and whoever joins them gets [`JoinError::Killed`].
 impl Drop for Kernel {
     fn drop(&mut self) {
         enter(&self.core, || self.core.shut_down());

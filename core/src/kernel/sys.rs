@@ -26,6 +26,7 @@
 //! Without `yield_from!`, a task would trampoline: yield a request, match the reply by hand —
 //! the `kernel` example shows both.
 
+use core::any::TypeId;
 use core::time::Duration;
 
 use super::{Cancelled, JoinError, Reply, Syscall, Task};
@@ -221,7 +222,9 @@ pub fn cancel(id: TaskId) -> Result<bool, Cancelled> {
     }
 }
 
-/// Waits for a task to finish and takes its return value, which must be a `T`.
+/// Waits for a task to finish and takes its return value, which must be a `T`: if it is not,
+/// the answer is [`JoinError::WrongType`] and the value stays for a join that asks for the right
+/// type ([`Syscall::JoinAs`]).
 ///
 /// Joining a task that has already ended answers at once. Only one joiner gets its return value
 /// (the next get [`JoinError::Taken`]), but why there is none is told to every one:
@@ -260,7 +263,7 @@ pub fn cancel(id: TaskId) -> Result<bool, Cancelled> {
 /// ```
 #[generator(yield = Syscall, resume = Reply, throw = Cancelled, crate = crate)]
 pub fn join<T: 'static>(id: TaskId) -> Result<Result<T, JoinError>, Cancelled> {
-    match yield_!(Syscall::Join(id))? {
+    match yield_!(Syscall::JoinAs(id, TypeId::of::<T>()))? {
         Reply::Joined(result) => Ok(result.and_then(|v| {
             v.downcast::<T>()
                 .map(|v| *v)

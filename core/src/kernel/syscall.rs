@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::fmt;
 use core::time::Duration;
 use std::io;
@@ -52,8 +52,37 @@ pub enum Syscall {
     /// Throw [`Cancelled`] into a task at the yield it waits at, so its cleanup code runs; a task
     /// that cannot be thrown into is killed. Replies [`Reply::Cancelled`].
     Cancel(TaskId),
-    /// Wait for a task to finish. Replies [`Reply::Joined`] with its return value.
+    /// Wait for a task to finish. Replies [`Reply::Joined`] with its return value, whatever its
+    /// type.
     Join(TaskId),
+    /// Wait for a task to finish, and take its return value only if it has this type: if it
+    /// has another, the reply is `Reply::Joined(Err(JoinError::WrongType))` and the value
+    /// stays, for a join (or a [`JoinHandle`](crate::rt::JoinHandle), or
+    /// [`Kernel::take_return`](super::Kernel::take_return)) that asks for the right type.
+    /// What [`sys::join`](super::sys::join) yields.
+    ///
+    /// ```
+    /// use std::any::TypeId;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{JoinError, Kernel, Reply, Syscall, Task};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply)]
+    /// fn parent() -> (bool, u8) {
+    ///     let Reply::Spawned(id) = yield_!(Syscall::Spawn(Task::from_future("child", async { 7u8 })))
+    ///     else { unreachable!() };
+    ///     let Reply::Joined(wrong) = yield_!(Syscall::JoinAs(id, TypeId::of::<String>()))
+    ///     else { unreachable!() };
+    ///     let Reply::Joined(right) = yield_!(Syscall::JoinAs(id, TypeId::of::<u8>()))
+    ///     else { unreachable!() };
+    ///     (matches!(wrong, Err(JoinError::WrongType)), *right.unwrap().downcast::<u8>().unwrap())
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn("parent", parent());
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<(bool, u8)>(id), Ok((true, 7)));
+    /// ```
+    JoinAs(TaskId, TypeId),
     /// Wait this long. Replies [`Reply::Done`].
     Sleep(Duration),
     /// Let every other ready task, and I/O, run first. Replies [`Reply::Done`].
@@ -75,6 +104,7 @@ impl fmt::Debug for Syscall {
             Syscall::Kill(id) => write!(f, "Kill({id})"),
             Syscall::Cancel(id) => write!(f, "Cancel({id})"),
             Syscall::Join(id) => write!(f, "Join({id})"),
+            Syscall::JoinAs(id, _) => write!(f, "JoinAs({id}, ..)"),
             Syscall::Sleep(d) => write!(f, "Sleep({d:?})"),
             Syscall::YieldNow => f.write_str("YieldNow"),
             #[cfg(unix)]

@@ -191,6 +191,7 @@ impl<E> Table<E> {
     }
 
     /// Empties the table, handing back what was in it.
+    #[cfg(test)]
     pub(crate) fn drain(&mut self) -> Vec<E> {
         self.index.clear();
         self.free.clear();

@@ -4,6 +4,10 @@
 //! The pool starts threads as work arrives, up to a limit; an idle thread waits a while for
 //! more work and then exits. The result comes back through a future that the worker's thread
 //! wakes, which is why a waker must be able to wake the loop from another thread.
+//!
+//! No job costs the pool a thread: a panic in the job comes back as a [`JoinError`] (its
+//! payload's destructor may panic too), and what else a job may run on the worker — the
+//! destructor of a result nobody waits for any more, a waker — is caught there.
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -17,6 +21,7 @@ use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
 
 use super::JoinError;
+use crate::kernel::engine::drop_payload;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -71,11 +76,16 @@ impl Pool {
     }
 
     fn work_loop(&self) {
+        let _worker = Worker(self);
         let mut state = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(job) = state.jobs.pop_front() {
                 drop(state);
-                job();
+                // The job catches the closure's panic; this catches what runs after it: the
+                // destructor of a result nobody waits for any more, another executor's waker.
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(job)) {
+                    drop_payload(payload);
+                }
                 state = self.queue.lock().unwrap_or_else(|e| e.into_inner());
                 continue;
             }
@@ -90,6 +100,19 @@ impl Pool {
                 state.threads -= 1;
                 return;
             }
+        }
+    }
+}
+
+/// A worker thread: should it end by a panic after all, the pool counts it out (a thread it
+/// counts and that is gone would never run a job, and at the limit no other would start).
+struct Worker<'a>(&'a Pool);
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            let mut state = self.0.queue.lock().unwrap_or_else(|e| e.into_inner());
+            state.threads -= 1;
         }
     }
 }
@@ -123,8 +146,11 @@ where
     });
     let done = slot.clone();
     pool().submit(Box::new(move || {
-        let result = panic::catch_unwind(AssertUnwindSafe(f))
-            .map_err(|p| JoinError::Panicked(super::panic_message(&*p)));
+        let result = panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+            let message = super::panic_message(&*payload);
+            drop_payload(payload);
+            JoinError::Panicked(message)
+        });
         let waker = {
             let mut state = done.state.lock().unwrap_or_else(|e| e.into_inner());
             state.0 = Some(result);
@@ -159,13 +185,26 @@ impl<T> Future for BlockingTask<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.slot.state.lock().unwrap_or_else(|e| e.into_inner());
-        match state.0.take() {
-            Some(result) => Poll::Ready(result),
-            None => {
-                state.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
+        let lock = || self.slot.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock();
+        if let Some(result) = state.0.take() {
+            return Poll::Ready(result);
         }
+        if state.1.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            return Poll::Pending;
+        }
+        // A waker is cloned, and the one it replaces dropped, with the lock free: another
+        // executor's waker may run any code.
+        drop(state);
+        let waker = cx.waker().clone();
+        let mut state = lock();
+        let result = state.0.take();
+        let replaced = match result {
+            Some(_) => Some(waker),
+            None => state.1.replace(waker),
+        };
+        drop(state);
+        drop(replaced);
+        result.map_or(Poll::Pending, Poll::Ready)
     }
 }

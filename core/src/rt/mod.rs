@@ -43,6 +43,15 @@
 //! Everything here must be called from inside a loop: [`block_on`], or a
 //! [`Kernel`]'s `block_on`/`run`. The loop is single-threaded; wakers
 //! may be woken from any thread (that is how [`spawn_blocking`] reports back).
+//!
+//! A loop cannot be started inside a running one: [`block_on`] in a task (or in another
+//! `block_on`'s future) panics, saying to spawn the future and `.await` it instead. Faults of
+//! tasks are contained as the kernel's are (see
+//! [Faults are contained](crate::kernel#faults-are-contained)): a panic in a task or in a
+//! destructor the loop runs is reported and the loop goes on, and [`block_on`] returns its
+//! value even if tasks left pending panic as they are dropped. The blocking pool loses no
+//! thread to a job: a panic in it comes back as [`JoinError::Panicked`], and one of a result
+//! dropped on its thread (nobody waited for it any more) is caught there.
 
 mod blocking;
 pub mod net;
@@ -60,7 +69,8 @@ use core::future::Future;
 pub(crate) use crate::kernel::engine::panic_message;
 
 /// Runs `future` to completion on a new loop (asyncio's `run`), with the tasks it spawns
-/// running around it. Tasks still pending when it returns are reported and dropped.
+/// running around it. Tasks still pending when it returns are reported and dropped (a
+/// destructor of theirs that panics is reported, and `block_on` still returns the value).
 ///
 /// ```
 /// use resumable::rt;
@@ -69,7 +79,25 @@ pub(crate) use crate::kernel::engine::panic_message;
 /// ```
 ///
 /// # Panics
-/// If the operating system refuses the loop a poller.
+/// If the operating system refuses the loop a poller; if `future` panics (the pending tasks
+/// are dropped first); when called inside a running loop — from a task, or from the future of
+/// another `block_on` — since the running loop would stop until this one returned, and any of
+/// its tasks awaited here would never finish (asyncio's `run()` and tokio refuse it too).
+/// Spawn the future on the running loop instead and `.await` it:
+///
+/// ```
+/// use resumable::rt;
+///
+/// rt::block_on(async {
+///     // Not `rt::block_on(work)`:
+///     let work = async { 6 * 7 };
+///     assert_eq!(rt::spawn(work).await, Ok(42));
+///     let nested = rt::spawn(async { rt::block_on(async { 1 }) });
+///     assert!(nested.await.is_err()); // refused: that task panicked, and the loop went on
+/// });
+/// ```
+#[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
+    crate::kernel::engine::refuse_nested("rt::block_on");
     Kernel::new().block_on(future)
 }

@@ -2,6 +2,7 @@
 
 use alloc::format;
 use alloc::rc::Rc;
+use core::any::TypeId;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::panic::Location;
@@ -305,7 +306,7 @@ impl<T: 'static> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.core
-            .poll_join(self.id, cx.waker(), |v| v.is::<T>())
+            .poll_join(self.id, cx.waker(), TypeId::of::<T>())
             .map(|result| {
                 result.and_then(|v| {
                     v.downcast::<T>()

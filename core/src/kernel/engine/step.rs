@@ -7,9 +7,8 @@
 //! there, with its entry at hand (see [`Polling`]).
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
@@ -17,7 +16,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
 use super::wake::Polling;
-use super::{panic_message, Body, Core, Deferred, Ended, Pass, Running, State, Wait, Waiter};
+use super::{
+    panic_message, Body, Core, Deferred, Exit, Joiner, Leftover, Pass, Running, State, Wait, Waiter,
+};
+use crate::kernel::reactor::Woken;
 use crate::kernel::table::Key;
 use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome};
 use crate::kernel::{JoinError, Reply, Report, Syscall};
@@ -67,7 +69,7 @@ impl Core {
                 }
             }
         };
-        let mut io_woken = VecDeque::new();
+        let mut io_woken = Woken::default();
         if timeout != Some(Duration::ZERO) || !self.reactor.borrow().is_idle() {
             self.remote.sleeping.store(true, Ordering::SeqCst);
             // A wake that came before `sleeping` was set is seen here; one that comes after
@@ -80,6 +82,10 @@ impl Core {
             let polled = self.reactor.borrow_mut().poll(timeout, &mut io_woken);
             self.remote.sleeping.store(false, Ordering::SeqCst);
             polled.expect("waiting on the poller failed");
+            // With nothing borrowed: another executor's waker may run any code.
+            for waker in io_woken.wakers.drain(..) {
+                waker.wake();
+            }
         }
         // Futures woken by that readiness (or from another thread) run in this pass, after the
         // generator tasks the poll woke.
@@ -96,7 +102,7 @@ impl Core {
                     state.clock.advance_to(deadline);
                 }
             }
-            for id in io_woken {
+            for id in io_woken.tasks {
                 state.wake(id, Some(Reply::Io(Ok(()))), true);
             }
             for key in woken.drain(..) {
@@ -244,18 +250,24 @@ impl Core {
                     self.local_woken.borrow_mut().push(key);
                 }
             }
-            Ok(Poll::Pending) => state.end(key, Ended::Killed),
+            Ok(Poll::Pending) => state.end(key, Exit::Killed),
             // Killed while it ran: it ends killed whatever it did, and what it returned (or
             // panicked with) is dropped once the state is free.
             Ok(Poll::Ready(value)) if killed => {
-                state.deferred.push(Deferred::DropValue(value));
-                state.end(key, Ended::Killed);
+                let name = entry.name.clone();
+                state
+                    .deferred
+                    .push(Deferred::Drop(key.id, name, Leftover::Value(value)));
+                state.end(key, Exit::Killed);
             }
             Err(payload) if killed => {
-                state.deferred.push(Deferred::DropValue(payload));
-                state.end(key, Ended::Killed);
+                let name = entry.name.clone();
+                state
+                    .deferred
+                    .push(Deferred::Drop(key.id, name, Leftover::Value(payload)));
+                state.end(key, Exit::Killed);
             }
-            Ok(Poll::Ready(value)) => state.end(key, Ended::Returned(value)),
+            Ok(Poll::Ready(value)) => state.end(key, Exit::Returned(value)),
             Err(payload) => state.panicked(key, payload),
         }
         let flush = !state.deferred.is_empty();
@@ -316,10 +328,10 @@ impl Core {
             *home = Some(body);
         }
         match stop {
-            _ if entry.killed => state.end(key, Ended::Killed),
+            _ if entry.killed => state.killed_in_step(key, stop),
             Stop::Call(call) => self.syscall(state, key, call),
-            Stop::Killed => state.end(key, Ended::Killed),
-            Stop::Returned(value) => state.end(key, Ended::Returned(value)),
+            Stop::Killed => state.end(key, Exit::Killed),
+            Stop::Returned(value) => state.end(key, Exit::Returned(value)),
             Stop::Panicked(payload) => state.panicked(key, payload),
         }
         drop(guard);
@@ -342,9 +354,14 @@ impl Core {
                 Syscall::Cancel(target) if target != id => {
                     Reply::Cancelled(self.cancel_in(&mut state, target))
                 }
-                Syscall::Join(target) if target == id => Reply::Joined(Err(JoinError::JoinSelf)),
+                Syscall::Join(target) | Syscall::JoinAs(target, _) if target == id => {
+                    Reply::Joined(Err(JoinError::JoinSelf))
+                }
                 Syscall::Join(target) if !state.tasks.contains(target) => {
                     Reply::Joined(state.take_ended(target))
+                }
+                Syscall::JoinAs(target, want) if !state.tasks.contains(target) => {
+                    Reply::Joined(state.take_ended_as(target, want))
                 }
                 call => return Err(call),
             }
@@ -365,27 +382,16 @@ impl Core {
                 let timer = state.timers.insert(until, Waiter::Task(id));
                 state.park(key, Wait::Sleep(timer));
             }
-            Syscall::Join(target) => {
-                debug_assert!(
-                    state.tasks.contains(target),
-                    "a task that ended is joined at once"
-                );
-                state
-                    .joiners
-                    .entry(target)
-                    .or_default()
-                    .push(Waiter::Task(id));
-                state.park(key, Wait::Join(target));
-            }
-            Syscall::Kill(_) => state.end(key, Ended::Killed),
+            Syscall::Join(target) => join(state, key, target, None),
+            Syscall::JoinAs(target, want) => join(state, key, target, Some(want)),
+            Syscall::Kill(_) => state.end(key, Exit::Killed),
             Syscall::Cancel(_) => {
-                let entry = state.tasks.get_mut(key).expect("present");
-                if entry.body.cancellable() {
-                    entry.body.set_input(Input::Cancel);
-                    entry.queued = true;
+                if state.tasks.get(key).expect("present").body.cancellable() {
+                    state.set_input(key, Input::Cancel);
+                    state.tasks.get_mut(key).expect("present").queued = true;
                     state.later.push(key);
                 } else {
-                    state.end(key, Ended::Killed);
+                    state.end(key, Exit::Killed);
                 }
             }
             #[cfg(unix)]
@@ -396,20 +402,62 @@ impl Core {
         }
     }
 
+    /// Parks the task at `key` until `fd` is ready for `dir`; if the reactor cannot wait on
+    /// `fd`, the task is answered with the error at once.
     #[cfg(unix)]
     fn wait_io(&self, state: &mut State, key: Key, fd: RawFd, dir: Direction) {
-        match self
+        let mut woken = Woken::default();
+        let result = self
             .reactor
             .borrow_mut()
-            .wait(fd, dir, Waiter::Task(key.id))
-        {
+            .wait(fd, dir, Waiter::Task(key.id), &mut woken);
+        match result {
             Ok(()) => state.park(key, Wait::Io(fd, dir)),
             Err(e) => state.answer(key, Reply::Io(Err(e))),
         }
+        // Other waiters on a number that was closed under them.
+        for id in woken.tasks {
+            state.wake(id, Some(Reply::Io(Ok(()))), false);
+        }
+        state
+            .deferred
+            .extend(woken.wakers.into_iter().map(Deferred::Wake));
     }
 }
 
+/// Parks the task at `key` until `target` ends; `want` is the type of return value it asked
+/// for, if it did.
+fn join(state: &mut State, key: Key, target: TaskId, want: Option<TypeId>) {
+    debug_assert!(
+        state.tasks.contains(target),
+        "a task that ended is joined at once"
+    );
+    state
+        .joiners
+        .entry(target)
+        .or_default()
+        .push(Joiner::Task(key.id, want));
+    state.park(key, Wait::Join(target));
+}
+
 impl State {
+    /// The task at `key` was killed while it ran: it ends killed whatever it did, and what it
+    /// returned (or panicked with) is dropped once the state is free, as a future task's is.
+    #[cold]
+    fn killed_in_step(&mut self, key: Key, stop: Stop) {
+        let value = match stop {
+            Stop::Returned(value) => Some(value),
+            Stop::Panicked(payload) => Some(payload as Box<dyn Any>),
+            Stop::Call(_) | Stop::Killed => None,
+        };
+        if let Some(value) = value {
+            let name = self.tasks.get(key).expect("present").name.clone();
+            self.deferred
+                .push(Deferred::Drop(key.id, name, Leftover::Value(value)));
+        }
+        self.end(key, Exit::Killed);
+    }
+
     #[cold]
     fn report_slow(&mut self, key: Key, ran: u64, at: Option<Locations>) {
         let name = self.tasks.get(key).expect("present").name.clone();
@@ -430,11 +478,12 @@ impl State {
         let name = self.tasks.get(key).expect("present").name.clone();
         self.deferred.push(Deferred::Report(Report::Panicked {
             id: key.id,
-            name,
+            name: name.clone(),
             message: message.clone(),
         }));
-        self.end(key, Ended::Panicked(message));
-        self.deferred.push(Deferred::DropValue(payload));
+        self.end(key, Exit::Panicked(message));
+        self.deferred
+            .push(Deferred::Drop(key.id, name, Leftover::Value(payload)));
     }
 }
 

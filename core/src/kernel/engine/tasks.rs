@@ -4,12 +4,11 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::time::Duration;
 
 use super::wake::{Remote, TaskWaker};
-use super::{Body, Deferred, Ended, Entry, State, Wait};
-use crate::kernel::clock::Waiter;
+use super::{Body, Deferred, Ended, Entry, Exit, Joiner, Leftover, State, Wait};
 use crate::kernel::table::Key;
 use crate::kernel::task::{Input, TaskBody};
 use crate::kernel::{JoinError, Reply, Task};
@@ -81,12 +80,24 @@ impl State {
         let Some(key) = self.tasks.key(id) else {
             return;
         };
-        self.make_ready(key, now, |entry| {
-            if let Some(reply) = reply {
-                entry.body.set_input(Input::Reply(reply));
-            }
-            true
-        });
+        if let Some(reply) = reply {
+            self.set_input(key, Input::Reply(reply));
+        }
+        self.make_ready(key, now, |_| true);
+    }
+
+    /// Sets what `key`'s next resume passes in. What that replaces (a value it joined, if it
+    /// is cancelled before it runs) is dropped once the borrow ends: its destructor may use
+    /// the loop.
+    pub(super) fn set_input(&mut self, key: Key, next: Input) {
+        let Some(entry) = self.tasks.get_mut(key) else {
+            return;
+        };
+        if let Some(old) = entry.body.set_input(next) {
+            let name = entry.name.clone();
+            self.deferred
+                .push(Deferred::Drop(key.id, name, Leftover::Input(old)));
+        }
     }
 
     /// A future task's waker fired: it runs in this pass (`now`) or the next, unless it is
@@ -128,7 +139,7 @@ impl State {
             .tasks
             .get_mut(key)
             .expect("the task asking is in the table");
-        entry.body.set_input(Input::Reply(reply));
+        entry.body.answer(reply);
         entry.wait = Wait::Nothing;
         entry.queued = true;
         self.later.push(key);
@@ -141,9 +152,11 @@ impl State {
             .wait = wait;
     }
 
-    /// Ends a task (its body dropped once the borrow ends) and hands how it ended to its
-    /// joiners, in the order they joined: the first takes the return value.
-    pub(super) fn end(&mut self, key: Key, ended: Ended) {
+    /// Ends a task and hands how it ended to its joiners, in the order they joined: the first
+    /// that asks for a value of its type (or for any type) takes the return value. What the
+    /// task leaves — its body, a value it was to be resumed with, a return value nobody will
+    /// take — is dropped once the borrow ends.
+    pub(super) fn end(&mut self, key: Key, exit: Exit) {
         let id = key.id;
         let Some(entry) = self.tasks.remove(key) else {
             return;
@@ -151,30 +164,51 @@ impl State {
         if matches!(entry.wait, Wait::Waker) {
             self.futures -= 1;
         }
-        if let Some(body) = entry.body.into_task_body() {
+        let Entry {
+            name,
+            body,
+            detached,
+            ..
+        } = entry;
+        let (body, input) = body.into_parts();
+        if let Some(body) = body {
             self.deferred
-                .push(Deferred::Drop(id, entry.name.clone(), body));
+                .push(Deferred::Drop(id, name.clone(), Leftover::Body(body)));
+        }
+        if let Some(input) = input {
+            self.deferred
+                .push(Deferred::Drop(id, name.clone(), Leftover::Input(input)));
         }
         // Kept until a joiner takes it; a `()` is kept as a bit.
-        match ended {
-            Ended::Returned(value) if entry.detached => {
-                self.deferred.push(Deferred::DropValue(value));
+        match exit {
+            Exit::Returned(value) if detached => {
+                self.deferred
+                    .push(Deferred::Drop(id, name, Leftover::Value(value)));
                 self.mark_taken(id);
             }
-            Ended::Returned(value) if value.is::<()>() => self.units.set(id, true),
-            _ if entry.detached => self.mark_taken(id),
-            ended => {
-                self.ended.insert(id, ended);
+            Exit::Returned(value) if value.is::<()>() => self.units.set(id, true),
+            _ if detached => self.mark_taken(id),
+            Exit::Returned(value) => {
+                self.ended.insert(id, Ended::Returned(value, name));
+            }
+            Exit::Killed => {
+                self.ended.insert(id, Ended::Killed);
+            }
+            Exit::Panicked(message) => {
+                self.ended.insert(id, Ended::Panicked(message));
             }
         }
         for joiner in self.joiners.remove(&id).unwrap_or_default() {
             match joiner {
-                Waiter::Task(j) => {
-                    let result = self.take_ended(id);
+                Joiner::Task(j, want) => {
+                    let result = match want {
+                        Some(want) => self.take_ended_as(id, want),
+                        None => self.take_ended(id),
+                    };
                     self.wake(j, Some(Reply::Joined(result)), false);
                 }
                 // A future joiner takes the result when it is polled again.
-                Waiter::Waker(w) => self.deferred.push(Deferred::Wake(w)),
+                Joiner::Waker(w) => self.deferred.push(Deferred::Wake(w)),
             }
         }
     }
@@ -184,8 +218,9 @@ impl State {
         if let Some(entry) = self.tasks.by_id_mut(id) {
             entry.detached = true;
         } else if let Some(ended) = self.ended.remove(&id) {
-            if let Ended::Returned(value) = ended {
-                self.deferred.push(Deferred::DropValue(value));
+            if let Ended::Returned(value, name) = ended {
+                self.deferred
+                    .push(Deferred::Drop(id, name, Leftover::Value(value)));
             }
             self.mark_taken(id);
         } else if self.units.get(id) {
@@ -208,20 +243,21 @@ impl State {
         if entry.body.is_running() {
             entry.killed = true;
         } else {
-            self.end(key, Ended::Killed);
+            self.end(key, Exit::Killed);
         }
         true
     }
 
-    /// `take_ended`, but a return value that `fits` rejects is left where it is.
+    /// `take_ended`, but a return value that is not a `want` is left where it is, for a joiner
+    /// that asks for the right type (this one gets `WrongType`).
     pub(super) fn take_ended_as(
         &mut self,
         id: TaskId,
-        fits: fn(&dyn Any) -> bool,
+        want: TypeId,
     ) -> Result<Box<dyn Any>, JoinError> {
         let wrong = match self.ended.get(&id) {
-            Some(Ended::Returned(value)) => !fits(&**value),
-            None if self.units.get(id) => !fits(&()),
+            Some(Ended::Returned(value, _)) => Any::type_id(&**value) != want,
+            None if self.units.get(id) => want != TypeId::of::<()>(),
             _ => false,
         };
         if wrong {
@@ -233,8 +269,8 @@ impl State {
     /// How a task that is gone ended, for a joiner: the first to ask takes the return value.
     pub(super) fn take_ended(&mut self, id: TaskId) -> Result<Box<dyn Any>, JoinError> {
         match self.ended.get(&id) {
-            Some(Ended::Returned(_)) => {
-                let Some(Ended::Returned(value)) = self.ended.remove(&id) else {
+            Some(Ended::Returned(..)) => {
+                let Some(Ended::Returned(value, _)) = self.ended.remove(&id) else {
                     unreachable!()
                 };
                 self.mark_taken(id);
