@@ -87,3 +87,29 @@ fn a_leaked_direct_delegation_is_never_stepped_again() {
     assert_eq!(g.take(4).collect::<Vec<_>>(), [99, 1001, 1002]);
     assert_eq!(entries(&log), ["counting"]);
 }
+
+/// A subgenerator borrowed by a delegation whose generator is leaked stays suspended, at no
+/// location of its own: where it suspended was written to the leaked generator's marks. (It
+/// does not report where it was before the delegation began.)
+#[test]
+fn a_borrowed_subgenerator_of_a_leaked_delegator_has_no_stale_location() {
+    #[generator(yield = u64)]
+    fn over<B: resumable::Body<u64, ()>>(sub: &mut resumable::Gen<u64, (), B>) {
+        yield_from!(sub);
+    }
+    let log = new_log();
+    let mut sub = counting(log.clone());
+    assert_eq!(sub.next(), Some(0));
+    assert!(sub.suspended_at().is_some());
+    let mut g = over(&mut sub);
+    assert_eq!(g.next(), Some(1));
+    assert_eq!(g.next(), Some(2));
+    std::mem::forget(g);
+    assert_eq!(sub.state(), State::Suspended);
+    assert_eq!(sub.suspended_at(), None);
+    // It can go on by itself.
+    assert_eq!(sub.next(), Some(3));
+    assert!(sub.suspended_at().is_some());
+    drop(sub);
+    assert_eq!(entries(&log), ["counting"]);
+}

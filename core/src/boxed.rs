@@ -223,8 +223,11 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     }
 
     /// The source location (file, line, column) of the yield the generator is suspended at:
-    /// the innermost one while it delegates with `yield_from!`. `None` unless suspended.
-    /// Python's `gi_frame.f_lineno`.
+    /// the innermost one while it delegates with `yield_from!`. Python's `gi_frame.f_lineno`.
+    ///
+    /// `None` unless suspended, and also while suspended at something that is not a yield of
+    /// its own: an async generator waiting at an `.await`, or a generator another one is
+    /// delegating to (its yields are that generator's, whose `suspended_at` names them).
     ///
     /// ```
     /// use resumable::prelude::*;

@@ -44,6 +44,9 @@ pub trait Shared<Y, R>: Unpin {
     /// Runs the subgenerator with the outermost resume's frame and context (see `Frame`).
     #[doc(hidden)]
     fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    /// Makes the subgenerator ready to be delegated to (see `PinnedGen::begin_delegation`).
+    #[doc(hidden)]
+    fn begin_shared(&mut self);
     /// Closes the subgenerator, when the generator delegating to it is closed first.
     #[doc(hidden)]
     fn close_shared(&mut self);
@@ -60,6 +63,10 @@ where
         self.as_mut().step(frame, cx)
     }
     #[inline]
+    fn begin_shared(&mut self) {
+        self.as_mut().begin_delegation();
+    }
+    #[inline]
     fn close_shared(&mut self) {
         self.as_mut().close();
     }
@@ -71,6 +78,10 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     #[inline(always)]
     fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_pin_mut().step(frame, cx)
+    }
+    #[inline]
+    fn begin_shared(&mut self) {
+        self.as_pin_mut().begin_delegation();
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -85,6 +96,10 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     #[inline(always)]
     fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         (**self).step_shared(frame, cx)
+    }
+    #[inline]
+    fn begin_shared(&mut self) {
+        (**self).begin_shared();
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -209,6 +224,7 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
             return Poll::Ready(out);
         }
         if let Some(first) = this.first.take() {
+            this.sub.begin_shared();
             frame.resumed.set(Some(first));
         }
         let place = frame.header.place.get();

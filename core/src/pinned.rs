@@ -159,16 +159,14 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
             Status::Created => true,
             _ => self.refuse(),
         };
-        // Where a body that delegates lies, for its delegations (see `Shortcut`); for another,
-        // nothing, so a generator the compiler inlines does not see its address taken.
-        frame
-            .header
-            .place
-            .set(if <B::Marks as Marks<Y, R>>::DELEGATES {
-                BodyPlace::of(&*self)
-            } else {
-                BodyPlace::NONE
-            });
+        // Where a body that delegates lies, for its delegations (see `Shortcut`). Another body
+        // leaves the place as it is, so a generator the compiler inlines does not see its
+        // address taken: the place is then that of a body around this one in the chain being
+        // polled (or none), whose state holds this one's if this one's is inline in it, and
+        // never anything that body could leak.
+        if <B::Marks as Marks<Y, R>>::DELEGATES {
+            frame.header.place.set(BodyPlace::of(&*self));
+        }
         let BodyCell { stage, status, id } = self;
         let poison = PoisonOnUnwind(status);
         let stage = stage.get();
@@ -267,17 +265,21 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         cx: &mut Context<'_>,
     ) -> Poll<B::Output> {
         // SAFETY: `BodyCell::poll` never moves the pinned body.
-        let this = unsafe { self.get_unchecked_mut() };
-        // Stepped the plain way, the body may move past the delegation a shortcut of its own
-        // points to, and the delegation it was in when last resumed directly may end. Where it
-        // suspends is written to the outermost generator's marks, not its own, so it has no
-        // location of its own while it is delegated to.
-        if let Some(delegation) = this.marks.delegation() {
+        unsafe { self.get_unchecked_mut() }.body.poll(frame, cx)
+    }
+
+    /// Makes the generator ready to be delegated to: whatever it marked when it was last
+    /// resumed directly goes. Stepped by a delegation, its body may move past the delegation a
+    /// shortcut of its own points to; and where it suspends is written to the outermost
+    /// generator's marks, not its own, so it has no location of its own while it is delegated
+    /// to. (A delegation holds it, owned or borrowed, until it ends, so nothing marks it
+    /// meanwhile.)
+    pub(crate) fn begin_delegation(self: Pin<&mut Self>) {
+        if let Some(delegation) = self.marks.delegation() {
             delegation.innermost.set(None);
             delegation.outermost.set(None);
         }
-        this.marks.at().set(None);
-        this.body.poll(frame, cx)
+        self.marks.at().set(None);
     }
 
     /// One resume of the outermost generator, polled with `waker`: through the shortcut to
@@ -536,8 +538,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// The source location (file, line, column) of the yield the generator is suspended at:
-    /// the innermost one while it delegates with `yield_from!`. `None` unless
-    /// [`State::Suspended`]. Python's `gi_frame.f_lineno`.
+    /// the innermost one while it delegates with `yield_from!`. Python's `gi_frame.f_lineno`.
+    ///
+    /// `None` unless [`State::Suspended`], and also while suspended at something that is not a
+    /// yield of its own: an async generator waiting at an `.await`, or a generator another one
+    /// is delegating to (its yields are that generator's, whose `suspended_at` names them).
     ///
     /// ```
     /// use core::pin::pin;
