@@ -199,6 +199,8 @@ fn a_yield_polled_inside_another_generator_panics() {
     let GeneratorState::Complete(escaped) = s.send(()) else {
         panic!("smuggler returns at once")
     };
+    // Its own generator is gone by then: no generator will ever poll its body again.
+    drop(s);
     let mut v = pin!(victim(escaped));
     let err = catch(|| block_on(v.as_mut().next())).unwrap_err();
     assert!(
@@ -242,6 +244,36 @@ fn a_yield_polled_outside_any_generator_panics() {
     drop(s);
     let err = catch(|| block_on(escaped)).unwrap_err();
     assert!(err.contains("polled outside of its generator"), "{err}");
+}
+
+/// A yield that left its body, spawned as a task of the event loop: the task panics with the
+/// message, the loop contains it like any task's panic, and the rest goes on.
+#[test]
+#[cfg_attr(miri, ignore = "the event loop waits in epoll")]
+fn a_yield_spawned_on_the_event_loop_panics_in_its_task() {
+    use resumable::rt;
+    #[generator(yield = u64)]
+    fn smuggler() -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(hidden_move!(yield_!(7)))
+    }
+    let mut s = smuggler();
+    let GeneratorState::Complete(escaped) = s.send(()) else {
+        panic!("returns at once")
+    };
+    let (joined, after) = rt::block_on(async move {
+        let joined = rt::spawn(escaped).await;
+        (joined, rt::spawn(async { 42 }).await)
+    });
+    match joined {
+        Err(rt::JoinError::Panicked(message)) => {
+            assert!(
+                message.contains("polled outside of its generator"),
+                "{message}"
+            )
+        }
+        other => panic!("expected the task to panic, got {other:?}"),
+    }
+    assert_eq!(after.unwrap(), 42);
 }
 
 /// A delegation carried into another generator's body is refused the same way.
