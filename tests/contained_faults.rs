@@ -16,7 +16,7 @@ use std::time::Duration;
 use resumable::kernel::{sys, Cancelled, JoinError, Kernel, Reply, Report, Syscall, Task, TaskId};
 use resumable::prelude::*;
 use resumable::rt::{self, JoinHandle};
-use rt_common::{capture_reports, entries, new_log, push, Guard, Log};
+use rt_common::{capture_reports, entries, new_log, panic_message, push, Guard, Log};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -66,16 +66,6 @@ fn pending(reports: &[Report]) -> Vec<TaskId> {
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
-}
-
-fn message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(s) => *s,
-        Err(payload) => payload
-            .downcast::<&str>()
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    }
 }
 
 #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
@@ -180,7 +170,7 @@ fn a_panic_out_of_block_on_does_not_abort_when_pending_tasks_panic_as_they_are_d
             panic!("main failed");
         })
     });
-    assert_eq!(message(result.unwrap_err()), "main failed");
+    assert_eq!(panic_message(result.unwrap_err()), "main failed");
 }
 
 #[test]

@@ -4,11 +4,7 @@
 
 mod common;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
-
-use common::{block_on, entries, new_log, Log, Noisy};
+use common::{block_on, counting, entries, new_log, poll_once, Log};
 use resumable::prelude::*;
 
 /// Wraps an expression in an `async` block the rewrite cannot see.
@@ -16,22 +12,6 @@ macro_rules! hidden {
     ($e:expr) => {
         async { $e }
     };
-}
-
-/// Polls `fut` once with the context of the poll it is awaited in.
-async fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
-    let mut fut = Some(fut);
-    std::future::poll_fn(|cx| Poll::Ready(fut.take().expect("polled once").poll(cx))).await
-}
-
-#[generator(yield = u64)]
-fn counting(log: Log) {
-    let _guard = Noisy::new("counting", &log);
-    let mut n = 0;
-    loop {
-        yield_!(n);
-        n += 1;
-    }
 }
 
 /// A delegation to a borrowed subgenerator, polled once inside a box and leaked: the body then

@@ -11,19 +11,9 @@ use std::time::Duration;
 
 use resumable::kernel::{JoinError, Kernel, Task};
 use resumable::rt;
-use rt_common::{capture_reports, within};
+use rt_common::{capture_reports, panic_message, within};
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(s) => *s,
-        Err(payload) => payload
-            .downcast::<&str>()
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    }
-}
 
 /// What every refusal says: where it happened, and what to do instead.
 fn assert_refusal(message: &str, what: &str) {
@@ -38,7 +28,7 @@ fn assert_refusal(message: &str, what: &str) {
 #[test]
 fn rt_block_on_inside_rt_block_on_is_refused() {
     let result = panic::catch_unwind(|| rt::block_on(async { rt::block_on(async { 1 }) }));
-    assert_refusal(&message(result.unwrap_err()), "rt::block_on");
+    assert_refusal(&panic_message(result.unwrap_err()), "rt::block_on");
     // The thread is left as it was: a loop may start again.
     assert_eq!(rt::block_on(async { 2 }), 2);
 }

@@ -16,7 +16,7 @@ use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use common::{block_on, catch, entries, new_log, Log, Noisy};
+use common::{block_on, catch, counting, entries, new_log, poll_once, Log};
 use resumable::prelude::*;
 
 /// Wraps an expression in an `async` block the rewrite cannot see.
@@ -55,12 +55,6 @@ async fn race<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> 
     .await
 }
 
-/// Polls `fut` once with the context of the poll it is awaited in.
-async fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
-    let mut fut = Some(fut);
-    std::future::poll_fn(|cx| Poll::Ready(fut.take().expect("polled once").poll(cx))).await
-}
-
 /// Ready on its `n`th poll; wakes itself on each poll before that.
 struct ReadyAfter(u32);
 
@@ -74,16 +68,6 @@ impl Future for ReadyAfter {
             cx.waker().wake_by_ref();
             Poll::Pending
         }
-    }
-}
-
-#[generator(yield = u64)]
-fn counting(log: Log) {
-    let _guard = Noisy::new("counting", &log);
-    let mut n = 0;
-    loop {
-        yield_!(n);
-        n += 1;
     }
 }
 
@@ -196,9 +180,7 @@ fn a_yield_polled_inside_another_generator_panics() {
         yield_!(String::from("never"));
     }
     let mut s = smuggler();
-    let GeneratorState::Complete(escaped) = s.send(()) else {
-        panic!("smuggler returns at once")
-    };
+    let escaped = s.send(()).complete().expect("returns at once");
     // Its own generator is gone by then: no generator will ever poll its body again.
     drop(s);
     let mut v = pin!(victim(escaped));
@@ -218,9 +200,7 @@ fn a_yield_polled_inside_a_generator_of_the_same_type_panics() {
         let escaped: Pin<Box<dyn Future<Output = ()>>> = Box::pin(hidden_move!(yield_!(1u64)));
         escaped
     };
-    let GeneratorState::Complete(escaped) = first.send(()) else {
-        panic!("returns at once")
-    };
+    let escaped = first.send(()).complete().expect("returns at once");
     let mut second = coroutine!(async move {
         escaped.await;
         yield 2u64;
@@ -238,9 +218,7 @@ fn a_yield_polled_outside_any_generator_panics() {
         Box::pin(hidden_move!(yield_!(7)))
     }
     let mut s = smuggler();
-    let GeneratorState::Complete(escaped) = s.send(()) else {
-        panic!("returns at once")
-    };
+    let escaped = s.send(()).complete().expect("returns at once");
     drop(s);
     let err = catch(|| block_on(escaped)).unwrap_err();
     assert!(err.contains("polled outside of its generator"), "{err}");
@@ -257,9 +235,7 @@ fn a_yield_spawned_on_the_event_loop_panics_in_its_task() {
         Box::pin(hidden_move!(yield_!(7)))
     }
     let mut s = smuggler();
-    let GeneratorState::Complete(escaped) = s.send(()) else {
-        panic!("returns at once")
-    };
+    let escaped = s.send(()).complete().expect("returns at once");
     let (joined, after) = rt::block_on(async move {
         let joined = rt::spawn(escaped).await;
         (joined, rt::spawn(async { 42 }).await)
@@ -290,9 +266,7 @@ fn a_delegation_polled_inside_another_generator_panics() {
     }
     let log = new_log();
     let mut s = smuggler(log.clone());
-    let GeneratorState::Complete(escaped) = s.send(()) else {
-        panic!("returns at once")
-    };
+    let escaped = s.send(()).complete().expect("returns at once");
     let mut v = victim(escaped);
     let err = catch(|| block_on(v.next())).unwrap_err();
     assert!(err.contains("polled by another generator"), "{err}");

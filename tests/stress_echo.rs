@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 use stress_common::clients::{
     churn, connect, fill_until_blocked, leave_all, open_many, read_to_end, Leave,
 };
-use stress_common::{out_of_descriptors, scaled_connections, Figures, PeakRss, Server};
+use stress_common::{
+    churn_leaves_nothing, out_of_descriptors, scaled_connections, Figures, PeakRss, Server,
+};
 
 /// Idle connections held open at once (fewer if the descriptor limit is low).
 const IDLE: usize = 1000;
-/// Connections opened and closed one after another.
-const CHURN: usize = 20_000;
 /// Bytes sent without a newline by the flooding client.
 const FLOOD: usize = 64 << 20;
 /// How much more memory (KiB) the server may hold at any time during the test than at the
@@ -30,9 +30,6 @@ const PEAK_SLACK_KIB: u64 = 16 << 10;
 /// How much more memory (KiB) it may hold once everything is closed than after the warm-up:
 /// the allocator's fragmentation, not what connections left behind.
 const FINAL_SLACK_KIB: u64 = 1 << 10;
-/// How much more memory (KiB) it may hold after the churn than before: 26 bytes left behind
-/// per connection would exceed it. (A joinable task's kept result cost 45 to 85.)
-const CHURN_SLACK_KIB: u64 = 512;
 
 /// One round trip on a fresh connection: what a client that behaves sees.
 fn probe(addr: SocketAddr) -> io::Result<()> {
@@ -150,22 +147,7 @@ fn echo_server_survives_abuse_and_returns_to_baseline() {
     Leave::Reset.apply(slow);
 
     // 7. Churn: a connection that has ended leaves nothing behind.
-    server.settled_fds();
-    let before = server.rss_kib();
-    let took = churn(addr, CHURN, 4, round_trip);
-    server.settled_fds();
-    let after = server.rss_kib();
-    figures.note(format_args!(
-        "{CHURN} connections one after another (4 at a time, half reset) in {took:.1?}: \
-         {before} KiB resident before, {after} KiB after"
-    ));
-    if after > before + CHURN_SLACK_KIB {
-        server.fail(format_args!(
-            "{CHURN} connections that came and went left {} KiB behind",
-            after - before
-        ));
-    }
-    server.assert_alive("churn");
+    churn_leaves_nothing(&mut server, &mut figures, round_trip);
 
     // Back to baseline.
     let (fds, back) = server.wait_fds(Duration::from_secs(10), |fds| fds == base_fds);

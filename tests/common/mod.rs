@@ -1,13 +1,16 @@
-//! Helpers shared by the integration tests: a drop log, panic capture and a tiny executor.
+//! Helpers shared by the integration tests: a drop log, panic capture, a tiny executor, and
+//! a generator that counts forever.
 #![allow(dead_code)]
 
 use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+
+use resumable::prelude::*;
 
 /// The order in which [`Noisy`] values were dropped.
 pub type Log = Rc<RefCell<Vec<&'static str>>>;
@@ -66,5 +69,22 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
         if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
             return out;
         }
+    }
+}
+
+/// Polls `fut` once with the context of the poll it is awaited in.
+pub async fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
+    let mut fut = Some(fut);
+    std::future::poll_fn(|cx| Poll::Ready(fut.take().expect("polled once").poll(cx))).await
+}
+
+/// Yields 0, 1, 2, ... forever; logs `"counting"` when its body is dropped.
+#[generator(yield = u64)]
+pub fn counting(log: Log) {
+    let _guard = Noisy::new("counting", &log);
+    let mut n = 0;
+    loop {
+        yield_!(n);
+        n += 1;
     }
 }

@@ -7,10 +7,14 @@ use std::time::Duration;
 
 use resumable::kernel::Kernel;
 
+#[path = "../common/mod.rs"]
+mod common;
 #[path = "../kernel_common/mod.rs"]
 mod kernel_common;
 
 // Each test binary uses a different subset, as with `dead_code` above.
+#[allow(unused_imports)]
+pub use common::panic_message;
 #[allow(unused_imports)]
 pub use kernel_common::{
     capture_reports, entries, loopback_pair, new_log, passes, push, send_and_settle, within, Guard,

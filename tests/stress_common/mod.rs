@@ -10,7 +10,7 @@
 pub mod clients;
 mod phases;
 
-pub use phases::out_of_descriptors;
+pub use phases::{churn_leaves_nothing, out_of_descriptors};
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;

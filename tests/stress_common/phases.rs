@@ -3,8 +3,39 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::clients::{has_data, open_many};
+use super::clients::{churn, has_data, open_many};
 use super::{Figures, Server};
+
+/// Connections opened and closed one after another by [`churn_leaves_nothing`].
+const CHURN: usize = 20_000;
+/// How much more memory (KiB) the server may hold after the churn than before: 26 bytes left
+/// behind per connection would exceed it. (A joinable task's kept result cost 45 to 85.)
+const CHURN_SLACK_KIB: u64 = 512;
+
+/// [`CHURN`] connections, 4 at a time, each `talk`ing then leaving (half of them with a
+/// reset): a connection that has ended leaves nothing behind.
+pub fn churn_leaves_nothing(
+    server: &mut Server,
+    figures: &mut Figures,
+    talk: impl Fn(usize, &std::net::TcpStream) -> std::io::Result<()> + Sync,
+) {
+    server.settled_fds();
+    let before = server.rss_kib();
+    let took = churn(server.addr, CHURN, 4, talk);
+    server.settled_fds();
+    let after = server.rss_kib();
+    figures.note(format_args!(
+        "{CHURN} connections one after another (4 at a time, half reset) in {took:.1?}: \
+         {before} KiB resident before, {after} KiB after"
+    ));
+    if after > before + CHURN_SLACK_KIB {
+        server.fail(format_args!(
+            "{CHURN} connections that came and went left {} KiB behind",
+            after - before
+        ));
+    }
+    server.assert_alive("churn");
+}
 
 /// The server's descriptor limit is lowered to leave room for `ROOM` connections, and more
 /// connect, each `greet`ing it: those it cannot accept wait in the listen queue, and as the
