@@ -257,7 +257,9 @@ pub struct Header<'a> {
     /// The body being polled: set by each body's poll (see `BodyCell::poll`) and put back by
     /// a delegation when its subgenerator's poll returns.
     pub(crate) body: Cell<BodyId>,
-    /// Where that body lies.
+    /// Where the innermost body being polled that can delegate lies (see `BodyCell::poll`):
+    /// a delegation records itself only if it lies there (see `Shortcut`). Put back with
+    /// `body`.
     pub(crate) place: Cell<BodyPlace>,
     /// What went wrong in this resume, if a yield or delegation was polled where it cannot
     /// work: it returned `Pending` without touching the frame, and the resume panics once the
