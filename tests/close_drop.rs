@@ -335,6 +335,9 @@ fn close_with_on_a_finished_or_poisoned_generator_is_an_error() {
     assert_eq!(p.close_with(Exit), Err(CloseError::Poisoned));
 }
 
+/// `close_with` reaches the subgenerator a generator delegates to. When the subgenerator handles
+/// it and returns, the delegating generator does not go on past its `yield_from!` (Python
+/// raises `GeneratorExit` again there): its body is dropped, with no return value.
 #[test]
 fn close_with_is_forwarded_through_delegation() {
     #[generator(yield = &'static str, throw = Exit)]
@@ -347,11 +350,57 @@ fn close_with_is_forwarded_through_delegation() {
     let log = new_log();
     let mut g = wrapper(log.clone());
     assert_eq!(g.start(), GeneratorState::Yielded("working"));
-    assert_eq!(g.close_with(Exit), Ok(Ok("cleaned up")));
-    assert_eq!(
-        entries(&log),
-        ["cleanup", "conn", "wrapper saw return", "wrapper"]
-    );
+    assert_eq!(g.close_with(Exit), Err(CloseError::Delegated));
+    assert!(g.is_finished());
+    assert_eq!(entries(&log), ["cleanup", "conn", "wrapper"]);
+}
+
+/// Through two levels, and through the shortcut that resumes the innermost generator directly.
+#[test]
+fn close_with_through_nested_delegation_runs_no_code_after_yield_from() {
+    #[generator(yield = &'static str, throw = Exit)]
+    fn middle(log: Log) -> Result<&'static str, Exit> {
+        let _m = Noisy::new("middle", &log);
+        let r = yield_from!(session(log.clone()))?;
+        log.borrow_mut().push("middle went on");
+        Ok(r)
+    }
+    #[generator(yield = &'static str, throw = Exit)]
+    fn top(log: Log) -> Result<&'static str, Exit> {
+        let _t = Noisy::new("top", &log);
+        let r = yield_from!(middle(log.clone()))?;
+        log.borrow_mut().push("top went on");
+        Ok(r)
+    }
+    let log = new_log();
+    let mut g = top(log.clone());
+    assert_eq!(g.start(), GeneratorState::Yielded("working"));
+    // Resumed once more, so the next resume goes through the shortcut.
+    assert_eq!(g.send(Ok(())), GeneratorState::Yielded("working"));
+    assert_eq!(g.close_with(Exit), Err(CloseError::Delegated));
+    assert_eq!(entries(&log), ["cleanup", "conn", "middle", "top"]);
+}
+
+/// A subgenerator that passes the error on ends its delegator the same way (Python: the
+/// `GeneratorExit` it raises again propagates through the `yield from`).
+#[test]
+fn close_with_passed_on_by_the_subgenerator_ends_the_delegator_too() {
+    #[generator(yield = u8, throw = Exit)]
+    fn sub() -> Result<(), Exit> {
+        loop {
+            yield_!(1)?;
+        }
+    }
+    #[generator(yield = u8, throw = Exit)]
+    fn outer() -> Result<(), Exit> {
+        yield_from!(sub())?;
+        yield_!(2)?;
+        Ok(())
+    }
+    let mut g = outer();
+    g.start();
+    assert_eq!(g.close_with(Exit), Err(CloseError::Delegated));
+    assert!(g.is_finished());
 }
 
 #[test]

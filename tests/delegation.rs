@@ -3,6 +3,9 @@
 
 use core::pin::Pin;
 
+mod common;
+use common::catch;
+
 use resumable::prelude::*;
 
 #[derive(Debug, PartialEq, Clone)]
@@ -176,25 +179,86 @@ fn uncaught_throw_propagates_up_through_two_levels() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Priming: Default::default(), or the second argument
+// Priming: a subgenerator that has not started is started without a value (as Python's `yield
+// from` starts it with `next()`); one that needs a value is given it as the second argument
 
+/// A resume type without `Default`: nothing has to be made up to start the subgenerator.
 #[test]
-fn subgenerator_is_primed_with_default() {
+fn a_subgenerator_is_started_without_a_value() {
+    #[derive(Debug, PartialEq)]
+    enum Tok {
+        Word(&'static str),
+    }
+    #[generator(yield = &'static str, resume = Tok)]
+    fn words() -> usize {
+        let mut n = 0;
+        loop {
+            match yield_!("next?") {
+                Tok::Word("end") => return n,
+                Tok::Word(_) => n += 1,
+            }
+        }
+    }
+    #[generator(yield = &'static str, resume = Tok)]
+    fn sentence() -> usize {
+        let n = yield_from!(words());
+        n + yield_from!(words())
+    }
+    let mut g = sentence();
+    assert_eq!(g.start(), GeneratorState::Yielded("next?"));
+    assert_eq!(g.send(Tok::Word("a")), GeneratorState::Yielded("next?"));
+    assert_eq!(g.send(Tok::Word("end")), GeneratorState::Yielded("next?"));
+    assert_eq!(g.send(Tok::Word("b")), GeneratorState::Yielded("next?"));
+    assert_eq!(g.send(Tok::Word("end")), GeneratorState::Complete(2));
+}
+
+/// A closure-form subgenerator binds its first resume argument: `yield_from!` without one is
+/// refused with a message that says what to write.
+#[test]
+fn a_closure_subgenerator_needs_its_first_value() {
     #[generator(yield = i32, resume = i32)]
     fn primes() -> i32 {
-        let r = yield_from!(coroutine!(|first: i32| {
+        yield_from!(coroutine!(|first: i32| {
             let next = yield first + 1;
             first + next
-        }));
-        r
+        }))
     }
     let mut g = primes();
-    assert_eq!(
-        g.start(),
-        GeneratorState::Yielded(1),
-        "the sub was primed with i32::default()"
-    );
-    assert_eq!(g.send(5), GeneratorState::Complete(5));
+    let msg = catch(|| g.start()).unwrap_err();
+    assert!(msg.contains("yield_from!(sub, first)"), "{msg}");
+    assert_eq!(g.state(), State::Poisoned);
+}
+
+/// A fn-form subgenerator that has not started would never see a value given to start it:
+/// refused, not dropped.
+#[test]
+fn a_value_given_to_start_a_fn_subgenerator_is_refused() {
+    #[generator(yield = i32, resume = i32)]
+    fn sub() -> i32 {
+        yield_!(1)
+    }
+    #[generator(yield = i32, resume = i32)]
+    fn outer() -> i32 {
+        yield_from!(sub(), 5)
+    }
+    let msg = catch(|| outer().start()).unwrap_err();
+    assert!(msg.contains("write `yield_from!(sub)`"), "{msg}");
+}
+
+/// A subgenerator that has started waits at a yield for a value: without one, refused.
+#[test]
+fn a_started_subgenerator_needs_a_value_to_resume_it() {
+    let mut sub = acc();
+    sub.start();
+    {
+        let sub = &mut sub;
+        let mut g = coroutine!(|_unused: i32| {
+            let r = yield_from!(sub);
+            r * 2
+        });
+        let msg = catch(|| g.send(0)).unwrap_err();
+        assert!(msg.contains("already started"), "{msg}");
+    }
 }
 
 #[test]
@@ -215,16 +279,19 @@ fn subgenerator_is_primed_with_the_second_argument() {
 }
 
 #[test]
-fn throw_generator_primes_its_subgenerator_with_ok_default() {
+fn throw_generator_primes_a_closure_subgenerator_with_the_second_argument() {
     #[generator(yield = String, resume = i32, throw = Boom)]
     fn show_first() -> Result<(), Boom> {
-        yield_from!(coroutine!(|first: Result<i32, Boom>| -> Result<(), Boom> {
-            let _ = yield format!("{first:?}");
-            Ok(())
-        }))
+        yield_from!(
+            coroutine!(|first: Result<i32, Boom>| -> Result<(), Boom> {
+                let _ = yield format!("{first:?}");
+                Ok(())
+            }),
+            Ok(3)
+        )
     }
     let mut g = show_first();
-    assert_eq!(g.start(), GeneratorState::Yielded("Ok(0)".to_owned()));
+    assert_eq!(g.start(), GeneratorState::Yielded("Ok(3)".to_owned()));
 }
 
 #[test]
@@ -314,14 +381,15 @@ fn delegates_to_a_hand_written_generator_forwarding_sends_and_returning_its_valu
     assert_eq!(g.send(10), GeneratorState::Complete(vec![7, 8, 9, 10]));
 }
 
+/// A generator that is not one of this crate's cannot be started without a value.
 #[test]
-fn hand_written_generator_is_primed_with_default() {
+fn a_hand_written_generator_needs_its_first_value() {
     let mut g = coroutine!(|_x: u32| yield_from!(Countdown {
         n: 1,
         received: vec![]
     }));
-    assert_eq!(g.send(55), GeneratorState::Yielded(0));
-    assert_eq!(g.send(3), GeneratorState::Complete(vec![0, 3]));
+    let msg = catch(|| g.send(55)).unwrap_err();
+    assert!(msg.contains("yield_from!(sub, first)"), "{msg}");
 }
 
 /// A hand-written throw generator: counts the errors thrown into it, returns on `Boom(0)`.

@@ -49,12 +49,12 @@ fn a_leaked_delegation_is_never_stepped_again() {
 /// may stand for the shortcut): it lies in a box outside the body's state, so it never does.
 #[test]
 fn a_leaked_direct_delegation_is_never_stepped_again() {
-    use resumable::__private::{boxed, Co, SharedTag};
+    use resumable::__private::{Co, SharedTag};
     let log = new_log();
     let sub_log = log.clone();
-    let g = boxed::<u64, (), (), _, _, true>(move |mut co: Co<u64, ()>, _| async move {
+    let g = resumable::Gen::new(move |mut co: Co<u64, ()>, _| async move {
         let mut sub = counting(sub_log);
-        let mut delegation = Box::pin(SharedTag.delegate(&mut co, &mut sub, (), true));
+        let mut delegation = Box::pin(SharedTag.delegate(&mut co, &mut sub, Some(()), true));
         let _ = poll_once(delegation.as_mut()).await;
         std::mem::forget(delegation);
         co.yield_(99).await;

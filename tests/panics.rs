@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::cell::Cell;
-use std::rc::Rc;
 
 use resumable::prelude::*;
 
@@ -297,30 +295,104 @@ fn start_after_send_or_on_a_finished_generator_panics() {
     assert!(catch(|| g.start()).is_err());
 }
 
+// `start()` on a closure-form coroutine is a compile error: tests/ui/start-on-closure-coroutine.rs.
+
+/// A value sent to a generator declared with `resume = T` before it started would be lost (no
+/// yield waits for it): refused, as Python's "can't send non-None value to a just-started
+/// generator", and the generator can still be started.
 #[test]
-fn start_on_a_closure_coroutine_panics_asking_for_send() {
-    let ran = Rc::new(Cell::new(false));
-    let r = ran.clone();
-    let mut g = coroutine!(|x: u32| {
-        r.set(true);
-        yield x;
-    });
-    let msg = catch(|| g.start()).unwrap_err();
-    assert!(
-        msg.contains("send"),
-        "the message does not say what to do: {msg}"
-    );
-    assert!(!ran.get());
+fn a_value_sent_before_start_is_refused_not_lost() {
+    #[generator(yield = f64, resume = f64)]
+    fn averager() {
+        let (mut total, mut n, mut avg) = (0.0, 0.0, 0.0);
+        loop {
+            let term = yield_!(avg);
+            total += term;
+            n += 1.0;
+            avg = total / n;
+        }
+    }
+    let mut g = averager();
+    let msg = catch(|| g.send(10.0)).unwrap_err();
+    assert!(msg.contains("call start() first"), "{msg}");
+    assert_eq!(g.state(), State::Created);
+    assert_eq!(g.try_send(10.0), Err(ResumeError::NotStarted));
+    assert_eq!(g.state(), State::Created);
+    assert_eq!(g.start(), GeneratorState::Yielded(0.0));
+    assert_eq!(g.send(10.0), GeneratorState::Yielded(10.0));
 }
 
+/// A generator without a `resume` key takes `()` first, as before: nothing is lost.
 #[test]
-fn start_on_a_closure_coroutine_leaves_it_usable() {
-    let mut g = coroutine!(|x: u32| {
-        yield x;
-    });
-    assert!(catch(|| g.start()).is_err());
-    assert_eq!(g.state(), State::Created);
-    assert_eq!(g.send(5), GeneratorState::Yielded(5));
+fn a_unit_send_before_start_starts_the_generator() {
+    let mut g = coroutine! { yield 1; };
+    assert_eq!(g.send(()), GeneratorState::Yielded(1));
+}
+
+/// In a `throw` generator with a `resume` key, an `Ok` sent first is refused; an `Err` thrown
+/// first completes it before its body runs.
+#[test]
+fn a_throw_generator_refuses_a_first_ok_but_takes_a_first_err() {
+    #[derive(Debug, PartialEq)]
+    struct Stop;
+    #[generator(yield = u32, resume = u32, throw = Stop)]
+    fn doubler() -> Result<(), Stop> {
+        let mut x = yield_!(0)?;
+        loop {
+            x = yield_!(x * 2)?;
+        }
+    }
+    let mut g = doubler();
+    assert_eq!(g.try_send(Ok(1)), Err(ResumeError::NotStarted));
+    assert_eq!(g.throw(Stop), GeneratorState::Complete(Err(Stop)));
+    let mut h = doubler();
+    assert!(catch(|| h.send(Ok(1))).is_err());
+    assert_eq!(h.start(), GeneratorState::Yielded(0));
+    assert_eq!(h.send(Ok(21)), GeneratorState::Yielded(42));
+}
+
+/// Misuse panics name the caller's line, not a line inside the library.
+#[test]
+fn misuse_panics_point_at_the_callers_line() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<(String, u32)>>> = Arc::default();
+    let hook_seen = Arc::clone(&seen);
+    let this_test = std::thread::current().id();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // Other tests may panic meanwhile, on their own threads.
+        if std::thread::current().id() != this_test {
+            return;
+        }
+        if let Some(at) = info.location() {
+            hook_seen
+                .lock()
+                .unwrap()
+                .push((at.file().to_owned(), at.line()));
+        }
+    }));
+    let mut g = coroutine! { yield 1u8; };
+    g.send(());
+    g.send(());
+    let line = line!() + 1;
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.send(())));
+    let mut h = coroutine! { yield 1u8; };
+    h.start();
+    let start_line = line!() + 1;
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.start()));
+    let mut i = coroutine! { yield 1u8; };
+    let next_line = line!() + 1;
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        i.by_ref().for_each(drop);
+        i.send(())
+    }));
+    std::panic::set_hook(previous);
+    let seen = seen.lock().unwrap().clone();
+    let here = file!().to_owned();
+    assert_eq!(
+        seen,
+        [(here.clone(), line), (here.clone(), start_line), (here, next_line + 2)]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -345,12 +345,12 @@ async fn collect<S: Stream + Unpin>(mut s: S) -> Vec<S::Item> {
 /// the shortcut) and then drops it half-way, still leaves no shortcut behind.
 #[test]
 fn a_direct_delegation_dropped_half_way_unlinks_itself() {
-    use resumable::__private::{boxed, Co, SharedTag};
+    use resumable::__private::{Co, SharedTag};
     let log = new_log();
     let sub_log = log.clone();
-    let g = boxed::<u64, (), (), _, _, true>(move |mut co: Co<u64, ()>, _| async move {
+    let g = resumable::Gen::new(move |mut co: Co<u64, ()>, _| async move {
         let sub = counting(sub_log);
-        let delegation = SharedTag.delegate(&mut co, sub, (), true);
+        let delegation = SharedTag.delegate(&mut co, sub, Some(()), true);
         if let Either::Left(()) = race(delegation, std::future::ready(())).await {
             unreachable!()
         }

@@ -7,7 +7,7 @@ use core::iter::FusedIterator;
 use core::panic::Location;
 use core::pin::Pin;
 
-use crate::channel::Body;
+use crate::body::{Body, Starts};
 use crate::state::{Headed, HeadedBox};
 use crate::{CloseError, Generator, GeneratorState, PinnedGen, ResumeError, State};
 
@@ -103,6 +103,7 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     /// A panic in the body propagates out of this call and poisons the generator. Misuse is
     /// never undefined behaviour.
     #[inline]
+    #[track_caller]
     pub fn send(&mut self, arg: R) -> GeneratorState<Y, B::Output> {
         self.inner.as_mut().send(arg)
     }
@@ -158,7 +159,11 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     /// assert_eq!(g.send("hi"), GeneratorState::Yielded("hi"));
     /// ```
     #[inline]
-    pub fn start(&mut self) -> GeneratorState<Y, B::Output> {
+    #[track_caller]
+    pub fn start(&mut self) -> GeneratorState<Y, B::Output>
+    where
+        B: Starts<Y, R>,
+    {
         self.inner.as_mut().start()
     }
 
@@ -316,6 +321,7 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> Gen<Y, Result<T, E>, B> {
     /// # Panics
     /// As [`send`](Self::send).
     #[inline]
+    #[track_caller]
     pub fn throw(&mut self, err: E) -> GeneratorState<Y, B::Output> {
         self.inner.as_mut().throw(err)
     }
@@ -359,8 +365,14 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for Gen<Y, R, B> {
     type Return = B::Output;
 
     #[inline]
+    #[track_caller]
     fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
         self.get_mut().inner.as_mut().send(arg)
+    }
+
+    #[track_caller]
+    fn __resume_without_argument(self: Pin<&mut Self>) -> Option<GeneratorState<Y, B::Output>> {
+        self.get_mut().inner.as_mut().__resume_without_argument()
     }
 
     fn __boxed_with<'a, H>(self, header: H) -> HeadedBox<'a, H, R, Y, B::Output>
@@ -389,6 +401,7 @@ impl<Y, B: Body<Y, ()>> Iterator for Gen<Y, (), B> {
     type Item = Y;
 
     #[inline]
+    #[track_caller]
     fn next(&mut self) -> Option<Y> {
         if self.inner.state() == State::Finished {
             return None;

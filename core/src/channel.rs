@@ -84,6 +84,11 @@ pub struct DelegationMarks<Y, R> {
     /// body. Each delegation sets it when it suspends (the outermost last, as the suspension
     /// unwinds) and clears it when its subgenerator returns.
     pub(crate) outermost: Cell<Option<&'static Location<'static>>>,
+    /// Set while `close_with` resumes the generator: a subgenerator that returns then ends
+    /// its delegation instead of handing its value to the body (see `Frame::ends_delegation`).
+    pub(crate) closing: Cell<bool>,
+    /// Set by a delegation that ended so while closing.
+    pub(crate) ended: Cell<bool>,
 }
 
 // SAFETY: the marks hold locations and a `Shortcut`, which points into the body of the generator
@@ -98,6 +103,8 @@ impl<Y, R> Marks<Y, R> for DelegationMarks<Y, R> {
         at: Cell::new(None),
         innermost: Cell::new(None),
         outermost: Cell::new(None),
+        closing: Cell::new(false),
+        ended: Cell::new(false),
     };
     const DELEGATES: bool = true;
     #[inline(always)]
@@ -108,23 +115,6 @@ impl<Y, R> Marks<Y, R> for DelegationMarks<Y, R> {
     fn delegation(&self) -> Option<&DelegationMarks<Y, R>> {
         Some(self)
     }
-}
-
-/// Chooses the marks of a body the macros made by whether it delegates. Not public API.
-pub struct Delegates<const DELEGATES: bool>;
-
-/// See [`Delegates`]. Not public API.
-pub trait ChooseMarks<Y, R> {
-    /// The marks for such a body.
-    type Marks: Marks<Y, R>;
-}
-
-impl<Y, R> ChooseMarks<Y, R> for Delegates<true> {
-    type Marks = DelegationMarks<Y, R>;
-}
-
-impl<Y, R> ChooseMarks<Y, R> for Delegates<false> {
-    type Marks = YieldMarks;
 }
 
 /// Which body a resume is polling, for the yields and delegations that find its [`Frame`]. Not
@@ -317,15 +307,19 @@ impl<'a, Y, R> Frame<'a, Y, R> {
         }
     }
 
-    /// Runs `f` with a context whose waker points at this frame and forwards to the frame's.
+    /// A waker that points at this frame and forwards to the frame's, for the context the
+    /// body is polled with. (A method, not one taking a closure, so `#[track_caller]` reaches
+    /// through the poll to a misused generator's panic.)
+    ///
+    /// Not dropped: its drop does nothing (`ManuallyDrop`).
     #[inline(always)]
-    pub(crate) fn enter<T>(&self, f: impl FnOnce(&mut Context<'_>) -> T) -> T {
+    pub(crate) fn waker(&self) -> ManuallyDrop<Waker> {
         let raw = RawWaker::new((self as *const Self).cast(), &FRAME_WAKER);
         // SAFETY: `FRAME_WAKER`'s functions only read the frame's first field, a `&Waker`, and
-        // forward to it; the frame outlives this waker, which `f` only borrows. (Its drop does
-        // nothing, so it is not run.)
-        let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw) });
-        f(&mut Context::from_waker(&waker))
+        // forward to it. The waker borrows nothing, so the caller keeps it no longer than the
+        // frame: both live in the function polling the body, which makes the waker after the
+        // frame and polls with it before the frame ends.
+        ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
     }
 
     /// The frame of the resume in progress, from the context the body is polled with, for a
@@ -360,6 +354,23 @@ impl<'a, Y, R> Frame<'a, Y, R> {
         // both), made with the body's identity, which no other body ever has. `'f` ends before
         // the frame does (the caller's contract).
         Some(unsafe { &*waker.data().cast::<Frame<'f, Y, R>>() })
+    }
+
+    /// Whether a delegation whose subgenerator just returned must end instead of handing the
+    /// value to its body: the generator is being closed (`close_with`). Python closes the
+    /// subgenerator, then raises `GeneratorExit` in the delegating generator at its `yield
+    /// from`, so the code after it never runs (whether the subgenerator handled the exception
+    /// or raised it again); here too the body does not go on past its `yield_from!`. The
+    /// caller then returns `Pending` for good, and `close_with` drops the body.
+    #[inline]
+    pub(crate) fn ends_delegation(&self) -> bool {
+        match self.delegation {
+            Some(marks) if marks.closing.get() => {
+                marks.ended.set(true);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Panics if a yield or delegation was misused in this resume (see `Header::fault`).
@@ -623,6 +634,17 @@ impl<Y, R> Co<Y, R> {
         self.yield_at(value, Location::caller())
     }
 
+    /// Returns `Pending` for good if the resume in progress is closing the generator
+    /// (`close_with`), else `()`: a delegation whose subgenerator returned awaits it, so the
+    /// body does not go on past its `yield_from!` (see `Frame::ends_delegation`).
+    #[inline]
+    pub(crate) fn end_if_closing(&mut self) -> EndIfClosing<'_, Y, R> {
+        EndIfClosing {
+            body: self.body,
+            _co: PhantomData,
+        }
+    }
+
     /// [`yield_`](Co::yield_) with an explicit source location.
     #[inline]
     pub fn yield_at(&mut self, value: Y, at: &'static Location<'static>) -> YieldFuture<'_, Y, R> {
@@ -631,6 +653,24 @@ impl<Y, R> Co<Y, R> {
             at,
             body: self.body,
             _co: PhantomData,
+        }
+    }
+}
+
+/// See [`Co::end_if_closing`].
+pub(crate) struct EndIfClosing<'c, Y, R> {
+    body: BodyId,
+    _co: PhantomData<&'c mut Co<Y, R>>,
+}
+
+impl<Y, R> Future for EndIfClosing<'_, Y, R> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: `frame` is only used in this poll.
+        match unsafe { Frame::<Y, R>::of(cx, self.body) } {
+            Some(frame) if !frame.ends_delegation() => Poll::Ready(()),
+            _ => Poll::Pending,
         }
     }
 }
@@ -676,94 +716,5 @@ impl<Y, R> Future for YieldFuture<'_, Y, R> {
                 Poll::Pending
             }
         }
-    }
-}
-
-/// The body of a generator before it starts: the closure the macros build around your code,
-/// which makes the `async` block rustc turns into the state machine.
-///
-/// You never implement it; you name it to write code generic over generators the macros made
-/// (their body type is opaque, `impl Body<Y, R, Output = T>`):
-///
-/// ```
-/// use resumable::prelude::*;
-/// use resumable::{Body, Gen};
-///
-/// fn drain<B: Body<u32, ()>>(g: Gen<u32, (), B>) -> u32 {
-///     g.sum()
-/// }
-///
-/// assert_eq!(drain(coroutine! { yield 1; yield 2; }), 3);
-/// ```
-pub trait Body<Y, R> {
-    /// What the body returns: the generator's `Return` type.
-    type Output;
-    /// The body once started: an `async` block, lowered by rustc into a state machine.
-    type Future: Future<Output = Self::Output>;
-    /// Whether the body binds its first resume argument (a closure-form `coroutine!`), so it
-    /// cannot be started without one.
-    const BINDS_FIRST: bool = false;
-    /// What the generator keeps between resumes (see `Marks`). A body that cannot delegate
-    /// with `yield_from!` keeps less, and is resumed without looking for a delegation shortcut
-    /// (see `Shortcut`), so the compiler can see the whole resume. The macros choose the
-    /// smaller marks when the body has no `yield_from!`.
-    #[doc(hidden)]
-    type Marks: Marks<Y, R>;
-    /// Starts the body with its handle and the first resume argument (`None` for `start()`).
-    fn start(self, co: Co<Y, R>, first: Option<R>) -> Self::Future;
-}
-
-/// A body the macros made, with what they know of it: whether it binds its first resume
-/// argument (a closure-form `coroutine!`) and whether it delegates. Not public API.
-pub struct Marked<M, const BINDS_FIRST: bool, const DELEGATES: bool>(M);
-
-impl<M, const BINDS_FIRST: bool, const DELEGATES: bool> Marked<M, BINDS_FIRST, DELEGATES> {
-    /// Marks `body`.
-    #[inline]
-    pub(crate) const fn new(body: M) -> Self {
-        Marked(body)
-    }
-}
-
-/// Marks a closure-form body, fixing its return type as `gen` does.
-#[inline]
-pub fn binds_first<Y, R, T, M, F, const DELEGATES: bool>(body: M) -> Marked<M, true, DELEGATES>
-where
-    M: FnOnce(Co<Y, R>, Option<R>) -> F,
-    F: Future<Output = T>,
-{
-    Marked(body)
-}
-
-impl<Y, R, M, F, const BINDS_FIRST: bool, const DELEGATES: bool> Body<Y, R>
-    for Marked<M, BINDS_FIRST, DELEGATES>
-where
-    M: FnOnce(Co<Y, R>, Option<R>) -> F,
-    F: Future,
-    Delegates<DELEGATES>: ChooseMarks<Y, R>,
-{
-    type Output = F::Output;
-    type Future = F;
-    const BINDS_FIRST: bool = BINDS_FIRST;
-    type Marks = <Delegates<DELEGATES> as ChooseMarks<Y, R>>::Marks;
-
-    #[inline]
-    fn start(self, co: Co<Y, R>, first: Option<R>) -> F {
-        (self.0)(co, first)
-    }
-}
-
-impl<Y, R, M, F> Body<Y, R> for M
-where
-    M: FnOnce(Co<Y, R>, Option<R>) -> F,
-    F: Future,
-{
-    type Output = F::Output;
-    type Future = F;
-    type Marks = DelegationMarks<Y, R>;
-
-    #[inline]
-    fn start(self, co: Co<Y, R>, first: Option<R>) -> F {
-        self(co, first)
     }
 }

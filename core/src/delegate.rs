@@ -1,24 +1,10 @@
-//! `yield_from!` (PEP 380): delegating to a subgenerator.
-//!
-//! `let r = yield_from!(sub);` desugars, for any [`Generator`], into the loop Python runs:
-//!
-//! ```text
-//! let mut arg = first;                      // Default::default(), or the second argument
-//! let r = loop {
-//!     match sub.resume(arg) {
-//!         Yielded(y) => arg = yield_!(y),   // re-yield outward, forward what comes in
-//!         Complete(r) => break r,
-//!     }
-//! };
-//! ```
-//!
-//! For a generator of this crate the loop is not needed: the subgenerator's channel is pointed
-//! at the exchange of the outermost resume, and its body is polled in place. It yields straight
-//! to the caller and reads resume arguments (sent values and thrown errors alike) straight from
-//! it, so each level of delegation costs one poll, not one re-yield.
+//! `yield_from!` (PEP 380) to a generator of this crate: the delegating generator's frame is
+//! handed on, and the subgenerator's body is polled in place. It yields straight to the
+//! caller and reads resume arguments (sent values and thrown errors alike) straight from it,
+//! so each level of delegation costs one poll, not one re-yield; and from then on the
+//! outermost generator resumes the innermost delegation directly (see `Shortcut`). What
+//! `yield_from!` becomes, and how other generators are delegated to, is in `yield_from`.
 
-#[cfg(feature = "alloc")]
-use alloc::boxed::Box;
 use core::future::Future;
 use core::marker::{PhantomData, PhantomPinned};
 use core::ops::DerefMut;
@@ -27,10 +13,11 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::channel::{Body, BodyId, Co, DelegationMarks, Frame, Link, Recorded, Shortcut, Stepped};
+use crate::body::Body;
+use crate::channel::{BodyId, Co, DelegationMarks, Frame, Link, Recorded, Shortcut, Stepped};
 #[cfg(feature = "alloc")]
 use crate::Gen;
-use crate::{Generator, GeneratorState, PinnedGen};
+use crate::{GeneratorState, PinnedGen};
 
 /// A generator of this crate that can share its caller's exchange.
 #[diagnostic::on_unimplemented(
@@ -44,9 +31,14 @@ pub trait Shared<Y, R>: Unpin {
     /// Runs the subgenerator with the outermost resume's frame and context (see `Frame`).
     #[doc(hidden)]
     fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<Self::Output>;
-    /// Makes the subgenerator ready to be delegated to (see `PinnedGen::begin_delegation`).
+    /// Resumes the subgenerator the plain way, as a generator of its own (`None`: start it
+    /// without an argument).
     #[doc(hidden)]
-    fn begin_shared(&mut self);
+    fn resume_shared(&mut self, arg: Option<R>) -> GeneratorState<Y, Self::Output>;
+    /// Makes the subgenerator ready to be delegated to by the `yield_from!` at `at`, started
+    /// with `first` (see `PinnedGen::begin_delegation`).
+    #[doc(hidden)]
+    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>);
     /// Closes the subgenerator, when the generator delegating to it is closed first.
     #[doc(hidden)]
     fn close_shared(&mut self);
@@ -63,8 +55,12 @@ where
         self.as_mut().step(frame, cx)
     }
     #[inline]
-    fn begin_shared(&mut self) {
-        self.as_mut().begin_delegation();
+    fn resume_shared(&mut self, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        self.as_mut().drive(arg)
+    }
+    #[inline]
+    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>) {
+        self.as_mut().begin_delegation(first, at);
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -80,8 +76,12 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
         self.as_pin_mut().step(frame, cx)
     }
     #[inline]
-    fn begin_shared(&mut self) {
-        self.as_pin_mut().begin_delegation();
+    fn resume_shared(&mut self, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        self.as_pin_mut().drive(arg)
+    }
+    #[inline]
+    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>) {
+        self.as_pin_mut().begin_delegation(first, at);
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -98,8 +98,12 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
         (**self).step_shared(frame, cx)
     }
     #[inline]
-    fn begin_shared(&mut self) {
-        (**self).begin_shared();
+    fn resume_shared(&mut self, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        (**self).resume_shared(arg)
+    }
+    #[inline]
+    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>) {
+        (**self).begin_shared(first, at);
     }
     #[inline]
     fn close_shared(&mut self) {
@@ -119,7 +123,10 @@ pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
     /// The body the `yield_from!` is in.
     body: BodyId,
     sub: G,
+    /// What the subgenerator is started with (see `yield_from`).
     first: Option<R>,
+    /// Whether the subgenerator has been made ready (its first poll).
+    begun: bool,
     done: bool,
     /// Whether the macros saw this `yield_from!` awaited directly in its body, so that while it
     /// is pending its body is suspended at it and nowhere else (see `Shortcut`).
@@ -133,7 +140,32 @@ pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
     _pinned: PhantomPinned,
 }
 
-impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
+impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
+    /// Delegates to `sub` from the body `co` belongs to, at the `yield_from!` at `at` (see
+    /// `SharedTag::delegate`).
+    #[inline]
+    pub(crate) fn new(
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> Self {
+        SharedDelegate {
+            _co: PhantomData,
+            body: co.body(),
+            sub,
+            first,
+            begun: false,
+            done: false,
+            direct,
+            parked: None,
+            at,
+            link: Link::default(),
+            _pinned: PhantomPinned,
+        }
+    }
+
     /// The shortcut's step (see `Shortcut`): resumes the subgenerator with a frame of its own
     /// made from the outermost resume's parts, parking its return value.
     ///
@@ -148,7 +180,8 @@ impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
         // SAFETY: guaranteed by the caller.
         let this = unsafe { this.cast::<Self>().as_mut() };
         let frame = Frame::new(waker, marks, arg);
-        match frame.enter(|cx| this.sub.step_shared(&frame, cx)) {
+        let waker = frame.waker();
+        match this.sub.step_shared(&frame, &mut Context::from_waker(&waker)) {
             Poll::Ready(out) => {
                 this.parked = Some(out);
                 Stepped::Returned
@@ -217,31 +250,26 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
             return Poll::Pending;
         };
         if let Some(out) = this.parked.take() {
-            this.done = true;
-            if let Some(delegation) = frame.delegation {
-                delegation.outermost.set(None);
-            }
-            return Poll::Ready(out);
+            return this.returned(frame, out);
         }
-        if let Some(first) = this.first.take() {
-            this.sub.begin_shared();
-            frame.resumed.set(Some(first));
+        if !this.begun {
+            this.begun = true;
+            this.sub.begin_shared(this.first.as_ref(), this.at);
+            frame.resumed.set(this.first.take());
         }
         let place = frame.header.place.get();
         let poll = this.sub.step_shared(frame, cx);
         // The subgenerator's poll made the frame its own; the body goes on here.
         frame.header.body.set(this.body);
         frame.header.place.set(place);
-        this.done = poll.is_ready();
+        if let Poll::Ready(out) = poll {
+            return this.returned(frame, out);
+        }
         // The outermost generator's body delegates (this is in it, or in a body it delegates
         // to), so it keeps delegation marks.
         let Some(marks) = frame.delegation else {
-            return poll;
+            return Poll::Pending;
         };
-        if poll.is_ready() {
-            marks.outermost.set(None);
-            return poll;
-        }
         // The delegations around this one overwrite it as the suspension unwinds.
         marks.outermost.set(Some(this.at));
         // The innermost delegation records itself, and the ones around it leave it there, if
@@ -256,174 +284,23 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
             }
             Some(_) => {}
         }
-        poll
+        Poll::Pending
     }
 }
 
-/// What `yield_from!` accepts: a [`Generator`] with the same Yield and Resume types as the
-/// generator it is used in. Not public API: only here for its error message.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be delegated to with `yield_from!`",
-    label = "not a `Generator<{R}, Yield = {Y}>`",
-    note = "`yield_from!` takes a generator whose Yield and Resume types match the generator \
-            it is used in; wrap an iterator in `resumable::from_iter(..)` to delegate to it"
-)]
-pub trait Delegable<Y, R>: Generator<R, Yield = Y> {}
-
-impl<Y, R, G: Generator<R, Yield = Y>> Delegable<Y, R> for G {}
-
-/// Chooses the delegation for the type of a subgenerator, by autoref: a method on
-/// `Probe<G>` itself (sharing the exchange) is found before one on `&Probe<G>` (the loop).
-pub struct Probe<G>(pub G);
-
-/// Marks a subgenerator that shares the exchange.
-pub struct SharedTag;
-/// Marks a subgenerator driven by the re-yield loop.
-pub struct LoopTag;
-
-/// Found first: subgenerators of this crate.
-pub trait ViaShared {
-    /// The tag for a subgenerator that shares the exchange.
+impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
+    /// The subgenerator returned `out`: the `yield_from!` evaluates to it, unless the generator
+    /// is being closed, when the delegation ends there (see `Frame::ends_delegation`).
     #[inline]
-    fn __resumable_tag(&self) -> SharedTag {
-        SharedTag
-    }
-}
-#[cfg(feature = "alloc")]
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Gen<Y, R, B>> {}
-#[cfg(feature = "alloc")]
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<&mut Gen<Y, R, B>> {}
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<&mut PinnedGen<Y, R, B>>> {}
-#[cfg(feature = "alloc")]
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<Box<PinnedGen<Y, R, B>>>> {}
-
-/// Found otherwise: any generator.
-pub trait ViaLoop {
-    /// The tag for a subgenerator driven by the loop.
-    #[inline]
-    fn __resumable_tag(&self) -> LoopTag {
-        LoopTag
-    }
-}
-impl<G> ViaLoop for &Probe<G> {}
-
-impl SharedTag {
-    /// Delegates to `sub` through the shared exchange, priming it with `first`. `direct`: the
-    /// macros saw the `yield_from!` awaited directly in its body (see `Shortcut`).
-    #[track_caller]
-    #[inline]
-    pub fn delegate<'c, Y, R, G: Shared<Y, R>>(
-        self,
-        co: &'c mut Co<Y, R>,
-        sub: G,
-        first: R,
-        direct: bool,
-    ) -> SharedDelegate<'c, Y, R, G> {
-        SharedDelegate {
-            _co: PhantomData,
-            body: co.body(),
-            sub,
-            first: Some(first),
-            done: false,
-            direct,
-            parked: None,
-            at: Location::caller(),
-            link: Link::default(),
-            _pinned: PhantomPinned,
+    fn returned(&mut self, frame: &Frame<'_, Y, R>, out: G::Output) -> Poll<G::Output> {
+        self.done = true;
+        if let Some(delegation) = frame.delegation {
+            delegation.outermost.set(None);
         }
-    }
-}
-
-impl LoopTag {
-    /// Delegates to `sub` by resuming it and re-yielding what it yields, priming it with
-    /// `first`. Yields are reported at the `yield_from!` that delegated.
-    #[track_caller]
-    #[inline]
-    pub fn delegate<'c, Y, R, G: Delegable<Y, R> + 'c>(
-        self,
-        co: &'c mut Co<Y, R>,
-        sub: G,
-        first: R,
-        _direct: bool,
-    ) -> impl Future<Output = G::Return> + 'c
-    where
-        Y: 'c,
-        R: 'c,
-    {
-        reyield(co, sub, first, Location::caller())
-    }
-}
-
-async fn reyield<Y, R, G: Generator<R, Yield = Y>>(
-    co: &mut Co<Y, R>,
-    sub: G,
-    first: R,
-    at: &'static Location<'static>,
-) -> G::Return {
-    let mut sub = core::pin::pin!(sub);
-    let mut arg = first;
-    loop {
-        match sub.as_mut().resume(arg) {
-            GeneratorState::Yielded(y) => arg = co.yield_at(y, at).await,
-            GeneratorState::Complete(r) => return r,
+        if frame.ends_delegation() {
+            drop(out);
+            return Poll::Pending;
         }
-    }
-}
-
-/// Makes any iterator a [`Generator`] (Resume = `()`, Return = `()`), so `yield_from!` can
-/// delegate to it — the way Python's `yield from` accepts any iterable.
-///
-/// ```
-/// use resumable::prelude::*;
-///
-/// #[generator(yield = char)]
-/// fn letters() {
-///     yield_from!(resumable::from_iter("ab".chars()));
-///     yield_!('c');
-/// }
-///
-/// assert_eq!(letters().collect::<String>(), "abc");
-/// ```
-pub fn from_iter<I: IntoIterator>(iterable: I) -> FromIter<I::IntoIter> {
-    FromIter(iterable.into_iter())
-}
-
-/// An iterator seen as a generator; made by [`from_iter`]. Once the iterator is exhausted every
-/// resume completes again with `()`.
-///
-/// ```
-/// use resumable::{from_iter, Generator, GeneratorState};
-/// use core::pin::Pin;
-///
-/// let mut g = from_iter([1, 2]);
-/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Yielded(1));
-/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Yielded(2));
-/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Complete(()));
-/// ```
-#[derive(Debug, Clone)]
-pub struct FromIter<I>(I);
-
-// The iterator is never pinned.
-impl<I> Unpin for FromIter<I> {}
-
-impl<I: Iterator> Generator<()> for FromIter<I> {
-    type Yield = I::Item;
-    type Return = ();
-
-    #[inline]
-    fn resume(self: Pin<&mut Self>, (): ()) -> GeneratorState<I::Item, ()> {
-        match self.get_mut().0.next() {
-            Some(item) => GeneratorState::Yielded(item),
-            None => GeneratorState::Complete(()),
-        }
-    }
-}
-
-impl<I: Iterator> Iterator for FromIter<I> {
-    type Item = I::Item;
-
-    #[inline]
-    fn next(&mut self) -> Option<I::Item> {
-        self.0.next()
+        Poll::Ready(out)
     }
 }

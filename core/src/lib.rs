@@ -11,6 +11,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod body;
 #[cfg(feature = "alloc")]
 mod boxed;
 mod channel;
@@ -25,6 +26,7 @@ pub mod sched;
 mod state;
 mod status;
 mod stream;
+mod yield_from;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -32,8 +34,8 @@ pub mod __private;
 
 #[cfg(feature = "alloc")]
 pub use crate::boxed::Gen;
-pub use crate::channel::Body;
-pub use crate::delegate::{from_iter, FromIter};
+pub use crate::body::{Body, Starts};
+pub use crate::yield_from::{from_iter, FromIter};
 pub use crate::pinned::PinnedGen;
 pub use crate::state::{Generator, GeneratorState};
 pub use crate::status::{CloseError, ResumeError, State};

@@ -11,8 +11,9 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
+use crate::body::{Body, Starts};
 use crate::channel::{
-    Body, BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped,
+    BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped,
 };
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
@@ -135,6 +136,24 @@ impl<Y, R, B: Body<Y, R>> Drop for DropOnUnwind<Y, R, B> {
     }
 }
 
+/// A `yield_from!` that cannot start or resume its subgenerator with what it was given.
+#[cold]
+#[inline(never)]
+fn delegation_refused(at: &'static Location<'static>, why: &str) -> ! {
+    panic!("`yield_from!` at {at}: {why}")
+}
+
+/// A value sent to a generator that has not started and would lose it.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn refuse_first() -> ! {
+    panic!("{NOT_STARTED}")
+}
+
+const NOT_STARTED: &str = "a value was sent to a generator that has not started, whose body \
+                           would never see it (Python: can't send non-None value to a \
+                           just-started generator): call start() first, or try_send() for an error";
 const FINISHED: &str = "generator resumed after it finished";
 const CLOSED: &str = "generator resumed after it was closed";
 const POISONED: &str = "generator resumed after its body panicked";
@@ -153,10 +172,19 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
     /// # Panics
     /// When the generator had finished, been closed or panicked.
     #[inline(always)]
+    #[track_caller]
     fn poll(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        let created = match self.status {
-            Status::Suspended => false,
-            Status::Created => true,
+        // `Some(first argument)` if the body starts now.
+        let start = match self.status {
+            Status::Suspended => None,
+            Status::Created => {
+                let first = frame.resumed.take();
+                // Refused before anything runs: the generator stays `Created`.
+                if first.as_ref().is_some_and(|first| B::loses_first(first)) {
+                    refuse_first();
+                }
+                Some(first)
+            }
             _ => self.refuse(),
         };
         // Where a body that delegates lies, for its delegations (see `Shortcut`). Another body
@@ -170,13 +198,12 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         let BodyCell { stage, status, id } = self;
         let poison = PoisonOnUnwind(status);
         let stage = stage.get();
-        if created {
-            let Stage::Created(start) = mem::replace(stage, Stage::Done) else {
+        if let Some(first) = start {
+            let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
                 unreachable!()
             };
-            let first = frame.resumed.take();
             *id = BodyId::next();
-            *stage = Stage::Running(start.start(Co::new(*id), first));
+            *stage = Stage::Running(body.start(Co::new(*id), first));
         }
         frame.header.body.set(*id);
         let Stage::Running(fut) = stage else {
@@ -206,6 +233,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
     /// yielded. Always inlined, so the frame is made where the body is polled and the compiler
     /// can keep it in registers.
     #[inline(always)]
+    #[track_caller]
     fn resume_plain(
         &mut self,
         waker: &Waker,
@@ -213,13 +241,15 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         arg: Option<R>,
     ) -> (Poll<B::Output>, Option<Y>) {
         let frame = Frame::new(waker, marks, arg);
-        let poll = frame.enter(|cx| self.poll(&frame, cx));
+        let waker = frame.waker();
+        let poll = self.poll(&frame, &mut Context::from_waker(&waker));
         (poll, frame.yielded.take())
     }
 
     /// Panics because the generator cannot run.
     #[cold]
     #[inline(never)]
+    #[track_caller]
     fn refuse(&self) -> ! {
         match self.status {
             Status::Returned => panic!("{FINISHED}"),
@@ -268,13 +298,37 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         unsafe { self.get_unchecked_mut() }.body.poll(frame, cx)
     }
 
-    /// Makes the generator ready to be delegated to: whatever it marked when it was last
-    /// resumed directly goes. Stepped by a delegation, its body may move past the delegation a
-    /// shortcut of its own points to; and where it suspends is written to the outermost
-    /// generator's marks, not its own, so it has no location of its own while it is delegated
-    /// to. (A delegation holds it, owned or borrowed, until it ends, so nothing marks it
-    /// meanwhile.)
-    pub(crate) fn begin_delegation(self: Pin<&mut Self>) {
+    /// Makes the generator ready to be delegated to by the `yield_from!` at `at`, which starts
+    /// it with `first` (see `yield_from`): whatever it marked when it was last resumed
+    /// directly goes. Stepped by a delegation, its body may move past the delegation a shortcut
+    /// of its own points to; and where it suspends is written to the outermost generator's
+    /// marks, not its own, so it has no location of its own while it is delegated to. (A
+    /// delegation holds it, owned or borrowed, until it ends, so nothing marks it meanwhile.)
+    ///
+    /// # Panics
+    /// When `first` does not fit: `None` for a generator that has started (its yield waits for
+    /// a value) or that binds its first argument; a value for a generator that has not started
+    /// and would lose it.
+    pub(crate) fn begin_delegation(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
+        match (self.body.status, first) {
+            (Status::Suspended, None) => delegation_refused(
+                at,
+                "this subgenerator has already started, and its yield waits for a value: give \
+                 `yield_from!` the value to resume it with, `yield_from!(sub, value)`",
+            ),
+            (Status::Created, None) if B::BINDS_FIRST => delegation_refused(
+                at,
+                "this subgenerator binds its first resume argument (a closure-form \
+                 `coroutine!`): give `yield_from!` the value to start it with, \
+                 `yield_from!(sub, first)`",
+            ),
+            (Status::Created, Some(first)) if B::loses_first(first) => delegation_refused(
+                at,
+                "this subgenerator has not started, and would never see the value given to \
+                 start it with: write `yield_from!(sub)`, which starts it without one",
+            ),
+            _ => {}
+        }
         if let Some(delegation) = self.marks.delegation() {
             delegation.innermost.set(None);
             delegation.outermost.set(None);
@@ -290,6 +344,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// so that it is always made in the function that polls the body: there the compiler can
     /// keep it in registers.
     #[inline(always)]
+    #[track_caller]
     fn resume(&mut self, waker: &Waker, arg: Option<R>) -> (Poll<B::Output>, Option<Y>) {
         let body = &mut self.body;
         if let Some(delegation) = self.marks.delegation() {
@@ -304,6 +359,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// subgenerator suspends again (or is replaced by a deeper delegation it entered), and is
     /// discarded when it returns.
     #[inline]
+    #[track_caller]
     fn resume_shortcut(
         body: &mut BodyCell<Y, R, B>,
         marks: &DelegationMarks<Y, R>,
@@ -347,6 +403,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// vtable would otherwise make a second call for every resume of a generator type that is
     /// resumed from several places (a boxed one's `send`, `next`, `resume`).
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn drive(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
         // SAFETY: `resume` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
@@ -375,8 +432,10 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
     }
 
-    fn check(&self) -> Result<(), ResumeError> {
+    /// Why the generator cannot be resumed with `arg`, if it cannot.
+    fn check(&self, arg: &R) -> Result<(), ResumeError> {
         match self.state() {
+            State::Created if B::loses_first(arg) => Err(ResumeError::NotStarted),
             State::Created | State::Suspended => Ok(()),
             State::Finished => Err(ResumeError::Finished),
             State::Poisoned => Err(ResumeError::Poisoned),
@@ -401,6 +460,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.as_mut().send(5), GeneratorState::Complete(10));
     /// ```
     #[inline]
+    #[track_caller]
     pub fn send(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
         self.drive(Some(arg))
     }
@@ -421,7 +481,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         self: Pin<&mut Self>,
         arg: R,
     ) -> Result<GeneratorState<Y, B::Output>, ResumeError> {
-        self.check()?;
+        self.check(&arg)?;
         Ok(self.drive(Some(arg)))
     }
 
@@ -462,12 +522,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.as_mut().start(), GeneratorState::Yielded(1));
     /// ```
     #[inline]
-    pub fn start(self: Pin<&mut Self>) -> GeneratorState<Y, B::Output> {
-        assert!(
-            !B::BINDS_FIRST,
-            "this coroutine binds its first resume argument, so it cannot be start()ed: \
-             start it with send(arg)"
-        );
+    #[track_caller]
+    pub fn start(self: Pin<&mut Self>) -> GeneratorState<Y, B::Output>
+    where
+        B: Starts<Y, R>,
+    {
         assert!(
             self.body.status == Status::Created,
             "start() runs a generator to its first yield, but this one has already started; use send()"
@@ -631,6 +690,7 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> PinnedGen<Y, Result<T, E>, B> {
     /// assert_eq!(g.as_mut().throw("boom"), GeneratorState::Complete(4));
     /// ```
     #[inline]
+    #[track_caller]
     pub fn throw(self: Pin<&mut Self>, err: E) -> GeneratorState<Y, B::Output> {
         self.drive(Some(Err(err)))
     }
@@ -661,17 +721,32 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> PinnedGen<Y, Result<T, E>, B> {
     /// assert_eq!(g.as_mut().close_with("bye").ok(), Some("bye"));
     /// ```
     pub fn close_with(mut self: Pin<&mut Self>, err: E) -> Result<B::Output, CloseError<Y>> {
-        match self.check() {
-            Err(ResumeError::Finished) => return Err(CloseError::Finished),
-            Err(ResumeError::Poisoned) => return Err(CloseError::Poisoned),
-            Ok(()) => {}
+        match self.state() {
+            State::Finished => return Err(CloseError::Finished),
+            State::Poisoned => return Err(CloseError::Poisoned),
+            State::Created | State::Suspended => {}
         }
-        match self.as_mut().drive(Some(Err(err))) {
-            GeneratorState::Complete(out) => Ok(out),
-            GeneratorState::Yielded(y) => {
+        // SAFETY: `resume` never moves the pinned body.
+        let this = unsafe { self.as_mut().get_unchecked_mut() };
+        if let Some(delegation) = this.marks.delegation() {
+            delegation.closing.set(true);
+        }
+        let resumed = this.resume(Waker::noop(), Some(Err(err)));
+        let ended = this.marks.delegation().is_some_and(|delegation| {
+            delegation.closing.set(false);
+            delegation.ended.replace(false)
+        });
+        match resumed {
+            _ if ended => {
+                self.close();
+                Err(CloseError::Delegated)
+            }
+            (Poll::Ready(out), _) => Ok(out),
+            (Poll::Pending, Some(y)) => {
                 self.close();
                 Err(CloseError::Yielded(y))
             }
+            (Poll::Pending, None) => this.body.awaited(),
         }
     }
 }
@@ -681,8 +756,20 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for PinnedGen<Y, R, B> {
     type Return = B::Output;
 
     #[inline]
+    #[track_caller]
     fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Y, B::Output> {
         self.drive(Some(arg))
+    }
+
+    #[track_caller]
+    fn __resume_without_argument(self: Pin<&mut Self>) -> Option<GeneratorState<Y, B::Output>> {
+        // Suspended at a yield, it waits for a value; a closure body binds its first one.
+        let needs_one = match self.body.status {
+            Status::Suspended => true,
+            Status::Created => B::BINDS_FIRST,
+            _ => false, // cannot run: the resume says why
+        };
+        (!needs_one).then(|| self.drive(None))
     }
 }
 
@@ -701,6 +788,7 @@ impl fmt::Debug for At {
 impl<Y, R, B: Body<Y, R>> fmt::Debug for PinnedGen<Y, R, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Generator")
+            .field("name", &B::NAME)
             .field("state", &self.state())
             .field("suspended_at", &At(self.suspended_at()))
             .finish()

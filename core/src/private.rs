@@ -2,8 +2,15 @@
 //! `::resumable::__private::…`. Nothing here is covered by semver, and none of it should be
 //! used directly.
 
-pub use crate::channel::{binds_first, Body, ChooseMarks, Co, Delegates, Marked, YieldFuture};
-pub use crate::delegate::{Delegable, LoopTag, Probe, Shared, SharedTag, ViaLoop, ViaShared};
+pub use crate::body::{
+    body, BindsFirst, Body, ChooseMarks, Delegates, DropsFirst, First, Marked, Name, RefusesFirst,
+    ThrowsFirst,
+};
+pub use crate::channel::{Co, YieldFuture};
+pub use crate::delegate::Shared;
+pub use crate::yield_from::{
+    LoopIn, LoopTag, Plain, Probe, Same, SharedIn, SharedTag, ViaLoop, ViaShared,
+};
 pub use crate::state::Headed;
 #[cfg(feature = "alloc")]
 pub use crate::state::HeadedBox;
@@ -18,61 +25,6 @@ pub use resumable_macros::coroutine_impl;
 /// Captures<(&'a (), ..)>`), in every edition.
 pub trait Captures<T: ?Sized> {}
 impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
-
-/// Makes a boxed generator (not named `gen`: a keyword in edition 2024), fixing the body's return type so `?` and coercions in the body
-/// know their target.
-#[cfg(feature = "alloc")]
-#[inline]
-pub fn boxed<Y, R, T, M, F, const DELEGATES: bool>(
-    body: M,
-) -> Gen<Y, R, Marked<M, false, DELEGATES>>
-where
-    M: FnOnce(Co<Y, R>, Option<R>) -> F,
-    F: core::future::Future<Output = T>,
-    Delegates<DELEGATES>: ChooseMarks<Y, R>,
-{
-    Gen::new(Marked::new(body))
-}
-
-/// As [`boxed`], for `pinned` generators.
-#[inline]
-pub const fn pinned<Y, R, T, M, F, const DELEGATES: bool>(
-    body: M,
-) -> PinnedGen<Y, R, Marked<M, false, DELEGATES>>
-where
-    M: FnOnce(Co<Y, R>, Option<R>) -> F,
-    F: core::future::Future<Output = T>,
-    Delegates<DELEGATES>: ChooseMarks<Y, R>,
-{
-    PinnedGen::new(Marked::new(body))
-}
-
-/// As [`boxed`], for async generators.
-#[cfg(feature = "alloc")]
-#[inline]
-pub fn boxed_async<Y, M, F, const DELEGATES: bool>(
-    body: M,
-) -> AsyncGen<Y, Marked<M, false, DELEGATES>>
-where
-    M: FnOnce(Co<Y, ()>, Option<()>) -> F,
-    F: core::future::Future<Output = ()>,
-    Delegates<DELEGATES>: ChooseMarks<Y, ()>,
-{
-    AsyncGen::new(Marked::new(body))
-}
-
-/// As [`boxed`], for `pinned` async generators.
-#[inline]
-pub const fn pinned_async<Y, M, F, const DELEGATES: bool>(
-    body: M,
-) -> PinnedAsyncGen<Y, Marked<M, false, DELEGATES>>
-where
-    M: FnOnce(Co<Y, ()>, Option<()>) -> F,
-    F: core::future::Future<Output = ()>,
-    Delegates<DELEGATES>: ChooseMarks<Y, ()>,
-{
-    PinnedAsyncGen::new(Marked::new(body))
-}
 
 /// The first resume argument of a closure-form `coroutine!`.
 #[track_caller]

@@ -124,6 +124,19 @@ pub trait Generator<R = ()> {
     /// Misuse is never undefined behaviour.
     fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return>;
 
+    /// Resumes the generator without an argument, if it can be: a generator of this crate
+    /// that has not started and does not bind its first argument is started (its first
+    /// argument would be dropped anyway), as Python's `yield from` starts a subgenerator with
+    /// `next()`. `None` if it needs an argument. Not public API: how `yield_from!` starts a
+    /// subgenerator when no first value is written.
+    #[doc(hidden)]
+    #[track_caller]
+    fn __resume_without_argument(
+        self: Pin<&mut Self>,
+    ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
+        None
+    }
+
     /// Boxes the generator behind `header`, in one allocation. A generator of this crate that
     /// is itself a box and has not started moves its content into the new box instead, so it
     /// is reached through one pointer, not two. Not public API: what `RoundRobin` spawns.
@@ -205,6 +218,12 @@ impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for &mut G {
     fn resume(mut self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return> {
         G::resume(Pin::new(&mut **self), arg)
     }
+
+    fn __resume_without_argument(
+        mut self: Pin<&mut Self>,
+    ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
+        G::__resume_without_argument(Pin::new(&mut **self))
+    }
 }
 
 impl<P, R> Generator<R> for Pin<P>
@@ -217,6 +236,12 @@ where
     fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return> {
         <P::Target as Generator<R>>::resume(self.as_deref_mut(), arg)
     }
+
+    fn __resume_without_argument(
+        self: Pin<&mut Self>,
+    ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
+        <P::Target as Generator<R>>::__resume_without_argument(self.as_deref_mut())
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -226,5 +251,11 @@ impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for alloc::boxed::Box<G> 
 
     fn resume(mut self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return> {
         G::resume(Pin::new(&mut **self), arg)
+    }
+
+    fn __resume_without_argument(
+        mut self: Pin<&mut Self>,
+    ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
+        G::__resume_without_argument(Pin::new(&mut **self))
     }
 }

@@ -40,6 +40,10 @@ pub enum State {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResumeError {
+    /// A value was sent to a generator declared with `resume = T` that has not started: no
+    /// yield waits for it, so it would be lost. Start the generator first (`start()`), as
+    /// Python's `next(gen)`: "can't send non-None value to a just-started generator".
+    NotStarted,
     /// The generator returned or was closed.
     Finished,
     /// The generator's body panicked during an earlier resume.
@@ -49,6 +53,9 @@ pub enum ResumeError {
 impl fmt::Display for ResumeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            ResumeError::NotStarted => {
+                "a value was sent to a generator that has not started: call start() first"
+            }
             ResumeError::Finished => "generator resumed after it finished",
             ResumeError::Poisoned => "generator resumed after its body panicked",
         })
@@ -79,6 +86,13 @@ pub enum CloseError<Y> {
     /// The body caught the error and yielded this value instead of returning
     /// (Python's "generator ignored GeneratorExit"). The body was dropped anyway.
     Yielded(Y),
+    /// The generator was delegating (`yield_from!`) when the error was thrown in, and the
+    /// subgenerator that received it returned. Python closes the subgenerator, then raises
+    /// `GeneratorExit` in the delegating generator at its `yield from`, so the code after it
+    /// never runs; here too the delegating generator does not go on past its `yield_from!`:
+    /// its body is dropped there (its destructors run, Python's `finally`), and there is no
+    /// return value (Python's `close()` returns `None`), whatever the subgenerator returned.
+    Delegated,
     /// The generator had already finished, so there was nothing to close.
     Finished,
     /// The generator's body had panicked earlier, so there was nothing to run.
@@ -89,6 +103,7 @@ impl<Y> fmt::Debug for CloseError<Y> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             CloseError::Yielded(_) => "Yielded(..)",
+            CloseError::Delegated => "Delegated",
             CloseError::Finished => "Finished",
             CloseError::Poisoned => "Poisoned",
         })
@@ -99,6 +114,9 @@ impl<Y> fmt::Display for CloseError<Y> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             CloseError::Yielded(_) => "generator yielded a value while being closed",
+            CloseError::Delegated => {
+                "generator was closed at a `yield_from!` whose subgenerator handled the error"
+            }
             CloseError::Finished => "generator was already finished",
             CloseError::Poisoned => "generator had panicked",
         })

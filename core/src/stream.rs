@@ -11,7 +11,7 @@ use core::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::channel::Body;
+use crate::body::Body;
 use crate::{PinnedGen, State};
 
 impl<Y, B: Body<Y, ()>> PinnedGen<Y, (), B> {

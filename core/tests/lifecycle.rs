@@ -44,7 +44,9 @@ fn outer(log: Log) -> u32 {
 fn boxed_send_and_return() {
     let log = Log::default();
     let mut g = echo(log.clone());
-    assert_eq!(g.send(99), GeneratorState::Yielded(0));
+    // A value sent before the start would be lost: refused.
+    assert_eq!(g.try_send(99), Err(ResumeError::NotStarted));
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
     assert_eq!(g.send(4), GeneratorState::Yielded(8));
     assert_eq!(g.send(0), GeneratorState::Complete(7));
     assert_eq!(*log.borrow(), ["echo"]);
@@ -61,9 +63,7 @@ fn pinned_on_the_stack() {
         }
         v.len()
     };
-    let mut g = pin!(resumable::__private::pinned::<u32, (), usize, _, _, false>(
-        body
-    ));
+    let mut g = pin!(resumable::PinnedGen::new(body));
     let mut got = Vec::new();
     while let GeneratorState::Yielded(x) = g.as_mut().resume(()) {
         got.push(x);
@@ -76,7 +76,7 @@ fn pinned_on_the_stack() {
 fn shared_delegation_two_ways_and_drop_in_the_middle() {
     let log = Log::default();
     let mut g = outer(log.clone());
-    assert_eq!(g.send(0), GeneratorState::Yielded(0));
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
     assert_eq!(g.send(3), GeneratorState::Yielded(6));
     assert!(g.suspended_at().is_some());
     assert_eq!(g.send(0), GeneratorState::Yielded(0));
@@ -101,7 +101,7 @@ fn loop_delegation_and_from_iter() {
 fn close_and_close_with() {
     let log = Log::default();
     let mut g = echo(log.clone());
-    g.send(0);
+    g.start();
     g.close();
     assert_eq!(*log.borrow(), ["echo"]);
     assert_eq!(g.state(), State::Finished);
@@ -229,9 +229,7 @@ fn a_yield_polled_by_anything_but_its_generator_panics() {
         let mut foreign = Context::from_waker(Waker::noop());
         let _ = y.as_mut().poll(&mut foreign);
     };
-    let mut g = pin!(resumable::__private::pinned::<u32, (), (), _, _, false>(
-        body
-    ));
+    let mut g = pin!(resumable::PinnedGen::new(body));
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.as_mut().resume(())));
     let message = caught.expect_err("the yield must refuse the foreign context");
     let message = message.downcast_ref::<&str>().copied().unwrap_or_default();

@@ -42,21 +42,67 @@ impl Kind {
         }
     }
 
-    /// The constructor, with explicit type arguments where they are known, and whether the
-    /// body delegates.
-    fn constructor(
+    /// The expression that makes the generator: the body `closure` marked with what the
+    /// macro knows of it (the type arguments it knows, what becomes of its first resume
+    /// argument, its `name`, whether it delegates), wrapped in the generator type. The name is
+    /// carried by a type defined beside it, so it costs nothing at run time.
+    #[allow(clippy::too_many_arguments)]
+    fn construct(
         self,
         krate: &TokenStream,
         y: &TokenStream,
         r: &TokenStream,
         ret: &TokenStream,
+        first: First,
+        name: TokenStream,
         delegates: bool,
+        closure: TokenStream,
     ) -> TokenStream {
-        match (self.is_async, self.pinned) {
-            (false, false) => quote!(#krate::__private::boxed::<#y, #r, #ret, _, _, #delegates>),
-            (false, true) => quote!(#krate::__private::pinned::<#y, #r, #ret, _, _, #delegates>),
-            (true, false) => quote!(#krate::__private::boxed_async::<#y, _, _, #delegates>),
-            (true, true) => quote!(#krate::__private::pinned_async::<#y, _, _, #delegates>),
+        let wrapper = match (self.is_async, self.pinned) {
+            (false, false) => quote!(#krate::Gen),
+            (false, true) => quote!(#krate::PinnedGen),
+            (true, false) => quote!(#krate::AsyncGen),
+            (true, true) => quote!(#krate::PinnedAsyncGen),
+        };
+        let (r, ret) = if self.is_async {
+            (quote!(()), quote!(()))
+        } else {
+            (r.clone(), ret.clone())
+        };
+        let first = first.policy(krate);
+        let name_ty = Ident::new("__ResumableName", Span::mixed_site());
+        quote! {{
+            struct #name_ty;
+            impl #krate::__private::Name for #name_ty {
+                const NAME: &'static str = #name;
+            }
+            #wrapper::new(#krate::__private::body::<#y, #r, #ret, _, _, #first, #name_ty, #delegates>(
+                #closure
+            ))
+        }}
+    }
+}
+
+/// What becomes of a body's first resume argument (see `resumable::__private::First`).
+#[derive(Clone, Copy)]
+pub(crate) enum First {
+    /// No `resume` key: it is `()` (or `Ok(())`), nothing to lose.
+    Drops,
+    /// `resume = T`: a value sent before `start()` is refused.
+    Refuses,
+    /// `resume = T, throw = E`: an `Err` completes the generator, an `Ok` is refused.
+    Throws,
+    /// A closure-form `coroutine!(|x| ..)`: it binds `x`.
+    Binds,
+}
+
+impl First {
+    fn policy(self, krate: &TokenStream) -> TokenStream {
+        match self {
+            First::Drops => quote!(#krate::__private::DropsFirst),
+            First::Refuses => quote!(#krate::__private::RefusesFirst),
+            First::Throws => quote!(#krate::__private::ThrowsFirst),
+            First::Binds => quote!(#krate::__private::BindsFirst),
         }
     }
 }
@@ -104,6 +150,7 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
     let mut rewriter = Rewriter::new(&co, &krate);
     rewriter.is_async = kind.is_async;
     rewriter.throws = throw_ty.is_some();
+    rewriter.unit_resume = resume_ty.is_none();
     // Returned values coerce to the declared type (`Box<dyn Trait>`, say); `()` and
     // `impl Trait` need no coercion site.
     let coerce_to = match &item.sig.output {
@@ -170,14 +217,22 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
     } else {
         quote!(, Future = impl ::core::future::Future<Output = #ret> #captures)
     };
-    let body_ty = quote!(impl #krate::__private::Body<#y, #r, Output = #ret #future> #captures);
+    // A function's body never binds its first argument: it can be `start()`ed.
+    let body_ty = quote! {
+        impl #krate::__private::Body<#y, #r, Output = #ret #future> + #krate::Starts<#y, #r> #captures
+    };
     let wrapper = kind.wrapper(&krate, &y, &r, body_ty);
     let ret_arg = if mentions_impl(&item.sig.output) {
         quote!(_)
     } else {
         ret.clone()
     };
-    let constructor = kind.constructor(&krate, &y, &r, &ret_arg, rewriter.delegates);
+    let first_arg = match (&resume_ty, &throw_ty) {
+        (None, _) => First::Drops,
+        (Some(_), None) => First::Refuses,
+        (Some(_), Some(_)) => First::Throws,
+    };
+    let name = item.sig.ident.to_string();
     if let (Some(ret), Some(syn::Stmt::Expr(tail, None))) =
         (&coerce_to, item.block.stmts.last_mut())
     {
@@ -203,15 +258,28 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
         quote!(#(#stmts)*),
     );
 
+    let make = kind.construct(
+        &krate,
+        &y,
+        &r,
+        &ret_arg,
+        first_arg,
+        quote!(#name),
+        rewriter.delegates,
+        closure,
+    );
+
     item.sig.asyncness = None;
     item.sig.output = syn::parse_quote!(-> #wrapper);
     let ItemFn {
         attrs, vis, sig, ..
     } = &item;
+    // `Starts` implies `Body`; both are written so the type reads as a body in messages.
     quote! {
         #(#attrs)*
+        #[allow(clippy::implied_bounds_in_impls)]
         #vis #sig {
-            #constructor(#closure)
+            #make
         }
     }
 }
@@ -234,16 +302,10 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
         // inferred; only the kind of generator differs.
         CoroutineBody::Block(mut block) | CoroutineBody::Async(mut block) => {
             rewriter.is_async = is_async;
+            rewriter.unit_resume = true;
             rewriter.visit_block_mut(&mut block);
             let stmts = &block.stmts;
             let unit = quote!(());
-            let constructor = Kind { is_async, pinned }.constructor(
-                &krate,
-                &infer,
-                &unit,
-                &infer,
-                rewriter.delegates,
-            );
             let closure = body_closure(
                 &krate,
                 &co,
@@ -253,7 +315,16 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
                 TokenStream::new(),
                 quote!(#(#stmts)*),
             );
-            quote!(#constructor(#closure))
+            Kind { is_async, pinned }.construct(
+                &krate,
+                &infer,
+                &unit,
+                &infer,
+                First::Drops,
+                coroutine_name(),
+                rewriter.delegates,
+                closure,
+            )
         }
         CoroutineBody::Closure {
             arg,
@@ -262,6 +333,7 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
             mut body,
         } => {
             rewriter.throws = arg_ty.as_ref().is_some_and(is_result);
+            rewriter.unit_resume = arg.is_none();
             rewriter.visit_expr_mut(&mut body);
             let r = arg_ty
                 .as_ref()
@@ -291,18 +363,29 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
                 prologue,
                 body.into_token_stream(),
             );
-            if arg.is_none() {
-                let constructor = kind.constructor(&krate, &infer, &r, &ret, rewriter.delegates);
-                return quote!(#constructor(#closure));
-            }
             // A body that binds its first argument says so, so `start()` can refuse it.
-            let wrapper = kind.wrapper(&krate, &infer, &r, infer.clone());
-            let delegates = rewriter.delegates;
-            quote! {
-                <#wrapper>::new(#krate::__private::binds_first::<_, #r, #ret, _, _, #delegates>(#closure))
-            }
+            let first_arg = if arg.is_none() {
+                First::Drops
+            } else {
+                First::Binds
+            };
+            kind.construct(
+                &krate,
+                &infer,
+                &r,
+                &ret,
+                first_arg,
+                coroutine_name(),
+                rewriter.delegates,
+                closure,
+            )
         }
     }
+}
+
+/// The name of a `coroutine!`, for `Debug`: where it is.
+fn coroutine_name() -> TokenStream {
+    quote!(::core::concat!("coroutine at ", ::core::file!(), ":", ::core::line!(), ":", ::core::column!()))
 }
 
 /// Whether a type is spelled `Result<..>` (a resume type that can carry a thrown error).

@@ -34,8 +34,11 @@ pub(crate) struct Rewriter<'a> {
     pub(crate) native_yield: bool,
     /// Whether the body may `.await` (an async generator).
     pub(crate) is_async: bool,
-    /// Whether resume values are `Result`s, so `yield_from!` primes with `Ok(Default::default())`.
+    /// Whether resume values are `Result`s (a `throw` generator).
     pub(crate) throws: bool,
+    /// Whether the resume type is `()` (or `Result<(), E>`), so `yield_from!` can start or
+    /// resume a subgenerator with it when no value is written.
+    pub(crate) unit_resume: bool,
     /// The declared return type, when returned values need a coercion site.
     pub(crate) ret: Option<TokenStream>,
     /// Whether the body delegates with `yield_from!` (found while rewriting): only then may a
@@ -56,6 +59,7 @@ impl<'a> Rewriter<'a> {
             native_yield: false,
             is_async: false,
             throws: false,
+            unit_resume: false,
             ret: None,
             delegates: false,
             scope: Scope::Body,
@@ -132,15 +136,18 @@ impl<'a> Rewriter<'a> {
         let mut sub = args.next().expect("one argument");
         let sub_span = sub.span();
         self.visit_expr_mut(&mut sub);
+        // What the subgenerator is started with: the value written, else `()` (or `Ok(())`)
+        // where that is the resume type, else nothing (see `resumable::__private::SharedTag`).
         let first = match args.next() {
             Some(mut first) => {
                 self.visit_expr_mut(&mut first);
-                first.into_token_stream()
+                quote_spanned!(span=> ::core::option::Option::Some(#first))
             }
-            None if self.throws => quote_spanned! {span=>
-                ::core::result::Result::Ok(::core::default::Default::default())
+            None if self.unit_resume && self.throws => quote_spanned! {span=>
+                ::core::option::Option::Some(::core::result::Result::Ok(()))
             },
-            None => quote_spanned!(span=> ::core::default::Default::default()),
+            None if self.unit_resume => quote_spanned!(span=> ::core::option::Option::Some(())),
+            None => quote_spanned!(span=> ::core::option::Option::None),
         };
         let Rewriter { co, krate, .. } = *self;
         let direct = self.in_macro == 0;

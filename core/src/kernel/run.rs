@@ -10,7 +10,7 @@ use core::time::Duration;
 
 use super::engine::{enter, refuse_nested, Core, Pass};
 use super::{JoinError, Report, Snapshot, Syscall, Task, TaskInput};
-use crate::channel::Body;
+use crate::body::Body;
 use crate::sched::TaskId;
 use crate::Gen;
 

@@ -11,8 +11,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::{Reply, Syscall, TaskInput};
-use crate::channel::Body;
-use crate::{Gen, Generator, GeneratorState};
+use crate::body::Body;
+use crate::{Gen, Generator, GeneratorState, State};
 
 /// What the kernel resumes a generator task with.
 pub(crate) enum Input {
@@ -72,7 +72,17 @@ where
     B::Output: 'static,
 {
     fn resume(self: Pin<&mut Self>, i: Input) -> Outcome {
-        outcome(self.get_mut().send(input(i)))
+        let this = self.get_mut();
+        // The first resume starts the body without an argument (it would be dropped, and a
+        // generator declared with `resume = Reply` refuses to lose one), unless the body binds
+        // it (a closure-form `coroutine!`).
+        if matches!(i, Input::Reply(Reply::Start))
+            && !B::BINDS_FIRST
+            && this.state() == State::Created
+        {
+            return outcome(this.as_pin_mut().drive(None));
+        }
+        outcome(this.send(input(i)))
     }
     fn cancellable(&self) -> bool {
         I::cancelled().is_some()

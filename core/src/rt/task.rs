@@ -10,7 +10,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::JoinError;
-use crate::channel::Body;
+use crate::body::Body;
 use crate::kernel::engine::{current, Core};
 use crate::kernel::{Syscall, Task, TaskId, TaskInput};
 use crate::Gen;

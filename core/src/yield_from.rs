@@ -1,0 +1,411 @@
+//! What `yield_from!(sub)` becomes, chosen by the types involved.
+//!
+//! ```text
+//! let r = yield_from!(sub, first);
+//!   ==> match (Probe(sub), first) {
+//!           (probe, first) => (&probe).__resumable_tag().delegate(&mut co, probe.0, first, direct).await,
+//!       }
+//! ```
+//!
+//! * The tag says what `sub` is, by autoref: a method on `Probe<G>` itself is found before one
+//!   on `&Probe<G>`. A generator of this crate gets [`SharedTag`] (its body is polled with the
+//!   delegating generator's own frame, see `SharedDelegate`); any other `Generator` gets
+//!   [`LoopTag`] (Python's re-yield loop).
+//! * The tag's `delegate` then says how the resume types meet, by which impl of [`SharedIn`] /
+//!   [`LoopIn`] applies: the same resume type ([`Same`]), or, in a generator resumed with
+//!   `Result<T, E>` (a `throw` generator), a subgenerator resumed with plain `T` ([`Plain`]).
+//!   In the second case a thrown error cannot reach the subgenerator: as PEP 380 says for a
+//!   subiterator without `throw()`, the subgenerator is closed and the error comes out of the
+//!   `yield_from!`, which then evaluates to `Result<sub's return, E>`.
+//! * `first` is what the subgenerator is started with: `Some` when written
+//!   (`yield_from!(sub, first)`), `Some(())` (or `Some(Ok(()))`) in a generator whose resume
+//!   type is `()`, else `None`: a subgenerator of this crate that has not started is started
+//!   without one (its first resume argument would be dropped anyway), as Python's `yield from`
+//!   starts it with `next()`.
+
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::panic::Location;
+use core::pin::{pin, Pin};
+
+use crate::body::Body;
+use crate::channel::Co;
+use crate::delegate::{Shared, SharedDelegate};
+#[cfg(feature = "alloc")]
+use crate::Gen;
+use crate::{Generator, GeneratorState, PinnedGen};
+
+/// Chooses the delegation for the type of a subgenerator, by autoref: a method on
+/// `Probe<G>` itself (sharing the exchange) is found before one on `&Probe<G>` (the loop).
+pub struct Probe<G>(pub G);
+
+/// Marks a subgenerator of this crate: it shares the delegating generator's exchange.
+pub struct SharedTag;
+/// Marks any other subgenerator: it is driven by the re-yield loop.
+pub struct LoopTag;
+
+/// Found first: subgenerators of this crate.
+pub trait ViaShared {
+    /// The tag for a subgenerator that shares the exchange.
+    #[inline]
+    fn __resumable_tag(&self) -> SharedTag {
+        SharedTag
+    }
+}
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Gen<Y, R, B>> {}
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<&mut Gen<Y, R, B>> {}
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<&mut PinnedGen<Y, R, B>>> {}
+#[cfg(feature = "alloc")]
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<Box<PinnedGen<Y, R, B>>>> {}
+
+/// Found otherwise: any generator.
+pub trait ViaLoop {
+    /// The tag for a subgenerator driven by the loop.
+    #[inline]
+    fn __resumable_tag(&self) -> LoopTag {
+        LoopTag
+    }
+}
+impl<G> ViaLoop for &Probe<G> {}
+
+/// The subgenerator is resumed with the delegating generator's own resume type.
+pub struct Same;
+/// The delegating generator is resumed with `Result<T, E>`, the subgenerator with `T`.
+pub struct Plain;
+
+/// How a subgenerator of this crate is delegated to, for each way the resume types meet (see
+/// the module docs). Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be delegated to with `yield_from!` here: its Yield or Resume type differs",
+    label = "not a generator yielding `{Y}` and resumed with `{R}`",
+    note = "`yield_from!` takes a generator with the same Yield type as the generator it is used \
+            in, resumed with the same type (or, in a `throw` generator resumed with \
+            `Result<T, E>`, with `T`)"
+)]
+pub trait SharedIn<'c, Y, R, M>: Sized {
+    /// What the `yield_from!` evaluates to.
+    type Output;
+    /// The future `yield_from!` awaits.
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, R>,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c;
+}
+
+impl<'c, Y: 'c, R: 'c, G: Shared<Y, R> + 'c> SharedIn<'c, Y, R, Same> for G {
+    type Output = G::Output;
+    #[inline]
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, R>,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = G::Output> + 'c {
+        SharedDelegate::new(co, self, first, direct, at)
+    }
+}
+
+impl<'c, Y: 'c, T: 'c, E: 'c, G: Shared<Y, T> + 'c> SharedIn<'c, Y, Result<T, E>, Plain> for G {
+    type Output = Result<G::Output, E>;
+    #[inline]
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, Result<T, E>>,
+        first: Option<Result<T, E>>,
+        _direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c {
+        // A thrown error never reaches the subgenerator: it comes out of here at once.
+        throwing(co, Ours(self, PhantomData), first, at)
+    }
+}
+
+/// How any other generator is delegated to, for each way the resume types meet. Not public
+/// API.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be delegated to with `yield_from!`",
+    label = "not a `Generator<{R}, Yield = {Y}>`",
+    note = "`yield_from!` takes a generator whose Yield and Resume types match the generator \
+            it is used in (in a `throw` generator resumed with `Result<T, E>`, it may be \
+            resumed with `T`); wrap an iterator in `resumable::from_iter(..)` to delegate to it"
+)]
+pub trait LoopIn<'c, Y, R, M>: Sized {
+    /// What the `yield_from!` evaluates to.
+    type Output;
+    /// The future `yield_from!` awaits.
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, R>,
+        first: Option<R>,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c;
+}
+
+impl<'c, Y: 'c, R: 'c, G: Generator<R, Yield = Y> + 'c> LoopIn<'c, Y, R, Same> for G {
+    type Output = G::Return;
+    #[inline]
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, R>,
+        first: Option<R>,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = G::Return> + 'c {
+        reyield(co, self, first, at)
+    }
+}
+
+impl<'c, Y: 'c, T: 'c, E: 'c, G: Generator<T, Yield = Y> + 'c> LoopIn<'c, Y, Result<T, E>, Plain>
+    for G
+{
+    type Output = Result<G::Return, E>;
+    #[inline]
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, Result<T, E>>,
+        first: Option<Result<T, E>>,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c {
+        throwing_theirs(co, self, first, at)
+    }
+}
+
+impl SharedTag {
+    /// Delegates to `sub`, a generator of this crate, starting it with `first` (see the module
+    /// docs). `direct`: the macros saw the `yield_from!` awaited directly in its body (see
+    /// `Shortcut`).
+    #[track_caller]
+    #[inline]
+    pub fn delegate<'c, Y, R, G: SharedIn<'c, Y, R, M>, M>(
+        self,
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        direct: bool,
+    ) -> impl Future<Output = G::Output> + 'c {
+        sub.delegation(co, first, direct, Location::caller())
+    }
+}
+
+impl LoopTag {
+    /// Delegates to `sub` by resuming it and re-yielding what it yields, starting it with
+    /// `first`. Yields are reported at the `yield_from!` that delegated.
+    #[track_caller]
+    #[inline]
+    pub fn delegate<'c, Y, R, G: LoopIn<'c, Y, R, M>, M>(
+        self,
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        _direct: bool,
+    ) -> impl Future<Output = G::Output> + 'c {
+        sub.delegation(co, first, Location::caller())
+    }
+}
+
+/// What the loop for a subgenerator resumed with plain `T` needs of it.
+trait Driven<T> {
+    type Yield;
+    type Return;
+    /// Checks it can be started (or resumed) with `first`, before the first resume.
+    fn begin(&mut self, first: Option<&T>, at: &'static Location<'static>);
+    /// Resumes it; `None` starts a generator of this crate that has not started without an
+    /// argument (see the module docs).
+    fn resume_with(&mut self, arg: Option<T>) -> GeneratorState<Self::Yield, Self::Return>;
+    /// Ends it early, as closing the delegating generator would.
+    fn close(&mut self);
+}
+
+/// A generator of this crate, driven by a loop (its resume type differs from the delegating
+/// generator's, so it cannot share its exchange).
+struct Ours<G, Y>(G, PhantomData<fn() -> Y>);
+
+impl<Y, T, G: Shared<Y, T>> Driven<T> for Ours<G, Y> {
+    type Yield = Y;
+    type Return = G::Output;
+    fn begin(&mut self, first: Option<&T>, at: &'static Location<'static>) {
+        self.0.begin_shared(first, at);
+    }
+    fn resume_with(&mut self, arg: Option<T>) -> GeneratorState<Y, G::Output> {
+        self.0.resume_shared(arg)
+    }
+    fn close(&mut self) {
+        self.0.close_shared();
+    }
+}
+
+/// Any other generator (pinned by the loop): closing it is releasing it.
+struct Theirs<'a, G>(Pin<&'a mut G>, &'static Location<'static>);
+
+impl<T, G: Generator<T>> Driven<T> for Theirs<'_, G> {
+    type Yield = G::Yield;
+    type Return = G::Return;
+    fn begin(&mut self, _first: Option<&T>, _at: &'static Location<'static>) {}
+    fn resume_with(&mut self, arg: Option<T>) -> GeneratorState<G::Yield, G::Return> {
+        match arg {
+            Some(arg) => self.0.as_mut().resume(arg),
+            None => match self.0.as_mut().__resume_without_argument() {
+                Some(state) => state,
+                None => needs_first(self.1),
+            },
+        }
+    }
+    fn close(&mut self) {}
+}
+
+/// `yield_from!` without a first value, of a generator that needs one.
+#[cold]
+#[inline(never)]
+fn needs_first(at: &'static Location<'static>) -> ! {
+    panic!(
+        "`yield_from!` at {at}: this subgenerator cannot be started or resumed without an \
+         argument (it is not a generator of this crate that has not started): give \
+         `yield_from!` the value to start it with, `yield_from!(sub, first)`"
+    )
+}
+
+/// Python's re-yield loop, for a generator that is not one of this crate's:
+///
+/// ```text
+/// let mut arg = first;
+/// let r = loop {
+///     match sub.resume(arg) {
+///         Yielded(y) => arg = yield_!(y),   // re-yield outward, forward what comes in
+///         Complete(r) => break r,
+///     }
+/// };
+/// ```
+async fn reyield<Y, R, G: Generator<R, Yield = Y>>(
+    co: &mut Co<Y, R>,
+    sub: G,
+    first: Option<R>,
+    at: &'static Location<'static>,
+) -> G::Return {
+    let mut sub = pin!(sub);
+    let mut state = match first {
+        Some(first) => sub.as_mut().resume(first),
+        None => match sub.as_mut().__resume_without_argument() {
+            Some(state) => state,
+            None => needs_first(at),
+        },
+    };
+    loop {
+        let arg = match state {
+            GeneratorState::Yielded(y) => co.yield_at(y, at).await,
+            GeneratorState::Complete(r) => {
+                co.end_if_closing().await;
+                return r;
+            }
+        };
+        state = sub.as_mut().resume(arg);
+    }
+}
+
+/// The loop for a subgenerator resumed with `T` in a generator resumed with `Result<T, E>`: a
+/// value sent in goes on to the subgenerator; an error thrown in closes it (PEP 380: the
+/// subiterator has no `throw()`) and comes out of the `yield_from!`.
+async fn throwing<Y, T, E, D: Driven<T, Yield = Y>>(
+    co: &mut Co<Y, Result<T, E>>,
+    mut sub: D,
+    first: Option<Result<T, E>>,
+    at: &'static Location<'static>,
+) -> Result<D::Return, E> {
+    let mut arg = match first {
+        Some(Ok(first)) => Some(first),
+        // Thrown in before it started: it never runs.
+        Some(Err(e)) => {
+            sub.close();
+            return Err(e);
+        }
+        None => None,
+    };
+    sub.begin(arg.as_ref(), at);
+    loop {
+        match sub.resume_with(arg.take()) {
+            GeneratorState::Yielded(y) => match co.yield_at(y, at).await {
+                Ok(sent) => arg = Some(sent),
+                Err(e) => {
+                    sub.close();
+                    return Err(e);
+                }
+            },
+            GeneratorState::Complete(r) => return Ok(r),
+        }
+    }
+}
+
+/// [`throwing`] for any other generator, pinned here.
+async fn throwing_theirs<Y, T, E, G: Generator<T, Yield = Y>>(
+    co: &mut Co<Y, Result<T, E>>,
+    sub: G,
+    first: Option<Result<T, E>>,
+    at: &'static Location<'static>,
+) -> Result<G::Return, E> {
+    let sub = pin!(sub);
+    throwing(co, Theirs(sub, at), first, at).await
+}
+/// Makes any iterator a [`Generator`] (Resume = `()`, Return = `()`), so `yield_from!` can
+/// delegate to it — the way Python's `yield from` accepts any iterable.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = char)]
+/// fn letters() {
+///     yield_from!(resumable::from_iter("ab".chars()));
+///     yield_!('c');
+/// }
+///
+/// assert_eq!(letters().collect::<String>(), "abc");
+/// ```
+pub fn from_iter<I: IntoIterator>(iterable: I) -> FromIter<I::IntoIter> {
+    FromIter(iterable.into_iter())
+}
+
+/// An iterator seen as a generator; made by [`from_iter`]. Once the iterator is exhausted every
+/// resume completes again with `()`.
+///
+/// ```
+/// use resumable::{from_iter, Generator, GeneratorState};
+/// use core::pin::Pin;
+///
+/// let mut g = from_iter([1, 2]);
+/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Yielded(1));
+/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Yielded(2));
+/// assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Complete(()));
+/// ```
+#[derive(Debug, Clone)]
+pub struct FromIter<I>(I);
+
+// The iterator is never pinned.
+impl<I> Unpin for FromIter<I> {}
+
+impl<I: Iterator> Generator<()> for FromIter<I> {
+    type Yield = I::Item;
+    type Return = ();
+
+    #[inline]
+    fn resume(self: Pin<&mut Self>, (): ()) -> GeneratorState<I::Item, ()> {
+        match self.get_mut().0.next() {
+            Some(item) => GeneratorState::Yielded(item),
+            None => GeneratorState::Complete(()),
+        }
+    }
+}
+
+impl<I: Iterator> Iterator for FromIter<I> {
+    type Item = I::Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<I::Item> {
+        self.0.next()
+    }
+}
+
