@@ -30,7 +30,7 @@ struct Bad;
 #[generator(yield = u32, resume = u32, throw = Bad)]
 fn keyed(start: u32) -> ::core::result::Result<u32, Bad> {
     let a = yield_!(start)?;
-    let b = yield_from!(inner(), ::core::result::Result::Ok(0))?;
+    let b = yield_from!(inner())?;
     ::core::result::Result::Ok(a + b)
 }
 
