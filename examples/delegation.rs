@@ -21,8 +21,9 @@ fn summer() -> i64 {
 fn grouper(groups: usize) -> Vec<i64> {
     let mut totals = Vec::new();
     for _ in 0..groups {
-        // `None` primes the subgenerator (its first resume starts it; no yield is waiting).
-        let total = yield_from!(summer(), None);
+        // Starts the subgenerator without a value, as Python's `yield from` starts it with
+        // `next()`: no yield of it is waiting for one yet.
+        let total = yield_from!(summer());
         totals.push(total);
     }
     totals

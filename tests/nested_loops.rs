@@ -9,7 +9,7 @@ mod rt_common;
 use std::panic;
 use std::time::Duration;
 
-use resumable::kernel::{JoinError, Kernel, Task};
+use resumable::kernel::{JoinError, Kernel, Report, Task};
 use resumable::rt;
 use rt_common::{capture_reports, panic_message, within};
 
@@ -78,7 +78,18 @@ fn a_kernels_run_run_once_or_block_on_inside_a_running_loop_is_refused() {
             other => panic!("{what} in a task should have panicked, not {other:?}"),
         }
     }
-    assert_eq!(reports.borrow().len(), 3, "each refusal is reported");
+    // (A panic's backtrace can make its step slow enough for a `Slow` report too.)
+    let panics = reports
+        .borrow()
+        .iter()
+        .filter(|r| matches!(r, Report::Panicked { .. }))
+        .count();
+    assert_eq!(
+        panics,
+        3,
+        "each refusal is reported: {:?}",
+        reports.borrow()
+    );
     // Outside any loop, another kernel runs as before.
     let mut other = Kernel::new().with_virtual_clock();
     assert_eq!(other.block_on(async { 3 }), 3);

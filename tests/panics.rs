@@ -4,7 +4,6 @@
 
 mod common;
 
-
 use resumable::prelude::*;
 
 use common::{block_on, catch, entries, new_log, Log, Noisy};
@@ -391,7 +390,11 @@ fn misuse_panics_point_at_the_callers_line() {
     let here = file!().to_owned();
     assert_eq!(
         seen,
-        [(here.clone(), line), (here.clone(), start_line), (here, next_line + 2)]
+        [
+            (here.clone(), line),
+            (here.clone(), start_line),
+            (here, next_line + 2)
+        ]
     );
 }
 

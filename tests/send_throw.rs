@@ -34,15 +34,18 @@ fn sent_values_arrive_at_the_waiting_yield() {
 }
 
 #[test]
-fn first_send_argument_of_fn_form_is_not_delivered() {
+fn first_send_argument_of_fn_form_is_refused_not_dropped() {
     let mut g = summer();
-    // No yield is waiting for the first argument: it is dropped, not added.
-    assert_eq!(g.send(100), GeneratorState::Yielded(0));
+    // No yield is waiting for a first value: it would be lost, so it is refused, and the
+    // generator can still be started.
+    assert_eq!(g.try_send(100), Err(ResumeError::NotStarted));
+    assert_eq!(g.state(), State::Created);
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
     assert_eq!(g.send(1), GeneratorState::Yielded(1));
 }
 
 #[test]
-fn first_send_argument_of_fn_form_is_dropped_exactly_once() {
+fn a_refused_first_value_is_given_back_by_try_send_and_dropped_once() {
     #[generator(yield = u32, resume = Noisy)]
     fn takes() {
         let _second = yield_!(1);
@@ -51,14 +54,11 @@ fn first_send_argument_of_fn_form_is_dropped_exactly_once() {
     let log = new_log();
     let mut g = takes();
     assert_eq!(
-        g.send(Noisy::new("first", &log)),
-        GeneratorState::Yielded(1)
+        g.try_send(Noisy::new("first", &log)).map(|_| ()),
+        Err(ResumeError::NotStarted)
     );
-    assert_eq!(
-        entries(&log),
-        ["first"],
-        "the first argument is dropped by that resume"
-    );
+    assert_eq!(entries(&log), ["first"], "refused and dropped, once");
+    assert_eq!(g.start(), GeneratorState::Yielded(1));
     assert_eq!(
         g.send(Noisy::new("second", &log)),
         GeneratorState::Yielded(2)
@@ -209,9 +209,10 @@ fn error_thrown_into_a_created_generator_is_converted_with_from() {
 }
 
 #[test]
-fn ok_sent_into_a_created_throw_generator_starts_it_normally() {
+fn ok_sent_into_a_created_throw_generator_is_refused() {
     let mut g = careful();
-    assert_eq!(g.send(Ok(123)), GeneratorState::Yielded(1));
+    assert_eq!(g.try_send(Ok(123)), Err(ResumeError::NotStarted));
+    assert_eq!(g.start(), GeneratorState::Yielded(1));
     assert_eq!(g.send(Ok(2)), GeneratorState::Yielded(3));
 }
 

@@ -173,9 +173,7 @@ pub struct Marked<M, P, N, const DELEGATES: bool> {
 /// Marks `body`, fixing its return type (so `?` and coercions in the body know their target).
 /// What the expansions build every generator from. Not public API.
 #[inline]
-pub const fn body<Y, R, T, M, F, P, N, const DELEGATES: bool>(
-    body: M,
-) -> Marked<M, P, N, DELEGATES>
+pub const fn body<Y, R, T, M, F, P, N, const DELEGATES: bool>(body: M) -> Marked<M, P, N, DELEGATES>
 where
     M: FnOnce(Co<Y, R>, Option<R>) -> F,
     F: Future<Output = T>,

@@ -181,7 +181,10 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
         let this = unsafe { this.cast::<Self>().as_mut() };
         let frame = Frame::new(waker, marks, arg);
         let waker = frame.waker();
-        match this.sub.step_shared(&frame, &mut Context::from_waker(&waker)) {
+        match this
+            .sub
+            .step_shared(&frame, &mut Context::from_waker(&waker))
+        {
             Poll::Ready(out) => {
                 this.parked = Some(out);
                 Stepped::Returned

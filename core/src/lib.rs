@@ -32,16 +32,16 @@ mod yield_from;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use crate::body::{Body, Starts};
 #[cfg(feature = "alloc")]
 pub use crate::boxed::Gen;
-pub use crate::body::{Body, Starts};
-pub use crate::yield_from::{from_iter, FromIter};
 pub use crate::pinned::PinnedGen;
 pub use crate::state::{Generator, GeneratorState};
 pub use crate::status::{CloseError, ResumeError, State};
 #[cfg(feature = "alloc")]
 pub use crate::stream::AsyncGen;
 pub use crate::stream::{Next, PinnedAsyncGen};
+pub use crate::yield_from::{from_iter, FromIter};
 pub use futures_core::{FusedStream, Stream};
 
 /// Turns a function into a generator. See the crate documentation for the full guide.
@@ -98,9 +98,49 @@ macro_rules! yield_ {
 /// Delegates to a subgenerator (Python's `yield from`, PEP 380) and evaluates to its return
 /// value.
 ///
-/// `yield_from!(sub)` primes `sub` with `Default::default()` (`Ok(Default::default())` in a
-/// `throw` generator); `yield_from!(sub, first)` primes it with `first`. Only meaningful inside
-/// a `#[generator]` function or a `coroutine!`; anywhere else it is a compile error.
+/// * Every value `sub` yields goes out to the caller, every value sent (or error thrown) in
+///   goes to `sub`, and the macro evaluates to what `sub` returns.
+/// * `yield_from!(sub)` starts a `sub` of this crate that has not started without a value, as
+///   Python's `yield from` starts it with `next()` (no yield of it waits for one yet, so no
+///   `Default` is needed); in a generator resumed with `()` it passes `()` on. Give the first
+///   value when `sub` needs one: `yield_from!(sub, first)` for a closure-form
+///   `coroutine!(|x| ..)` (it binds `x`), for a `sub` that has already started (its yield
+///   waits), or for a generator that is not one of this crate's. What would go wrong is a
+///   panic that says which.
+/// * In a `throw` generator (resumed with `Result<T, E>`), `sub` may be resumed with plain `T`:
+///   an error thrown in then closes `sub` and comes out of the macro, which evaluates to
+///   `Result<sub's return value, E>` (PEP 380, for a subiterator without `throw()`).
+///
+/// Only meaningful inside a `#[generator]` function or a `coroutine!`; anywhere else it is a
+/// compile error.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[derive(Debug, PartialEq)]
+/// struct Cancel;
+///
+/// #[generator(yield = u32)]
+/// fn plain() -> u32 {
+///     yield_!(1);
+///     yield_!(2);
+///     7
+/// }
+///
+/// #[generator(yield = u32, throw = Cancel)]
+/// fn careful() -> Result<u32, Cancel> {
+///     let r = yield_from!(plain())?; // a plain generator, in a throw generator
+///     Ok(r * 10)
+/// }
+///
+/// let mut g = careful();
+/// assert_eq!(g.start(), GeneratorState::Yielded(1));
+/// assert_eq!(g.send(Ok(())), GeneratorState::Yielded(2));
+/// assert_eq!(g.send(Ok(())), GeneratorState::Complete(Ok(70)));
+/// let mut h = careful();
+/// h.start();
+/// assert_eq!(h.throw(Cancel), GeneratorState::Complete(Err(Cancel)));
+/// ```
 #[macro_export]
 macro_rules! yield_from {
     ($($sub:tt)*) => {

@@ -12,9 +12,7 @@ use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
 use crate::body::{Body, Starts};
-use crate::channel::{
-    BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped,
-};
+use crate::channel::{BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
 /// What the generator holds: the body before it starts, the running body, or nothing.
@@ -309,7 +307,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// When `first` does not fit: `None` for a generator that has started (its yield waits for
     /// a value) or that binds its first argument; a value for a generator that has not started
     /// and would lose it.
-    pub(crate) fn begin_delegation(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
+    pub(crate) fn begin_delegation(
+        self: Pin<&mut Self>,
+        first: Option<&R>,
+        at: &'static Location<'static>,
+    ) {
         match (self.body.status, first) {
             (Status::Suspended, None) => delegation_refused(
                 at,

@@ -8,12 +8,12 @@ pub use crate::body::{
 };
 pub use crate::channel::{Co, YieldFuture};
 pub use crate::delegate::Shared;
-pub use crate::yield_from::{
-    LoopIn, LoopTag, Plain, Probe, Same, SharedIn, SharedTag, ViaLoop, ViaShared,
-};
 pub use crate::state::Headed;
 #[cfg(feature = "alloc")]
 pub use crate::state::HeadedBox;
+pub use crate::yield_from::{
+    LoopIn, LoopTag, Plain, Probe, Same, SharedIn, SharedTag, ViaLoop, ViaShared,
+};
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
 #[cfg(feature = "alloc")]

@@ -408,4 +408,3 @@ impl<I: Iterator> Iterator for FromIter<I> {
         self.0.next()
     }
 }
-

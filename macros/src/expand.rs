@@ -385,7 +385,14 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
 
 /// The name of a `coroutine!`, for `Debug`: where it is.
 fn coroutine_name() -> TokenStream {
-    quote!(::core::concat!("coroutine at ", ::core::file!(), ":", ::core::line!(), ":", ::core::column!()))
+    quote!(::core::concat!(
+        "coroutine at ",
+        ::core::file!(),
+        ":",
+        ::core::line!(),
+        ":",
+        ::core::column!()
+    ))
 }
 
 /// Whether a type is spelled `Result<..>` (a resume type that can carry a thrown error).

@@ -142,7 +142,8 @@ impl fmt::Debug for Syscall {
 /// ```
 #[derive(Default)]
 pub enum Reply {
-    /// The first resume of a task (and the priming value of `yield_from!`).
+    /// The first resume of a task: the kernel starts the task's body without it (see
+    /// `start()`), unless the body binds its first argument (a closure-form `coroutine!`).
     #[default]
     Start,
     /// Answers [`Syscall::GetId`].
