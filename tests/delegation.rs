@@ -2,6 +2,8 @@
 //! to generators of this crate, to hand-written `Generator`s, and to iterators via `from_iter`.
 
 use core::pin::Pin;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 mod common;
 use common::catch;
@@ -594,4 +596,97 @@ fn recursive_delegation_through_boxed_dyn_generators() {
     };
     assert_eq!(got, [1, 2, 3, 4]);
     assert_eq!(count, 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A throw generator delegating to a generator resumed with plain values
+
+#[derive(Debug, PartialEq)]
+struct Stop;
+
+#[generator(yield = u32, resume = u32)]
+fn doubles(log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    let _guard = Logged("doubles closed", log);
+    let mut x = yield_!(0);
+    loop {
+        if x == 0 {
+            return 99;
+        }
+        x = yield_!(x * 2);
+    }
+}
+
+struct Logged(&'static str, Rc<RefCell<Vec<&'static str>>>);
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(self.0);
+    }
+}
+
+#[generator(yield = u32, resume = u32, throw = Stop)]
+fn careful(log: Rc<RefCell<Vec<&'static str>>>) -> Result<u32, Stop> {
+    let r = yield_from!(doubles(log.clone()))?;
+    log.borrow_mut().push("careful went on");
+    Ok(r + 1)
+}
+
+/// Sends reach the plain subgenerator; its return value comes out as `Ok`.
+#[test]
+fn a_throw_generator_delegates_to_a_plain_generator() {
+    let log = Rc::default();
+    let mut g = careful(Rc::clone(&log));
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
+    assert_eq!(g.send(Ok(4)), GeneratorState::Yielded(8));
+    assert_eq!(g.send(Ok(0)), GeneratorState::Complete(Ok(100)));
+    assert_eq!(*log.borrow(), ["doubles closed", "careful went on"]);
+}
+
+/// A throw cannot reach the plain subgenerator: it is closed, and the error comes out of the
+/// `yield_from!` in the delegating generator (PEP 380, for a subiterator without `throw()`).
+#[test]
+fn a_throw_closes_the_plain_subgenerator_and_raises_at_yield_from() {
+    let log = Rc::default();
+    let mut g = careful(Rc::clone(&log));
+    g.start();
+    assert_eq!(g.send(Ok(4)), GeneratorState::Yielded(8));
+    assert_eq!(g.throw(Stop), GeneratorState::Complete(Err(Stop)));
+    assert_eq!(*log.borrow(), ["doubles closed"]);
+}
+
+/// The same with a generator that is not one of this crate's, and an iterator.
+#[test]
+fn a_throw_generator_delegates_to_a_hand_written_generator_and_an_iterator() {
+    #[generator(yield = u32, resume = u32, throw = Stop)]
+    fn over_hand() -> Result<Vec<u32>, Stop> {
+        let got = yield_from!(
+            Countdown {
+                n: 2,
+                received: vec![]
+            },
+            Ok(7)
+        )?;
+        Ok(got)
+    }
+    let mut g = over_hand();
+    assert_eq!(g.start(), GeneratorState::Yielded(1));
+    assert_eq!(g.send(Ok(8)), GeneratorState::Yielded(0));
+    assert_eq!(g.send(Ok(9)), GeneratorState::Complete(Ok(vec![7, 8, 9])));
+    let mut h = over_hand();
+    h.start();
+    assert_eq!(h.throw(Stop), GeneratorState::Complete(Err(Stop)));
+
+    #[generator(yield = char, throw = Stop)]
+    fn spell() -> Result<(), Stop> {
+        yield_from!(resumable::from_iter("ab".chars()))?;
+        yield_!('!')?;
+        Ok(())
+    }
+    let mut s = spell();
+    assert_eq!(s.start(), GeneratorState::Yielded('a'));
+    assert_eq!(s.send(Ok(())), GeneratorState::Yielded('b'));
+    assert_eq!(s.send(Ok(())), GeneratorState::Yielded('!'));
+    let mut t = spell();
+    t.start();
+    assert_eq!(t.throw(Stop), GeneratorState::Complete(Err(Stop)));
 }

@@ -208,3 +208,20 @@ fn generator_state_accessors() {
     let copy = y; // Copy
     assert_eq!(copy, y);
 }
+
+#[test]
+fn debug_names_the_generator() {
+    #[generator(yield = u64)]
+    fn fib() {
+        yield_!(0);
+    }
+    let g = fib();
+    let dbg = format!("{g:?}");
+    assert!(dbg.contains("name: \"fib\""), "{dbg}");
+
+    let line = line!() + 1;
+    let c = coroutine! { yield 1; };
+    let dbg = format!("{c:?}");
+    let expected = format!("coroutine at {}:{line}:", file!());
+    assert!(dbg.contains(&expected), "{dbg} lacks {expected}");
+}
