@@ -90,6 +90,7 @@ fn self_reference(ty: &syn::Type) -> Option<Lifetime> {
     find.0
 }
 
+/// Whether `Self` appears in `ty`.
 fn mentions_self(ty: &syn::Type) -> bool {
     struct Mentions(bool);
     impl<'ast> Visit<'ast> for Mentions {
