@@ -47,7 +47,7 @@ pub use futures_core::{FusedStream, Stream};
 /// # Trait methods
 ///
 /// A trait method returning `impl Generator<R, Yield = T, Return = U>` (`R` the `resume` type,
-/// or `Result<R, E>` with `throw = E`, left out for `()`; `+ Unpin` unless `pinned`) is
+/// left out when it is `()`, or `Result<R, E>` with `throw = E`; `+ Unpin` unless `pinned`) is
 /// implemented with `#[generator]` over the same signature, elided lifetimes included. The
 /// implementation's own type (here a [`Gen`]) is what callers that know the type get; code
 /// generic over the trait sees what the trait promises.
