@@ -371,8 +371,8 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for Gen<Y, R, B> {
     }
 
     #[track_caller]
-    fn __resume_without_argument(self: Pin<&mut Self>) -> Option<GeneratorState<Y, B::Output>> {
-        self.get_mut().inner.as_mut().__resume_without_argument()
+    fn try_start(self: Pin<&mut Self>) -> Option<GeneratorState<Y, B::Output>> {
+        self.get_mut().inner.as_mut().try_start()
     }
 
     fn __boxed_with<'a, H>(self, header: H) -> HeadedBox<'a, H, R, Y, B::Output>

@@ -764,7 +764,7 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for PinnedGen<Y, R, B> {
     }
 
     #[track_caller]
-    fn __resume_without_argument(self: Pin<&mut Self>) -> Option<GeneratorState<Y, B::Output>> {
+    fn try_start(self: Pin<&mut Self>) -> Option<GeneratorState<Y, B::Output>> {
         // Suspended at a yield, it waits for a value; a closure body binds its first one.
         let needs_one = match self.body.status {
             Status::Suspended => true,

@@ -124,14 +124,49 @@ pub trait Generator<R = ()> {
     /// Misuse is never undefined behaviour.
     fn resume(self: Pin<&mut Self>, arg: R) -> GeneratorState<Self::Yield, Self::Return>;
 
-    /// Resumes the generator without an argument, if it can be: a generator of this crate
-    /// that has not started and does not bind its first argument is started (its first
-    /// argument would be dropped anyway), as Python's `yield from` starts a subgenerator with
-    /// `next()`. `None` if it needs an argument. Not public API: how `yield_from!` starts a
-    /// subgenerator when no first value is written.
-    #[doc(hidden)]
+    /// Starts the generator without a resume argument, if it can be: Python's priming
+    /// `next(gen)`, for code generic over generators (a generator of this crate also has an
+    /// inherent [`start`](crate::Gen::start)).
+    ///
+    /// # Return value
+    /// `Some` with what the generator did, if it could be started so: a generator of this crate
+    /// that has not started (its first resume argument would be dropped anyway: a generator
+    /// declared with `resume = T` refuses one, see [`send`](crate::Gen::send)). `None` if it
+    /// needs an argument: it has started (a yield waits for a value), its body binds its
+    /// first argument (a closure-form `coroutine!(|x| ..)`), or it is not one of this crate's
+    /// (the default: nothing is known of it).
+    ///
+    /// # Panics
+    /// As `resume`, for a generator of this crate that finished, was closed or panicked.
+    ///
+    /// ```
+    /// use core::pin::Pin;
+    /// use resumable::prelude::*;
+    ///
+    /// #[generator(yield = u32, resume = u32)]
+    /// fn doubler() {
+    ///     let mut x = yield_!(0);
+    ///     loop {
+    ///         x = yield_!(x * 2);
+    ///     }
+    /// }
+    ///
+    /// fn drive<G: Generator<u32, Yield = u32> + Unpin>(mut g: G) -> Vec<u32> {
+    ///     let mut got = vec![];
+    ///     let mut state = Pin::new(&mut g).try_start().expect("can start without a value");
+    ///     for x in 1..=3 {
+    ///         if let GeneratorState::Yielded(y) = state {
+    ///             got.push(y);
+    ///         }
+    ///         state = Pin::new(&mut g).resume(x);
+    ///     }
+    ///     got
+    /// }
+    ///
+    /// assert_eq!(drive(doubler()), [0, 2, 4]);
+    /// ```
     #[track_caller]
-    fn __resume_without_argument(
+    fn try_start(
         self: Pin<&mut Self>,
     ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
         None
@@ -219,10 +254,10 @@ impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for &mut G {
         G::resume(Pin::new(&mut **self), arg)
     }
 
-    fn __resume_without_argument(
+    fn try_start(
         mut self: Pin<&mut Self>,
     ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
-        G::__resume_without_argument(Pin::new(&mut **self))
+        G::try_start(Pin::new(&mut **self))
     }
 }
 
@@ -237,10 +272,10 @@ where
         <P::Target as Generator<R>>::resume(self.as_deref_mut(), arg)
     }
 
-    fn __resume_without_argument(
+    fn try_start(
         self: Pin<&mut Self>,
     ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
-        <P::Target as Generator<R>>::__resume_without_argument(self.as_deref_mut())
+        <P::Target as Generator<R>>::try_start(self.as_deref_mut())
     }
 }
 
@@ -253,9 +288,9 @@ impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for alloc::boxed::Box<G> 
         G::resume(Pin::new(&mut **self), arg)
     }
 
-    fn __resume_without_argument(
+    fn try_start(
         mut self: Pin<&mut Self>,
     ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
-        G::__resume_without_argument(Pin::new(&mut **self))
+        G::try_start(Pin::new(&mut **self))
     }
 }

@@ -251,7 +251,7 @@ impl<T, G: Generator<T>> Driven<T> for Theirs<'_, G> {
     fn resume_with(&mut self, arg: Option<T>) -> GeneratorState<G::Yield, G::Return> {
         match arg {
             Some(arg) => self.0.as_mut().resume(arg),
-            None => match self.0.as_mut().__resume_without_argument() {
+            None => match self.0.as_mut().try_start() {
                 Some(state) => state,
                 None => needs_first(self.1),
             },
@@ -291,7 +291,7 @@ async fn reyield<Y, R, G: Generator<R, Yield = Y>>(
     let mut sub = pin!(sub);
     let mut state = match first {
         Some(first) => sub.as_mut().resume(first),
-        None => match sub.as_mut().__resume_without_argument() {
+        None => match sub.as_mut().try_start() {
             Some(state) => state,
             None => needs_first(at),
         },

@@ -24,6 +24,13 @@ pub fn generator(args: TokenStream, item: TokenStream) -> TokenStream {
     let item: syn::ItemFn = match syn::parse(item.clone()) {
         Ok(item) => item,
         Err(_) => {
+            // A trait's required method: the trait declares what it returns instead.
+            if let Ok(method) = syn::parse::<syn::TraitItemFn>(item.clone()) {
+                let args = syn::parse::<args::Args>(args).ok();
+                let mut out = model::bodiless(args.as_ref(), &method).into_compile_error();
+                out.extend(proc_macro2::TokenStream::from(item));
+                return out.into();
+            }
             let err = syn::Error::new(
                 error::item_keyword(item.clone().into()),
                 "#[generator] applies to functions and methods that have a body",

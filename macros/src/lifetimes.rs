@@ -2,6 +2,7 @@
 //! captures them (in every edition).
 
 use proc_macro2::Span;
+use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{FnArg, GenericParam, Lifetime, LifetimeParam, Signature};
 
@@ -22,12 +23,27 @@ pub(crate) fn name_elided(sig: &mut Signature) -> Named {
     let mut in_inputs = Vec::new();
     for input in &mut sig.inputs {
         match input {
-            FnArg::Receiver(recv) => {
+            // `&self` and `&mut self` carry their type twice: the shorthand, and `&Self`
+            // reconstructed by syn. Both get the one name; a second one would be a lifetime
+            // parameter that only the output mentions, which makes it early-bound and the
+            // signature incompatible with a trait's `fn walk(&self)` (E0195).
+            FnArg::Receiver(recv) if recv.colon_token.is_none() => {
                 if let Some((_, lifetime)) = &mut recv.reference {
                     namer.name(lifetime);
+                    if let syn::Type::Reference(ty) = &mut *recv.ty {
+                        ty.lifetime.clone_from(lifetime);
+                    }
                     receiver.clone_from(lifetime);
                 }
+            }
+            // `self: Pin<&mut Self>` and the like: elided output lifetimes are the reference
+            // to `Self`'s, if there is one; otherwise the receiver counts as an input.
+            FnArg::Receiver(recv) => {
                 namer.visit_type_mut(&mut recv.ty);
+                receiver = self_reference(&recv.ty);
+                if receiver.is_none() {
+                    Collect(&mut in_inputs).visit_type_mut(&mut recv.ty);
+                }
             }
             FnArg::Typed(arg) => {
                 namer.visit_type_mut(&mut arg.ty);
@@ -55,6 +71,36 @@ pub(crate) fn name_elided(sig: &mut Signature) -> Named {
         }
     });
     Named { all, output }
+}
+
+/// The lifetime of the outermost reference in a receiver type whose referent mentions `Self`
+/// (`Pin<&'a mut Self>`, `&'a Box<Self>`).
+fn self_reference(ty: &syn::Type) -> Option<Lifetime> {
+    struct Find(Option<Lifetime>);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            if self.0.is_none() && mentions_self(&r.elem) {
+                self.0.clone_from(&r.lifetime);
+            }
+            visit::visit_type_reference(self, r);
+        }
+    }
+    let mut find = Find(None);
+    find.visit_type(ty);
+    find.0
+}
+
+/// Whether `Self` appears in `ty`.
+fn mentions_self(ty: &syn::Type) -> bool {
+    struct Mentions(bool);
+    impl<'ast> Visit<'ast> for Mentions {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.0 |= i == "Self";
+        }
+    }
+    let mut mentions = Mentions(false);
+    mentions.visit_type(ty);
+    mentions.0
 }
 
 /// Writes `lifetime` for every elided lifetime in `ty` (an output type), as elision would.

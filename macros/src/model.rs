@@ -85,6 +85,86 @@ impl GeneratorFn {
     }
 }
 
+/// `#[generator]` on a trait method without a body: the error says how a trait declares a
+/// generator method, with this one's declaration written out when the keys allow it.
+pub(crate) fn bodiless(args: Option<&Args>, method: &syn::TraitItemFn) -> syn::Error {
+    let declaration = args.and_then(|args| {
+        let sig = &method.sig;
+        let y = &args.yield_ty.as_ref()?.value;
+        let unpin = if args.pinned.is_some() {
+            quote!()
+        } else {
+            quote!(+ Unpin)
+        };
+        let output = if sig.asyncness.is_some() {
+            quote!(impl Stream<Item = #y> #unpin)
+        } else {
+            let resume = args.resume_ty.as_ref().map(|k| &k.value);
+            let resume = match (resume, &args.throw_ty) {
+                (None, None) => quote!(),
+                (Some(r), None) => quote!(#r,),
+                (r, Some(e)) => {
+                    let r = r.map_or_else(|| quote!(()), quote::ToTokens::to_token_stream);
+                    let e = &e.value;
+                    quote!(Result<#r, #e>,)
+                }
+            };
+            let ret = match &sig.output {
+                ReturnType::Default => quote!(()),
+                ReturnType::Type(_, ty) => ty.to_token_stream(),
+            };
+            quote!(impl Generator<#resume Yield = #y, Return = #ret> #unpin)
+        };
+        let (generics, inputs) = (&sig.generics, &sig.inputs);
+        let clause = sig
+            .generics
+            .where_clause
+            .as_ref()
+            .map_or_else(String::new, |w| {
+                format!(" {}", pretty(&w.to_token_stream().to_string()))
+            });
+        Some(format!(
+            "fn {}{}({}) -> {}{clause};",
+            sig.ident,
+            pretty(&generics.to_token_stream().to_string()),
+            pretty(&inputs.to_token_stream().to_string()),
+            pretty(&output.to_string()),
+        ))
+    });
+    let declaration = declaration.map_or_else(
+        || "`fn name(&self) -> impl Generator<Yield = T, Return = U> + Unpin;`".to_string(),
+        |d| format!("`{d}`"),
+    );
+    syn::Error::new_spanned(
+        method.sig.fn_token,
+        format!(
+            "#[generator] needs the method's body: a trait declares a generator method by what \
+             it returns, {declaration}, and #[generator] goes on its implementations (or on a \
+             default body)"
+        ),
+    )
+}
+
+/// Token spacing as people write it, for types quoted in an error message.
+fn pretty(tokens: &str) -> String {
+    let mut s = tokens.to_string();
+    for (from, to) in [
+        (" ,", ","),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        ("& ", "&"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("( ", "("),
+        (" )", ")"),
+        (" :", ":"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
+}
+
 use quote::ToTokens as _;
 
 /// What `coroutine!` was given, after the `$crate` path its wrapper passes.
