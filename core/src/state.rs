@@ -166,9 +166,7 @@ pub trait Generator<R = ()> {
     /// assert_eq!(drive(doubler()), [0, 2, 4]);
     /// ```
     #[track_caller]
-    fn try_start(
-        self: Pin<&mut Self>,
-    ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
+    fn try_start(self: Pin<&mut Self>) -> Option<GeneratorState<Self::Yield, Self::Return>> {
         None
     }
 
@@ -254,9 +252,7 @@ impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for &mut G {
         G::resume(Pin::new(&mut **self), arg)
     }
 
-    fn try_start(
-        mut self: Pin<&mut Self>,
-    ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
+    fn try_start(mut self: Pin<&mut Self>) -> Option<GeneratorState<Self::Yield, Self::Return>> {
         G::try_start(Pin::new(&mut **self))
     }
 }
@@ -272,9 +268,7 @@ where
         <P::Target as Generator<R>>::resume(self.as_deref_mut(), arg)
     }
 
-    fn try_start(
-        self: Pin<&mut Self>,
-    ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
+    fn try_start(self: Pin<&mut Self>) -> Option<GeneratorState<Self::Yield, Self::Return>> {
         <P::Target as Generator<R>>::try_start(self.as_deref_mut())
     }
 }
@@ -288,9 +282,7 @@ impl<G: ?Sized + Generator<R> + Unpin, R> Generator<R> for alloc::boxed::Box<G> 
         G::resume(Pin::new(&mut **self), arg)
     }
 
-    fn try_start(
-        mut self: Pin<&mut Self>,
-    ) -> Option<GeneratorState<Self::Yield, Self::Return>> {
+    fn try_start(mut self: Pin<&mut Self>) -> Option<GeneratorState<Self::Yield, Self::Return>> {
         G::try_start(Pin::new(&mut **self))
     }
 }
