@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use resumable::kernel::{sys, Cancelled, JoinError, Kernel, Reply, Syscall, Task, TaskState};
 use resumable::prelude::*;
+use resumable::LocalBoxGen;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -176,7 +177,9 @@ enum Back {
     Value(u64),
 }
 
-type Sub = Box<dyn Generator<Back, Yield = Trap, Return = u64> + Unpin>;
+/// A sub-routine: any generator yielding `Trap`s, resumed with `Back` and returning a `u64`,
+/// boxed so the trampoline can keep different ones on one stack.
+type Sub = LocalBoxGen<'static, Trap, Back, u64>;
 
 /// Looks `key` up, slowly: a sleep (a raw system call, its reply matched by hand), then a value.
 #[generator(yield = Trap, resume = Back)]
@@ -194,13 +197,13 @@ fn lookup_trampolined(key: &'static str) -> u64 {
 fn total_trampolined() -> u64 {
     let Back::Value(a) = yield_!(Trap::Call(
         "lookup(\"spam\")",
-        Box::new(lookup_trampolined("spam"))
+        lookup_trampolined("spam").boxed_local()
     )) else {
         unreachable!("a call is answered with the callee's return value")
     };
     let Back::Value(b) = yield_!(Trap::Call(
         "lookup(\"eggs\")",
-        Box::new(lookup_trampolined("eggs"))
+        lookup_trampolined("eggs").boxed_local()
     )) else {
         unreachable!("a call is answered with the callee's return value")
     };
@@ -221,15 +224,18 @@ impl Trampoline {
     }
 }
 
-impl Generator<Reply> for Trampoline {
-    type Yield = Syscall;
-    type Return = u64;
-
-    fn resume(mut self: Pin<&mut Self>, reply: Reply) -> GeneratorState<Syscall, u64> {
-        let mut input = Back::Reply(reply);
+impl Trampoline {
+    /// Runs the top generator with `input` until something must go out to the kernel.
+    /// `None`: the top generator has not started, and is started without a value (Python's
+    /// priming `next(gen)`: no yield of it waits for one yet).
+    fn run(&mut self, mut input: Option<Back>) -> GeneratorState<Syscall, u64> {
         loop {
             let (_, top) = self.stack.last_mut().expect("resumed after it returned");
-            match Pin::new(&mut **top).resume(input) {
+            let state = match input.take() {
+                Some(input) => top.send(input),
+                None => top.start(),
+            };
+            match state {
                 GeneratorState::Yielded(Trap::Sys(call)) => {
                     println!("   [{}] yields {call:?} out to the kernel", self.names());
                     return GeneratorState::Yielded(call);
@@ -237,7 +243,6 @@ impl Generator<Reply> for Trampoline {
                 GeneratorState::Yielded(Trap::Call(name, callee)) => {
                     self.stack.push((name, callee));
                     println!("   [{}] push: the caller yielded a call", self.names());
-                    input = Back::Reply(Reply::Start); // primes the callee; nobody reads it
                 }
                 GeneratorState::Complete(value) => {
                     println!("   [{}] returns {value}: pop", self.names());
@@ -245,10 +250,25 @@ impl Generator<Reply> for Trampoline {
                     if self.stack.is_empty() {
                         return GeneratorState::Complete(value);
                     }
-                    input = Back::Value(value);
+                    input = Some(Back::Value(value));
                 }
             }
         }
+    }
+}
+
+impl Generator<Reply> for Trampoline {
+    type Yield = Syscall;
+    type Return = u64;
+
+    fn resume(mut self: Pin<&mut Self>, reply: Reply) -> GeneratorState<Syscall, u64> {
+        self.run(Some(Back::Reply(reply)))
+    }
+
+    /// The kernel starts a task without a value when it can: the trampoline starts its first
+    /// generator.
+    fn try_start(mut self: Pin<&mut Self>) -> Option<GeneratorState<Syscall, u64>> {
+        Some(self.run(None))
     }
 }
 
@@ -307,7 +327,7 @@ fn main() {
     let id = kernel.spawn_task(Task::from_generator::<Reply, _>(
         "trampolined",
         Trampoline {
-            stack: vec![("total()", Box::new(total_trampolined()))],
+            stack: vec![("total()", total_trampolined().boxed_local())],
         },
     ));
     kernel.run();

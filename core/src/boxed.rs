@@ -64,6 +64,11 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
         }
     }
 
+    /// The box, for [`boxed`](Self::boxed).
+    pub(crate) fn into_pinned_box(self) -> Pin<Box<PinnedGen<Y, R, B>>> {
+        self.inner
+    }
+
     /// The generator this handle boxes.
     ///
     /// ```

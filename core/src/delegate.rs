@@ -111,6 +111,32 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     }
 }
 
+/// A borrowed boxed generator (`yield_from!(&mut sub)`) is delegated to like an owned one.
+#[cfg(feature = "alloc")]
+impl<D: ?Sized + crate::DynGenerator> Shared<D::Yield, D::Resume> for &mut crate::DynGen<D> {
+    type Output = D::Return;
+    #[inline(always)]
+    fn step_shared(
+        &mut self,
+        frame: &Frame<'_, D::Yield, D::Resume>,
+        cx: &mut Context<'_>,
+    ) -> Poll<D::Return> {
+        (**self).step_shared(frame, cx)
+    }
+    #[inline]
+    fn resume_shared(&mut self, arg: Option<D::Resume>) -> GeneratorState<D::Yield, D::Return> {
+        (**self).resume_shared(arg)
+    }
+    #[inline]
+    fn begin_shared(&mut self, first: Option<&D::Resume>, at: &'static Location<'static>) {
+        (**self).begin_shared(first, at);
+    }
+    #[inline]
+    fn close_shared(&mut self) {
+        (**self).close_shared();
+    }
+}
+
 /// The future `yield_from!` awaits for a generator of this crate.
 ///
 /// It is pinned (`!Unpin`): while a resume that recorded it as the innermost delegation lasts,

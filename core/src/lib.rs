@@ -16,6 +16,8 @@ mod body;
 mod boxed;
 mod channel;
 mod delegate;
+#[cfg(feature = "alloc")]
+mod erased;
 #[cfg(feature = "std")]
 pub mod kernel;
 mod pinned;
@@ -35,6 +37,8 @@ pub mod __private;
 pub use crate::body::{Body, Starts};
 #[cfg(feature = "alloc")]
 pub use crate::boxed::Gen;
+#[cfg(feature = "alloc")]
+pub use crate::erased::{BoxGen, DynGen, DynGenerator, LocalBoxGen};
 pub use crate::pinned::PinnedGen;
 pub use crate::state::{Generator, GeneratorState};
 pub use crate::status::{CloseError, ResumeError, State};

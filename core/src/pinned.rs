@@ -435,7 +435,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     }
 
     /// Why the generator cannot be resumed with `arg`, if it cannot.
-    fn check(&self, arg: &R) -> Result<(), ResumeError> {
+    pub(crate) fn check(&self, arg: &R) -> Result<(), ResumeError> {
         match self.state() {
             State::Created if B::loses_first(arg) => Err(ResumeError::NotStarted),
             State::Created | State::Suspended => Ok(()),
@@ -561,6 +561,40 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
         this.marks.at().set(None);
         *this.body.stage.get() = Stage::Done;
+    }
+
+    /// [`close_with`](Self::close_with), with the resume argument that carries the error.
+    pub(crate) fn close_with_arg(
+        mut self: Pin<&mut Self>,
+        arg: R,
+    ) -> Result<B::Output, CloseError<Y>> {
+        match self.state() {
+            State::Finished => return Err(CloseError::Finished),
+            State::Poisoned => return Err(CloseError::Poisoned),
+            State::Created | State::Suspended => {}
+        }
+        // SAFETY: `resume` never moves the pinned body.
+        let this = unsafe { self.as_mut().get_unchecked_mut() };
+        if let Some(delegation) = this.marks.delegation() {
+            delegation.closing.set(true);
+        }
+        let resumed = this.resume(Waker::noop(), Some(arg));
+        let ended = this.marks.delegation().is_some_and(|delegation| {
+            delegation.closing.set(false);
+            delegation.ended.replace(false)
+        });
+        match resumed {
+            _ if ended => {
+                self.close();
+                Err(CloseError::Delegated)
+            }
+            (Poll::Ready(out), _) => Ok(out),
+            (Poll::Pending, Some(y)) => {
+                self.close();
+                Err(CloseError::Yielded(y))
+            }
+            (Poll::Pending, None) => this.body.awaited(),
+        }
     }
 
     /// Python's `inspect.getgeneratorstate`.
@@ -722,34 +756,8 @@ impl<Y, T, E, B: Body<Y, Result<T, E>>> PinnedGen<Y, Result<T, E>, B> {
     /// g.as_mut().send(Ok(()));
     /// assert_eq!(g.as_mut().close_with("bye").ok(), Some("bye"));
     /// ```
-    pub fn close_with(mut self: Pin<&mut Self>, err: E) -> Result<B::Output, CloseError<Y>> {
-        match self.state() {
-            State::Finished => return Err(CloseError::Finished),
-            State::Poisoned => return Err(CloseError::Poisoned),
-            State::Created | State::Suspended => {}
-        }
-        // SAFETY: `resume` never moves the pinned body.
-        let this = unsafe { self.as_mut().get_unchecked_mut() };
-        if let Some(delegation) = this.marks.delegation() {
-            delegation.closing.set(true);
-        }
-        let resumed = this.resume(Waker::noop(), Some(Err(err)));
-        let ended = this.marks.delegation().is_some_and(|delegation| {
-            delegation.closing.set(false);
-            delegation.ended.replace(false)
-        });
-        match resumed {
-            _ if ended => {
-                self.close();
-                Err(CloseError::Delegated)
-            }
-            (Poll::Ready(out), _) => Ok(out),
-            (Poll::Pending, Some(y)) => {
-                self.close();
-                Err(CloseError::Yielded(y))
-            }
-            (Poll::Pending, None) => this.body.awaited(),
-        }
+    pub fn close_with(self: Pin<&mut Self>, err: E) -> Result<B::Output, CloseError<Y>> {
+        self.close_with_arg(Err(err))
     }
 }
 

@@ -34,7 +34,7 @@ use crate::body::Body;
 use crate::channel::Co;
 use crate::delegate::{Shared, SharedDelegate};
 #[cfg(feature = "alloc")]
-use crate::Gen;
+use crate::{DynGen, DynGenerator, Gen};
 use crate::{Generator, GeneratorState, PinnedGen};
 
 /// Chooses the delegation for the type of a subgenerator, by autoref: a method on
@@ -61,6 +61,10 @@ impl<Y, R, B: Body<Y, R>> ViaShared for Probe<&mut Gen<Y, R, B>> {}
 impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<&mut PinnedGen<Y, R, B>>> {}
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<Box<PinnedGen<Y, R, B>>>> {}
+#[cfg(feature = "alloc")]
+impl<D: ?Sized + DynGenerator> ViaShared for Probe<DynGen<D>> {}
+#[cfg(feature = "alloc")]
+impl<D: ?Sized + DynGenerator> ViaShared for Probe<&mut DynGen<D>> {}
 
 /// Found otherwise: any generator.
 pub trait ViaLoop {

@@ -129,6 +129,6 @@ pub(crate) mod timers;
 pub use report::{Report, Snapshot, TaskInfo, TaskState};
 pub use run::Kernel;
 pub use syscall::{Cancelled, Error, JoinError, Reply, Syscall, TaskInput};
-pub use task::Task;
+pub use task::{Task, TaskGenerator};
 
 pub use crate::sched::TaskId;

@@ -9,10 +9,8 @@ use core::task::{Context, Poll};
 use core::time::Duration;
 
 use super::engine::{enter, refuse_nested, Core, Pass};
-use super::{JoinError, Report, Snapshot, Syscall, Task, TaskInput};
-use crate::body::Body;
+use super::{JoinError, Report, Snapshot, Task, TaskGenerator};
 use crate::sched::TaskId;
-use crate::Gen;
 
 /// An operating system of generators, after David Beazley's: tasks are generators that yield
 /// [`Syscall`]s and are resumed with the [`Reply`](super::Reply). Futures run on it too (see
@@ -188,12 +186,7 @@ impl Kernel {
     /// kernel.run();
     /// assert_eq!(kernel.take_return::<Result<u32, Cancelled>>(id), Ok(Ok(42)));
     /// ```
-    pub fn spawn<I, B>(&mut self, name: impl Into<Rc<str>>, generator: Gen<Syscall, I, B>) -> TaskId
-    where
-        I: TaskInput,
-        B: Body<Syscall, I> + 'static,
-        B::Output: 'static,
-    {
+    pub fn spawn(&mut self, name: impl Into<Rc<str>>, generator: impl TaskGenerator) -> TaskId {
         self.spawn_task(Task::new(name, generator))
     }
 

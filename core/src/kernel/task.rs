@@ -12,7 +12,7 @@ use core::task::{Context, Poll};
 
 use super::{Reply, Syscall, TaskInput};
 use crate::body::Body;
-use crate::{Gen, Generator, GeneratorState, State};
+use crate::{DynGen, DynGenerator, Gen, Generator, GeneratorState, State};
 
 /// What the kernel resumes a generator task with.
 pub(crate) enum Input {
@@ -101,13 +101,97 @@ where
     G::Return: 'static,
 {
     fn resume(self: Pin<&mut Self>, i: Input) -> Outcome {
-        outcome(Pin::new(&mut self.get_mut().0).resume(input(i)))
+        let generator = Pin::new(&mut self.get_mut().0);
+        outcome(start_or_resume(generator, i))
     }
     fn cancellable(&self) -> bool {
         I::cancelled().is_some()
     }
     fn suspended_at(&self) -> Option<&'static Location<'static>> {
         None
+    }
+}
+
+/// The first resume starts a generator that can be started without an argument (it would be
+/// dropped, and a generator declared with `resume = Reply` refuses to lose one); any other
+/// resume, or a generator that needs one, gets the input.
+fn start_or_resume<I: TaskInput, G: Generator<I> + ?Sized>(
+    mut generator: Pin<&mut G>,
+    i: Input,
+) -> GeneratorState<G::Yield, G::Return> {
+    if let Input::Reply(Reply::Start) = i {
+        if let Some(state) = generator.as_mut().try_start() {
+            return state;
+        }
+    }
+    generator.resume(input(i))
+}
+
+/// A boxed generator of this crate ([`BoxGen`](crate::BoxGen),
+/// [`LocalBoxGen`](crate::LocalBoxGen)) as a task: started as a [`Gen`] is, and it says where
+/// it is suspended.
+impl<I, D> GeneratorBody for DynGen<D>
+where
+    I: TaskInput,
+    D: ?Sized + DynGenerator<Yield = Syscall, Resume = I>,
+    D::Return: 'static,
+{
+    fn resume(self: Pin<&mut Self>, i: Input) -> Outcome {
+        outcome(start_or_resume(self, i))
+    }
+    fn cancellable(&self) -> bool {
+        I::cancelled().is_some()
+    }
+    fn suspended_at(&self) -> Option<&'static Location<'static>> {
+        self.delegating_at().or_else(|| DynGen::suspended_at(self))
+    }
+}
+
+/// A generator of this crate the kernel can run as a task ([`Task::new`]): a [`Gen`], a
+/// [`BoxGen`](crate::BoxGen) or a [`LocalBoxGen`](crate::LocalBoxGen), yielding [`Syscall`]s and
+/// resumed with a [`TaskInput`]. The kernel reports where such a task is suspended. Any other
+/// [`Generator`] runs through [`Task::from_generator`].
+pub trait TaskGenerator: sealed::Sealed {
+    /// The task named `name` running the generator (in the task's own allocation).
+    #[doc(hidden)]
+    fn into_task(self, name: Rc<str>) -> Task;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl<I, B> sealed::Sealed for Gen<Syscall, I, B> where B: Body<Syscall, I> {}
+
+impl<I, B> TaskGenerator for Gen<Syscall, I, B>
+where
+    I: TaskInput,
+    B: Body<Syscall, I> + 'static,
+    B::Output: 'static,
+{
+    fn into_task(self, name: Rc<str>) -> Task {
+        Task {
+            name,
+            body: TaskBody::Generator(Box::pin(self)),
+            detached: false,
+        }
+    }
+}
+
+impl<D: ?Sized + DynGenerator> sealed::Sealed for DynGen<D> {}
+
+impl<I, D> TaskGenerator for DynGen<D>
+where
+    I: TaskInput,
+    D: ?Sized + DynGenerator<Yield = Syscall, Resume = I> + 'static,
+    D::Return: 'static,
+{
+    fn into_task(self, name: Rc<str>) -> Task {
+        Task {
+            name,
+            body: TaskBody::Generator(Box::pin(self)),
+            detached: false,
+        }
     }
 }
 
@@ -168,17 +252,28 @@ impl Task {
     /// let greeting = kernel.take_return::<Result<String, Cancelled>>(id).unwrap();
     /// assert_eq!(greeting, Ok(format!("hello world from {id}")));
     /// ```
-    pub fn new<I, B>(name: impl Into<Rc<str>>, generator: Gen<Syscall, I, B>) -> Task
-    where
-        I: TaskInput,
-        B: Body<Syscall, I> + 'static,
-        B::Output: 'static,
-    {
-        Task {
-            name: name.into(),
-            body: TaskBody::Generator(Box::pin(generator)),
-            detached: false,
-        }
+    ///
+    /// A [`BoxGen`](crate::BoxGen) (or [`LocalBoxGen`](crate::LocalBoxGen)) is a task too:
+    ///
+    /// ```
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall, Task};
+    /// use resumable::LocalBoxGen;
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn one() -> Result<u8, Cancelled> {
+    ///     yield_from!(sys::yield_now())?;
+    ///     Ok(1)
+    /// }
+    ///
+    /// let boxed: LocalBoxGen<'static, Syscall, Result<Reply, Cancelled>, _> = one().boxed_local();
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn_task(Task::new("one", boxed));
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<Result<u8, Cancelled>>(id), Ok(Ok(1)));
+    /// ```
+    pub fn new(name: impl Into<Rc<str>>, generator: impl TaskGenerator) -> Task {
+        generator.into_task(name.into())
     }
 
     /// A task running any other [`Generator`]; the kernel cannot say where it is suspended.
