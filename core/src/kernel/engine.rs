@@ -512,11 +512,11 @@ impl Core {
     }
 
     /// The return value of a task that ended, if it is a `want` (else `WrongType`, and the value
-    /// stays for a caller who asks for the right type).
+    /// stays for a caller who asks for the right type); `NotFinished` while it is alive.
     pub(crate) fn take_return(&self, id: TaskId, want: TypeId) -> Result<Box<dyn Any>, JoinError> {
         let mut state = self.state.borrow_mut();
         if state.tasks.contains(id) {
-            return Err(JoinError::NoSuchTask);
+            return Err(JoinError::NotFinished);
         }
         state.take_ended_as(id, want)
     }

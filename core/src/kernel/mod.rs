@@ -119,6 +119,7 @@ mod clock;
 pub(crate) mod engine;
 pub(crate) mod reactor;
 mod report;
+mod returns;
 mod run;
 pub mod sys;
 mod syscall;
