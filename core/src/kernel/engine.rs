@@ -32,7 +32,7 @@ use super::timers::{TimerKey, Timers};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
 use contain::Leftover;
-use tasks::Bits;
+use tasks::{Bits, Finished};
 use wake::{MainWaker, Remote};
 
 mod contain;
@@ -163,6 +163,10 @@ enum Ended {
     Panicked(String),
 }
 
+/// A task that ended, as `take_returns` hands it out: its id, its name, and its return value
+/// (of the type asked for) or why there is none.
+pub(crate) type Returned = (TaskId, Rc<str>, Result<Box<dyn Any>, JoinError>);
+
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
     /// Something of a task's to drop (its destructors may run any code), with the task's id and
@@ -197,6 +201,9 @@ struct State {
     taken: Bits,
     /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
     units: Bits,
+    /// The tasks that ended with a result someone may take, in the order they ended, for
+    /// `take_returns` (see `State::note_finished`).
+    finished: Finished,
     /// Reads the time each step ran and holds the slow-task threshold (see `StepClock` for
     /// the clock it picks).
     step_clock: StepClock,
@@ -313,6 +320,7 @@ impl Core {
                 joiners: TaskMap::default(),
                 taken: Bits::default(),
                 units: Bits::default(),
+                finished: Finished::default(),
                 step_clock: StepClock::new(Some(DEFAULT_SLOW)),
                 deferred: Vec::new(),
                 futures: 0,
@@ -509,6 +517,12 @@ impl Core {
             joiners.push(Joiner::Waker(waker));
         }
         Poll::Pending
+    }
+
+    /// How every task that ended and was not taken yet ended, in the order they ended (see
+    /// `State::take_all_ended`).
+    pub(crate) fn take_returns(&self, want: TypeId) -> Vec<Returned> {
+        self.state.borrow_mut().take_all_ended(want)
     }
 
     /// The return value of a task that ended, if it is a `want` (else `WrongType`, and the value
