@@ -24,7 +24,7 @@ use core::time::Duration;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::clock::{Clock, StepClock, Waiter};
+use super::clock::{Clock, Deadline, StepClock, Waiter};
 use super::reactor::{Direction, Reactor, Woken};
 use super::table::{Key, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
@@ -333,7 +333,7 @@ impl Core {
     }
 
     pub(crate) fn set_virtual_clock(&self) {
-        self.state.borrow_mut().clock = Clock::Virtual(Duration::ZERO);
+        self.state.borrow_mut().clock = Clock::new_virtual();
     }
 
     pub(crate) fn set_slow_threshold(&self, threshold: Option<Duration>) {
@@ -388,6 +388,26 @@ impl Core {
 
     pub(crate) fn is_virtual(&self) -> bool {
         self.state.borrow().clock.is_virtual()
+    }
+
+    /// A deadline `after` from now, on this loop's clock.
+    pub(crate) fn deadline_after(&self, after: Duration) -> Deadline {
+        let state = self.state.borrow();
+        Deadline::On(
+            state.clock.now().saturating_add(after),
+            state.clock.timeline(),
+        )
+    }
+
+    /// A deadline when this loop's clock reads `at`.
+    pub(crate) fn deadline_at(&self, at: Duration) -> Deadline {
+        Deadline::On(at, self.state.borrow().clock.timeline())
+    }
+
+    /// Reads the clock, with `deadline` made a reading of it (see `Clock::bind`).
+    #[inline]
+    pub(crate) fn bind_deadline(&self, deadline: &mut Deadline) -> (Duration, Duration, bool) {
+        self.state.borrow().clock.bind(deadline)
     }
 
     pub(crate) fn len(&self) -> usize {

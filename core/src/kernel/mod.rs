@@ -115,7 +115,7 @@
 //! the pending tasks are dropped first, as above — and a failure of the operating system's
 //! poller.
 
-mod clock;
+pub(crate) mod clock;
 pub(crate) mod engine;
 pub(crate) mod reactor;
 mod report;

@@ -73,7 +73,8 @@ impl Kernel {
 
     /// Runs on a virtual clock, starting at zero: time stands still while tasks run and jumps
     /// to the next deadline when every task is asleep, so sleeps cost no real time and every run
-    /// of the same tasks is the same.
+    /// of the same tasks is the same. An `rt::Sleep` set on it and awaited in another loop keeps
+    /// the time this clock had left (see [`rt::Sleep`](crate::rt::Sleep#in-another-loop)).
     ///
     /// ```
     /// use std::time::Duration;
