@@ -611,13 +611,22 @@ fn join_of_a_task_never_spawned_says_no_such_task() {
 }
 
 #[test]
-fn take_return_of_a_task_still_running_says_no_such_task_and_takes_nothing() {
+fn take_return_of_a_task_not_finished_says_so_and_takes_nothing() {
     let mut kernel = Kernel::new().with_virtual_clock();
     let id = kernel.spawn("later", sleep_then(ms(1), 5_u8));
+    // Not run yet, then asleep; a wrong type changes nothing while it is alive.
+    assert_eq!(
+        kernel.take_return::<Res<u8>>(id),
+        Err(JoinError::NotFinished)
+    );
     assert!(kernel.run_once());
     assert_eq!(
         kernel.take_return::<Res<u8>>(id),
-        Err(JoinError::NoSuchTask)
+        Err(JoinError::NotFinished)
+    );
+    assert_eq!(
+        kernel.take_return::<String>(id),
+        Err(JoinError::NotFinished)
     );
     kernel.run();
     assert_eq!(kernel.take_return::<Res<u8>>(id), Ok(Ok(5)));

@@ -24,7 +24,7 @@ use core::time::Duration;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::clock::{Clock, StepClock, Waiter};
+use super::clock::{Clock, Deadline, StepClock, Waiter};
 use super::reactor::{Direction, Reactor, Woken};
 use super::table::{Key, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
@@ -32,7 +32,7 @@ use super::timers::{TimerKey, Timers};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
 use contain::Leftover;
-use tasks::Bits;
+use tasks::{Bits, Finished};
 use wake::{MainWaker, Remote};
 
 mod contain;
@@ -163,6 +163,10 @@ enum Ended {
     Panicked(String),
 }
 
+/// A task that ended, as `take_returns` hands it out: its id, its name, and its return value
+/// (of the type asked for) or why there is none.
+pub(crate) type Returned = (TaskId, Rc<str>, Result<Box<dyn Any>, JoinError>);
+
 /// Work that must wait until no borrow of the state is held.
 enum Deferred {
     /// Something of a task's to drop (its destructors may run any code), with the task's id and
@@ -197,6 +201,9 @@ struct State {
     taken: Bits,
     /// Which ended tasks returned `()` that nobody took yet (kept as a bit, not a value).
     units: Bits,
+    /// The tasks that ended with a result someone may take, in the order they ended, for
+    /// `take_returns` (see `State::note_finished`).
+    finished: Finished,
     /// Reads the time each step ran and holds the slow-task threshold (see `StepClock` for
     /// the clock it picks).
     step_clock: StepClock,
@@ -313,6 +320,7 @@ impl Core {
                 joiners: TaskMap::default(),
                 taken: Bits::default(),
                 units: Bits::default(),
+                finished: Finished::default(),
                 step_clock: StepClock::new(Some(DEFAULT_SLOW)),
                 deferred: Vec::new(),
                 futures: 0,
@@ -325,7 +333,7 @@ impl Core {
     }
 
     pub(crate) fn set_virtual_clock(&self) {
-        self.state.borrow_mut().clock = Clock::Virtual(Duration::ZERO);
+        self.state.borrow_mut().clock = Clock::new_virtual();
     }
 
     pub(crate) fn set_slow_threshold(&self, threshold: Option<Duration>) {
@@ -380,6 +388,26 @@ impl Core {
 
     pub(crate) fn is_virtual(&self) -> bool {
         self.state.borrow().clock.is_virtual()
+    }
+
+    /// A deadline `after` from now, on this loop's clock.
+    pub(crate) fn deadline_after(&self, after: Duration) -> Deadline {
+        let state = self.state.borrow();
+        Deadline::On(
+            state.clock.now().saturating_add(after),
+            state.clock.timeline(),
+        )
+    }
+
+    /// A deadline when this loop's clock reads `at`.
+    pub(crate) fn deadline_at(&self, at: Duration) -> Deadline {
+        Deadline::On(at, self.state.borrow().clock.timeline())
+    }
+
+    /// Reads the clock, with `deadline` made a reading of it (see `Clock::bind`).
+    #[inline]
+    pub(crate) fn bind_deadline(&self, deadline: &mut Deadline) -> (Duration, Duration, bool) {
+        self.state.borrow().clock.bind(deadline)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -511,12 +539,18 @@ impl Core {
         Poll::Pending
     }
 
+    /// How every task that ended and was not taken yet ended, in the order they ended (see
+    /// `State::take_all_ended`).
+    pub(crate) fn take_returns(&self, want: TypeId) -> Vec<Returned> {
+        self.state.borrow_mut().take_all_ended(want)
+    }
+
     /// The return value of a task that ended, if it is a `want` (else `WrongType`, and the value
-    /// stays for a caller who asks for the right type).
+    /// stays for a caller who asks for the right type); `NotFinished` while it is alive.
     pub(crate) fn take_return(&self, id: TaskId, want: TypeId) -> Result<Box<dyn Any>, JoinError> {
         let mut state = self.state.borrow_mut();
         if state.tasks.contains(id) {
-            return Err(JoinError::NoSuchTask);
+            return Err(JoinError::NotFinished);
         }
         state.take_ended_as(id, want)
     }

@@ -115,10 +115,11 @@
 //! the pending tasks are dropped first, as above — and a failure of the operating system's
 //! poller.
 
-mod clock;
+pub(crate) mod clock;
 pub(crate) mod engine;
 pub(crate) mod reactor;
 mod report;
+mod returns;
 mod run;
 pub mod sys;
 mod syscall;

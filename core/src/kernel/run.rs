@@ -1,7 +1,6 @@
 //! [`Kernel`]: the front-end of the core for generator tasks, and the loop `rt` runs futures on.
 
 use alloc::rc::Rc;
-use core::any::TypeId;
 use core::fmt;
 use core::future::Future;
 use core::pin::pin;
@@ -9,7 +8,7 @@ use core::task::{Context, Poll};
 use core::time::Duration;
 
 use super::engine::{enter, refuse_nested, Core, Pass};
-use super::{JoinError, Report, Snapshot, Task, TaskGenerator};
+use super::{Report, Snapshot, Task, TaskGenerator};
 use crate::sched::TaskId;
 
 /// An operating system of generators, after David Beazley's: tasks are generators that yield
@@ -41,7 +40,7 @@ use crate::sched::TaskId;
 /// assert_eq!(kernel.now(), Duration::from_secs(1));
 /// ```
 pub struct Kernel {
-    core: Rc<Core>,
+    pub(super) core: Rc<Core>,
 }
 
 impl Default for Kernel {
@@ -72,7 +71,8 @@ impl Kernel {
 
     /// Runs on a virtual clock, starting at zero: time stands still while tasks run and jumps
     /// to the next deadline when every task is asleep, so sleeps cost no real time and every run
-    /// of the same tasks is the same.
+    /// of the same tasks is the same. An `rt::Sleep` set on it and awaited in another loop keeps
+    /// the time this clock had left (see [`rt::Sleep`](crate::rt::Sleep#in-another-loop)).
     ///
     /// ```
     /// use std::time::Duration;
@@ -324,8 +324,8 @@ impl Kernel {
         })
     }
 
-    /// Closes a task now: its destructors run, its joiners get [`JoinError::Killed`]. Returns
-    /// whether it was alive.
+    /// Closes a task now: its destructors run, its joiners get
+    /// [`JoinError::Killed`](super::JoinError::Killed). Returns whether it was alive.
     ///
     /// ```
     /// use std::{cell::Cell, rc::Rc, time::Duration};
@@ -387,28 +387,6 @@ impl Kernel {
     /// ```
     pub fn cancel(&mut self, id: TaskId) -> bool {
         enter(&self.core, || self.core.cancel(id))
-    }
-
-    /// The return value of a finished task, once: `Err` if it was killed, panicked, is still
-    /// running (`JoinError::NoSuchTask` then, as for an unknown id), was taken already, or is not
-    /// a `T` (`JoinError::WrongType`; the value then stays, for a call with the right type).
-    ///
-    /// ```
-    /// use resumable::kernel::{JoinError, Kernel, Task};
-    ///
-    /// let mut kernel = Kernel::new().with_virtual_clock();
-    /// let id = kernel.spawn_task(Task::from_future("seven", async { 7u8 }));
-    /// assert_eq!(kernel.take_return::<u8>(id), Err(JoinError::NoSuchTask)); // not run yet
-    /// kernel.run();
-    /// assert_eq!(kernel.take_return::<u8>(id), Ok(7));
-    /// assert_eq!(kernel.take_return::<u8>(id), Err(JoinError::Taken));
-    /// ```
-    pub fn take_return<T: 'static>(&mut self, id: TaskId) -> Result<T, JoinError> {
-        let value = self.core.take_return(id, TypeId::of::<T>())?;
-        value
-            .downcast::<T>()
-            .map(|v| *v)
-            .map_err(|_| JoinError::WrongType)
     }
 
     /// The kernel's clock: time since it was made (real or virtual).
@@ -491,7 +469,8 @@ impl Kernel {
 
 /// Tasks still pending are reported ([`Report::Pending`]), then dropped: their destructors run
 /// (a destructor that panics is reported as its task's [`Report::Panicked`], and the others
-/// are dropped all the same), and whoever joins them gets [`JoinError::Killed`].
+/// are dropped all the same), and whoever joins them gets
+/// [`JoinError::Killed`](super::JoinError::Killed).
 impl Drop for Kernel {
     fn drop(&mut self) {
         enter(&self.core, || self.core.shut_down());

@@ -220,6 +220,10 @@ impl std::error::Error for Cancelled {}
 /// Why [`Syscall::Join`] has no return value to give (nor [`Kernel::take_return`](super::Kernel::take_return),
 /// nor an `rt` [`JoinHandle`](crate::rt::JoinHandle)).
 ///
+/// A join ([`sys::join`](super::sys::join), a `JoinHandle`) waits for the task to end, so it
+/// never gets [`NotFinished`](JoinError::NotFinished): only `Kernel::take_return`, which does
+/// not wait, says so.
+///
 /// ```
 /// use resumable::kernel::{JoinError, Kernel, Task};
 ///
@@ -234,6 +238,22 @@ impl std::error::Error for Cancelled {}
 pub enum JoinError {
     /// No such task was ever spawned here.
     NoSuchTask,
+    /// The task has not finished: it has not run yet, is waiting, or is running. Only
+    /// [`Kernel::take_return`](super::Kernel::take_return) answers this (a join waits instead);
+    /// nothing is taken, so ask again once it has ended.
+    ///
+    /// ```
+    /// use resumable::kernel::{JoinError, Kernel, Task};
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// let id = kernel.spawn_task(Task::from_future("later", async { 1u8 }));
+    /// let err = kernel.take_return::<u8>(id).unwrap_err();
+    /// assert_eq!(err, JoinError::NotFinished);
+    /// assert_eq!(err.to_string(), "the task has not finished yet");
+    /// kernel.run();
+    /// assert_eq!(kernel.take_return::<u8>(id), Ok(1));
+    /// ```
+    NotFinished,
     /// The task was killed.
     Killed,
     /// The task panicked, with this message.
@@ -250,6 +270,7 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JoinError::NoSuchTask => f.write_str("no such task"),
+            JoinError::NotFinished => f.write_str("the task has not finished yet"),
             JoinError::Killed => f.write_str("the task was killed"),
             JoinError::Panicked(msg) => write!(f, "the task panicked: {msg}"),
             JoinError::Taken => f.write_str("another task took the return value"),

@@ -7,6 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
+use crate::kernel::clock::Deadline;
 use crate::kernel::engine::{current, try_current};
 use crate::kernel::timers::TimerKey;
 
@@ -35,7 +36,9 @@ pub fn now() -> Duration {
 }
 
 /// Waits for `duration` (asyncio's `sleep`). Other tasks run meanwhile. The time counts from
-/// the call (from the first poll, if it is called outside of a loop).
+/// the call (from the first poll, if it is called outside of a loop), and the deadline is an
+/// instant: awaited in another loop, the sleep still ends when it was due to (see
+/// [`Sleep`](Sleep#in-another-loop)).
 ///
 /// ```
 /// use std::time::Duration;
@@ -48,17 +51,18 @@ pub fn now() -> Duration {
 /// });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    match try_current() {
-        Some(core) => sleep_until(core.now().saturating_add(duration)),
-        None => Sleep {
-            deadline: Deadline::After(duration),
-            timer: None,
+    Sleep {
+        deadline: match try_current() {
+            Some(core) => core.deadline_after(duration),
+            None => Deadline::After(duration),
         },
+        timer: None,
     }
 }
 
 /// Waits until the loop's clock reads `deadline` (see [`now`]): a fixed rate, say, that does
-/// not drift with the time each step takes.
+/// not drift with the time each step takes. Called outside of a loop, the deadline is read on
+/// the clock of the loop that first polls it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -77,15 +81,12 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 pub fn sleep_until(deadline: Duration) -> Sleep {
     Sleep {
-        deadline: Deadline::At(deadline),
+        deadline: match try_current() {
+            Some(core) => core.deadline_at(deadline),
+            None => Deadline::Unbound(deadline),
+        },
         timer: None,
     }
-}
-
-enum Deadline {
-    At(Duration),
-    /// Made outside of a loop: counts from the first poll.
-    After(Duration),
 }
 
 /// The future of [`sleep`] and [`sleep_until`]. It sets one timer when first polled, and keeps
@@ -107,6 +108,40 @@ enum Deadline {
 /// kernel.run(); // no timer is left for the virtual clock to jump to
 /// assert_eq!(kernel.now(), Duration::from_secs(1));
 /// ```
+///
+/// # In another loop
+/// A deadline is an instant, not a number on a clock: a `Sleep` polled in another loop than
+/// the one it was set on (a `block_on` returned with it unfinished, and the next one awaits it)
+/// ends when it was due to, although the new loop's clock started later and reads less.
+///
+/// * Between real clocks, it ends at the same instant, or at once if that has passed.
+/// * A virtual clock's instants are its own, and its time passes only while its loop runs.
+///   Carried off one, a sleep keeps the time that clock has left until its deadline (none if
+///   the clock has passed it), counted from its first poll in the new loop. So does a sleep
+///   carried from a real clock onto a virtual one, with the real time it had left.
+///
+/// Once polled in the new loop, it belongs to that loop's clock, and [`deadline`](Sleep::deadline)
+/// reads on it. A 100 ms sleep interrupted at 30 ms has 70 ms left in the next loop:
+///
+/// ```
+/// use std::time::Duration;
+/// use resumable::kernel::Kernel;
+/// use resumable::rt;
+///
+/// let ms = Duration::from_millis;
+/// let mut first = Kernel::new().with_virtual_clock();
+/// let mut nap = first.block_on(async {
+///     let mut nap = rt::sleep(ms(100));
+///     assert!(rt::timeout(ms(30), &mut nap).await.is_err());
+///     nap
+/// });
+/// let mut second = Kernel::new().with_virtual_clock();
+/// second.block_on(async {
+///     rt::sleep(ms(5)).await;
+///     nap.await;
+///     assert_eq!(rt::now(), ms(75)); // 5 ms, then the 70 ms it had left
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Deadline,
@@ -115,7 +150,8 @@ pub struct Sleep {
 }
 
 impl Sleep {
-    /// When it ends, on the loop's clock (`None` until first polled, if made outside a loop).
+    /// When it ends, on the clock of the loop it was made or last polled in (`None` until
+    /// first polled, if made outside a loop with [`sleep`]).
     ///
     /// ```
     /// use std::time::Duration;
@@ -134,10 +170,7 @@ impl Sleep {
     /// });
     /// ```
     pub fn deadline(&self) -> Option<Duration> {
-        match self.deadline {
-            Deadline::At(at) => Some(at),
-            Deadline::After(_) => None,
-        }
+        self.deadline.reading()
     }
 }
 
@@ -146,15 +179,12 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let core = current();
-        let now = core.now();
-        let deadline = match self.deadline {
-            Deadline::At(at) => at,
-            Deadline::After(d) => {
-                let at = now.saturating_add(d);
-                self.deadline = Deadline::At(at);
-                at
-            }
-        };
+        let (now, deadline, moved) = core.bind_deadline(&mut self.deadline);
+        if moved {
+            // Set on another loop's clock (or on none yet): its timer, if any, is not this
+            // loop's.
+            self.timer = None;
+        }
         if now >= deadline {
             if let Some(timer) = self.timer.take() {
                 core.cancel_timer(timer);
@@ -164,7 +194,7 @@ impl Future for Sleep {
         match self.timer {
             // Polled again: the timer it set wakes whoever polled it last.
             Some(timer) if core.rewake_timer(timer, cx.waker()) => {}
-            // Not set yet, or set on another loop.
+            // Not set yet, or gone (it fired).
             _ => self.timer = Some(core.add_timer(deadline, cx.waker().clone())),
         }
         Poll::Pending

@@ -2,13 +2,14 @@
 //! ending it and keeping how it ended for whoever joins it.
 
 use alloc::boxed::Box;
+use alloc::rc::Rc;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::{Any, TypeId};
 use core::time::Duration;
 
 use super::wake::{Remote, TaskWaker};
-use super::{Body, Deferred, Ended, Entry, Exit, Joiner, Leftover, State, Wait};
+use super::{Body, Deferred, Ended, Entry, Exit, Joiner, Leftover, Returned, State, Wait};
 use crate::kernel::table::Key;
 use crate::kernel::task::{Input, TaskBody};
 use crate::kernel::{JoinError, Reply, Task};
@@ -170,6 +171,8 @@ impl State {
             detached,
             ..
         } = entry;
+        // Listed for `take_returns`, unless nobody will take its result.
+        let listed = (!detached).then(|| name.clone());
         let (body, input) = body.into_parts();
         if let Some(body) = body {
             self.deferred
@@ -197,6 +200,9 @@ impl State {
             Exit::Panicked(message) => {
                 self.ended.insert(id, Ended::Panicked(message));
             }
+        }
+        if let Some(name) = listed {
+            self.note_finished(id, name);
         }
         for joiner in self.joiners.remove(&id).unwrap_or_default() {
             match joiner {
@@ -227,6 +233,45 @@ impl State {
             self.units.set(id, false);
             self.mark_taken(id);
         }
+    }
+
+    /// Lists `id`, which just ended with a result someone may take, for `take_all_ended`; and
+    /// drops the stale entries when the list has doubled since they were last dropped.
+    fn note_finished(&mut self, id: TaskId, name: Rc<str>) {
+        self.finished.list.push((id, name));
+        if self.finished.list.len() >= self.finished.sweep_at {
+            let (ended, units) = (&self.ended, &self.units);
+            self.finished
+                .list
+                .retain(|&(id, _)| ended.contains_key(&id) || units.get(id));
+            self.finished.sweep_at = (2 * self.finished.list.len()).max(Finished::SWEEP_FROM);
+        }
+    }
+
+    /// How every listed task ended, in the order they ended, each once: a return value that is
+    /// a `want` is taken (a later join gets `Taken`), one of another type stays listed, where
+    /// it was, for a call that asks for its type; why a task has no return value (killed,
+    /// panicked) is handed out and stays, for its joiners.
+    pub(super) fn take_all_ended(&mut self, want: TypeId) -> Vec<Returned> {
+        let mut out = Vec::new();
+        let mut kept = Vec::new();
+        for (id, name) in core::mem::take(&mut self.finished.list) {
+            let wanted = match self.ended.get(&id) {
+                Some(Ended::Returned(value, _)) => Any::type_id(&**value) == want,
+                Some(Ended::Killed | Ended::Panicked(_)) => true,
+                None if self.units.get(id) => want == TypeId::of::<()>(),
+                None => continue, // taken another way
+            };
+            if wanted {
+                let result = self.take_ended(id);
+                out.push((id, name, result));
+            } else {
+                kept.push((id, name));
+            }
+        }
+        self.finished.sweep_at = (2 * kept.len()).max(Finished::SWEEP_FROM);
+        self.finished.list = kept;
+        out
     }
 
     fn mark_taken(&mut self, id: TaskId) {
@@ -289,6 +334,23 @@ impl State {
     }
 }
 
+/// The tasks that ended with a result someone may take, in the order they ended, with their
+/// names: what `Kernel::take_returns` hands out. An entry goes stale when the result is taken
+/// another way (a join, `take_return`, a detach); the stale ones are dropped whenever the list
+/// has doubled since they last were, so it holds at most twice as many entries as there are
+/// results kept (or `SWEEP_FROM`), for a constant cost per task.
+#[derive(Default)]
+pub(super) struct Finished {
+    list: Vec<(TaskId, Rc<str>)>,
+    /// The length at which stale entries are next dropped.
+    sweep_at: usize,
+}
+
+impl Finished {
+    /// The shortest list swept.
+    const SWEEP_FROM: usize = 64;
+}
+
 /// A bit per task id: which results were taken, which tasks returned `()`. A million tasks
 /// come and gone cost 125 KiB each, whatever their results.
 #[derive(Default)]
@@ -323,11 +385,13 @@ mod tests {
     use alloc::rc::Rc;
     use alloc::sync::Arc;
     use alloc::task::Wake;
+    use alloc::vec::Vec;
+    use core::any::TypeId;
     use core::future::Future;
     use core::pin::Pin;
     use core::task::{Context, Waker};
 
-    use crate::kernel::engine::{enter, Core};
+    use crate::kernel::engine::{enter, Core, Pass};
     use crate::kernel::Task;
     use crate::rt::JoinHandle;
     use crate::Stream;
@@ -361,6 +425,39 @@ mod tests {
             }
         });
         assert_eq!(core.state.borrow().joiners[&target].len(), 1);
+        core.shut_down();
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "a core needs the operating system's poller (timerfd)")]
+    fn the_list_for_take_returns_stays_within_twice_the_results_kept() {
+        const ROUND: usize = 100;
+        let core = Rc::new(Core::new());
+        core.set_virtual_clock();
+        let spawn_round = || -> Vec<_> {
+            (0..ROUND)
+                .map(|i| core.spawn(Task::from_future("t", async move { i })))
+                .collect()
+        };
+        enter(&core, || {
+            // Results taken one by one, as joins and handles do: the list is swept.
+            for _ in 0..100 {
+                let ids = spawn_round();
+                while core.run_once(false) == Pass::Ran {}
+                for id in ids {
+                    assert!(core.take_return(id, TypeId::of::<usize>()).is_ok());
+                }
+                let listed = core.state.borrow().finished.list.len();
+                assert!(listed < 2 * ROUND + super::Finished::SWEEP_FROM, "{listed}");
+            }
+            // Results kept: every one is listed, in the order they ended.
+            let ids: Vec<_> = (0..10).flat_map(|_| spawn_round()).collect();
+            while core.run_once(false) == Pass::Ran {}
+            let returns = core.take_returns(TypeId::of::<usize>());
+            let order: Vec<_> = returns.iter().map(|(id, ..)| *id).collect();
+            assert_eq!(order, ids);
+            assert!(core.state.borrow().finished.list.is_empty());
+        });
         core.shut_down();
     }
 }
