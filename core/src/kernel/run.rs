@@ -12,7 +12,7 @@ use super::{Report, Snapshot, Task, TaskGenerator};
 use crate::sched::TaskId;
 
 /// An operating system of generators, after David Beazley's: tasks are generators that yield
-/// [`Syscall`]s and are resumed with the [`Reply`](super::Reply). Futures run on it too (see
+/// [`Syscall`](super::Syscall)s and are resumed with the [`Reply`](super::Reply). Futures run on it too (see
 /// [`rt`](crate::rt)), sharing its run queue, timers, reactor and task ids.
 ///
 /// See the [module documentation](super) for the tour and the fairness contract.
