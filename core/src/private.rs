@@ -12,7 +12,8 @@ pub use crate::state::Headed;
 #[cfg(feature = "alloc")]
 pub use crate::state::HeadedBox;
 pub use crate::yield_from::{
-    LoopIn, LoopTag, Plain, Probe, Same, SharedIn, SharedTag, ViaLoop, ViaShared,
+    IterIn, IterResumes, IterTag, LoopIn, LoopTag, PinnedFirst, Plain, Probe, ResumesMatch, Same,
+    SharedIn, SharedTag, Sub, UnpinnedTag, ViaLoop, ViaShared, YieldsMatch,
 };
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;

@@ -105,6 +105,12 @@ impl<Y, R> GeneratorState<Y, R> {
 /// assert_eq!(Pin::new(&mut g).resume(0), GeneratorState::Complete(()));
 /// ```
 #[must_use = "generators do nothing unless resumed"]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a generator resumed with `{R}`",
+    label = "not a `Generator<{R}>`",
+    note = "generators are made by `#[generator]` and `coroutine!`; an iterator becomes one \
+            (resumed with `()`) with `resumable::from_iter(..)`"
+)]
 pub trait Generator<R = ()> {
     /// The type of value this generator yields.
     type Yield;

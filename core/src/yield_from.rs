@@ -38,33 +38,67 @@ use crate::{DynGen, DynGenerator, Gen};
 use crate::{Generator, GeneratorState, PinnedGen};
 
 /// Chooses the delegation for the type of a subgenerator, by autoref: a method on
-/// `Probe<G>` itself (sharing the exchange) is found before one on `&Probe<G>` (the loop).
+/// `Probe<G>` itself (sharing the exchange, or an iterator's loop) is found before one on
+/// `&Probe<G>` (the loop).
 pub struct Probe<G>(pub G);
 
 /// Marks a subgenerator of this crate: it shares the delegating generator's exchange.
+#[derive(Default)]
 pub struct SharedTag;
+/// Marks an iterator made a generator by [`from_iter`]: it is driven by the re-yield loop.
+#[derive(Default)]
+pub struct IterTag;
+/// Marks a pinned generator that is not pinned: it cannot be delegated to.
+#[derive(Default)]
+pub struct UnpinnedTag;
 /// Marks any other subgenerator: it is driven by the re-yield loop.
 pub struct LoopTag;
 
-/// Found first: subgenerators of this crate.
+/// Found first: subgenerators of this crate, and iterators.
 pub trait ViaShared {
-    /// The tag for a subgenerator that shares the exchange.
+    /// [`SharedTag`] or [`IterTag`].
+    type Tag: Default;
+    /// The tag for the subgenerator.
     #[inline]
-    fn __resumable_tag(&self) -> SharedTag {
-        SharedTag
+    fn __resumable_tag(&self) -> Self::Tag {
+        Self::Tag::default()
     }
 }
-#[cfg(feature = "alloc")]
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Gen<Y, R, B>> {}
-#[cfg(feature = "alloc")]
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<&mut Gen<Y, R, B>> {}
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<&mut PinnedGen<Y, R, B>>> {}
-#[cfg(feature = "alloc")]
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<Pin<Box<PinnedGen<Y, R, B>>>> {}
-#[cfg(feature = "alloc")]
-impl<D: ?Sized + DynGenerator> ViaShared for Probe<DynGen<D>> {}
-#[cfg(feature = "alloc")]
-impl<D: ?Sized + DynGenerator> ViaShared for Probe<&mut DynGen<D>> {}
+
+/// Implements [`ViaShared`] and [`Sub`] for the generator types of this crate.
+macro_rules! shared {
+    ($([$($cfg:tt)*] <$($p:ident),*> $ty:ty => $y:ty, $r:ty, where {$($w:tt)*};)*) => {$(
+        $($cfg)*
+        impl<$($p),*> ViaShared for Probe<$ty> where $($w)* {
+            type Tag = SharedTag;
+        }
+        $($cfg)*
+        impl<$($p),*> Sub for $ty where $($w)* {
+            type Yield = $y;
+            type Resume = $r;
+        }
+    )*};
+}
+
+shared! {
+    [#[cfg(feature = "alloc")]] <Y, R, B> Gen<Y, R, B> => Y, R, where {B: Body<Y, R>};
+    [#[cfg(feature = "alloc")]] <Y, R, B> &mut Gen<Y, R, B> => Y, R, where {B: Body<Y, R>};
+    [] <Y, R, B> Pin<&mut PinnedGen<Y, R, B>> => Y, R, where {B: Body<Y, R>};
+    [#[cfg(feature = "alloc")]] <Y, R, B> Pin<Box<PinnedGen<Y, R, B>>> => Y, R, where {B: Body<Y, R>};
+    [#[cfg(feature = "alloc")]] <D> DynGen<D> => D::Yield, D::Resume, where {D: ?Sized + DynGenerator};
+    [#[cfg(feature = "alloc")]] <D> &mut DynGen<D> => D::Yield, D::Resume, where {D: ?Sized + DynGenerator};
+}
+
+impl<I> ViaShared for Probe<FromIter<I>> {
+    type Tag = IterTag;
+}
+
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<PinnedGen<Y, R, B>> {
+    type Tag = UnpinnedTag;
+}
+impl<Y, R, B: Body<Y, R>> ViaShared for Probe<&mut PinnedGen<Y, R, B>> {
+    type Tag = UnpinnedTag;
+}
 
 /// Found otherwise: any generator.
 pub trait ViaLoop {
@@ -76,21 +110,42 @@ pub trait ViaLoop {
 }
 impl<G> ViaLoop for &Probe<G> {}
 
-/// The subgenerator is resumed with the delegating generator's own resume type.
-pub struct Same;
-/// The delegating generator is resumed with `Result<T, E>`, the subgenerator with `T`.
-pub struct Plain;
+/// What a subgenerator of this crate yields and is resumed with, so that a `yield_from!` whose
+/// types do not match is refused by [`YieldsMatch`] and [`ResumesMatch`], with messages that
+/// name the types. Not public API.
+pub trait Sub {
+    /// What it yields.
+    type Yield;
+    /// What it is resumed with.
+    type Resume;
+}
 
-/// How a subgenerator of this crate is delegated to, for each way the resume types meet (see
-/// the module docs). Not public API.
+/// A subgenerator yielding `S` delegated to from a generator yielding `Y`: the check that
+/// they are the same type, which says so when they are not, and the proof that they are. It
+/// is implemented for `()` so that either type can be inferred from the other. Not public API.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be delegated to with `yield_from!` here: its Yield or Resume type differs",
-    label = "not a generator yielding `{Y}` and resumed with `{R}`",
-    note = "`yield_from!` takes a generator with the same Yield type as the generator it is used \
-            in, resumed with the same type (or, in a `throw` generator resumed with \
-            `Result<T, E>`, with `T`)"
+    message = "`yield_from!` cannot delegate to a generator yielding `{S}` from a generator \
+               yielding `{Y}`",
+    label = "this generator yields `{Y}`",
+    note = "a generator delegated to with `yield_from!` yields what the generator it is used in \
+            yields: make the Yield types the same, or loop and re-yield each value converted, \
+            e.g. `for v in sub {{ yield_!(v.into()); }}`"
 )]
-pub trait SharedIn<'c, Y, R, M>: Sized {
+pub trait YieldsMatch<S, Y> {
+    /// The delegating generator's handle, as the one of a generator yielding `S`.
+    fn co<R>(co: &mut Co<Y, R>) -> &mut Co<S, R>;
+}
+
+impl<Y> YieldsMatch<Y, Y> for () {
+    #[inline(always)]
+    fn co<R>(co: &mut Co<Y, R>) -> &mut Co<Y, R> {
+        co
+    }
+}
+
+/// How a subgenerator of this crate is delegated to: it yields what the delegating generator
+/// yields ([`YieldsMatch`]), and its resume type fits ([`ResumesMatch`]). Not public API.
+pub trait SharedIn<'c, Y, R>: Sized {
     /// What the `yield_from!` evaluates to.
     type Output;
     /// The future `yield_from!` awaits.
@@ -103,8 +158,13 @@ pub trait SharedIn<'c, Y, R, M>: Sized {
     ) -> impl Future<Output = Self::Output> + 'c;
 }
 
-impl<'c, Y: 'c, R: 'c, G: Shared<Y, R> + 'c> SharedIn<'c, Y, R, Same> for G {
-    type Output = G::Output;
+impl<'c, Y, R: 'c, G> SharedIn<'c, Y, R> for G
+where
+    G: Sub + Shared<G::Yield, G::Resume> + 'c,
+    G::Yield: 'c,
+    (): YieldsMatch<G::Yield, Y> + ResumesMatch<G::Resume, R>,
+{
+    type Output = <() as ResumesMatch<G::Resume, R>>::Output<G::Output>;
     #[inline]
     fn delegation(
         self,
@@ -112,34 +172,181 @@ impl<'c, Y: 'c, R: 'c, G: Shared<Y, R> + 'c> SharedIn<'c, Y, R, Same> for G {
         first: Option<R>,
         direct: bool,
         at: &'static Location<'static>,
-    ) -> impl Future<Output = G::Output> + 'c {
-        SharedDelegate::new(co, self, first, direct, at)
+    ) -> impl Future<Output = Self::Output> + 'c {
+        let co = <() as YieldsMatch<G::Yield, Y>>::co(co);
+        <() as ResumesMatch<G::Resume, R>>::delegation(co, self, first, direct, at)
     }
 }
 
-impl<'c, Y: 'c, T: 'c, E: 'c, G: Shared<Y, T> + 'c> SharedIn<'c, Y, Result<T, E>, Plain> for G {
-    type Output = Result<G::Output, E>;
+/// How the resume type of a subgenerator of this crate (`S`) meets the delegating generator's
+/// (`R`): the same type, or, in a generator resumed with `Result<T, E>` (a `throw` generator),
+/// `T` (see the module docs). Implemented for `()` so that either type can be inferred from
+/// the other. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`yield_from!` cannot delegate to a generator resumed with `{S}` from a \
+               generator resumed with `{R}`",
+    label = "this generator is resumed with `{R}`",
+    note = "a generator delegated to with `yield_from!` is resumed with what the generator it is \
+            used in is resumed with (or, in a `throw = E` generator, resumed with \
+            `Result<T, E>`, with `T`)",
+    note = "a generator resumed with `Result<T, E>` is a `throw = E` generator: delegate to it \
+            from a generator with the same `throw = E` key (the `resumable::kernel::sys` \
+            helpers need `throw = Cancelled`)"
+)]
+pub trait ResumesMatch<S, R> {
+    /// What the `yield_from!` evaluates to, for a subgenerator returning `O`.
+    type Output<O>;
+    /// The future `yield_from!` awaits.
+    fn delegation<'c, Y: 'c, G: Shared<Y, S> + 'c>(
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output<G::Output>> + 'c
+    where
+        R: 'c;
+}
+
+/// The same resume type: the subgenerator shares the exchange.
+impl<R> ResumesMatch<R, R> for () {
+    type Output<O> = O;
     #[inline]
-    fn delegation(
-        self,
+    fn delegation<'c, Y: 'c, G: Shared<Y, R> + 'c>(
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = G::Output> + 'c
+    where
+        R: 'c,
+    {
+        SharedDelegate::new(co, sub, first, direct, at)
+    }
+}
+
+/// A subgenerator resumed with `T` in a generator resumed with `Result<T, E>`.
+impl<T, E> ResumesMatch<T, Result<T, E>> for () {
+    type Output<O> = Result<O, E>;
+    #[inline]
+    fn delegation<'c, Y: 'c, G: Shared<Y, T> + 'c>(
         co: &'c mut Co<Y, Result<T, E>>,
+        sub: G,
         first: Option<Result<T, E>>,
         _direct: bool,
         at: &'static Location<'static>,
-    ) -> impl Future<Output = Self::Output> + 'c {
+    ) -> impl Future<Output = Result<G::Output, E>> + 'c
+    where
+        Result<T, E>: 'c,
+    {
         // A thrown error never reaches the subgenerator: it comes out of here at once.
-        throwing(co, Ours(self, PhantomData), first, at)
+        throwing(co, Ours(sub, PhantomData), first, at)
     }
 }
 
+/// How an iterator ([`from_iter`]) is delegated to: its items are what the delegating
+/// generator yields ([`YieldsMatch`]), and that generator is resumed with `()`
+/// ([`IterResumes`]). Not public API.
+pub trait IterIn<'c, Y, R>: Sized {
+    /// What the `yield_from!` evaluates to.
+    type Output;
+    /// The future `yield_from!` awaits.
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, R>,
+        first: Option<R>,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c;
+}
+
+impl<'c, Y, R, I: Iterator + 'c> IterIn<'c, Y, R> for FromIter<I>
+where
+    I::Item: 'c,
+    (): YieldsMatch<I::Item, Y> + IterResumes<R>,
+{
+    type Output = <() as IterResumes<R>>::Output;
+    #[inline]
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, R>,
+        first: Option<R>,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c {
+        let co = <() as YieldsMatch<I::Item, Y>>::co(co);
+        <() as IterResumes<R>>::delegation(co, self, first, at)
+    }
+}
+
+/// The resume types `R` of a generator that can delegate to an iterator: `()`, or
+/// `Result<(), E>` in a `throw` generator. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`yield_from!` cannot delegate to an iterator from a generator resumed with `{R}`",
+    label = "this generator is resumed with `{R}`",
+    note = "an iterator made a generator by `from_iter(..)` is resumed with `()`: a value sent \
+            in would have nowhere to go",
+    note = "loop over the iterator instead, and use the values sent in: \
+            `for x in iter {{ let sent = yield_!(x); .. }}`"
+)]
+pub trait IterResumes<R> {
+    /// What the `yield_from!` evaluates to.
+    type Output;
+    /// The future `yield_from!` awaits.
+    fn delegation<'c, I: Iterator + 'c>(
+        co: &'c mut Co<I::Item, R>,
+        sub: FromIter<I>,
+        first: Option<R>,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c
+    where
+        R: 'c;
+}
+
+impl IterResumes<()> for () {
+    type Output = ();
+    #[inline]
+    fn delegation<'c, I: Iterator + 'c>(
+        co: &'c mut Co<I::Item, ()>,
+        sub: FromIter<I>,
+        first: Option<()>,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = ()> + 'c {
+        reyield(co, sub, first, at)
+    }
+}
+
+impl<E> IterResumes<Result<(), E>> for () {
+    type Output = Result<(), E>;
+    #[inline]
+    fn delegation<'c, I: Iterator + 'c>(
+        co: &'c mut Co<I::Item, Result<(), E>>,
+        sub: FromIter<I>,
+        first: Option<Result<(), E>>,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Result<(), E>> + 'c
+    where
+        Result<(), E>: 'c,
+    {
+        throwing_theirs(co, sub, first, at)
+    }
+}
+
+/// The subgenerator is resumed with the delegating generator's own resume type.
+pub struct Same;
+/// The delegating generator is resumed with `Result<T, E>`, the subgenerator with `T`.
+pub struct Plain;
+
 /// How any other generator is delegated to, for each way the resume types meet. Not public
 /// API.
+///
+/// Its message is [`Generator`]'s, word for word: where `G` is not a generator, rustc reports
+/// the bound twice at the `yield_from!` (for the call, and for the future it returns), once
+/// in these words and once in `Generator`'s, and prints the same error only once.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be delegated to with `yield_from!`",
-    label = "not a `Generator<{R}, Yield = {Y}>`",
-    note = "`yield_from!` takes a generator whose Yield and Resume types match the generator \
-            it is used in (in a `throw` generator resumed with `Result<T, E>`, it may be \
-            resumed with `T`); wrap an iterator in `resumable::from_iter(..)` to delegate to it"
+    message = "`{Self}` is not a generator resumed with `{R}`",
+    label = "not a `Generator<{R}>`",
+    note = "generators are made by `#[generator]` and `coroutine!`; an iterator becomes one \
+            (resumed with `()`) with `resumable::from_iter(..)`"
 )]
 pub trait LoopIn<'c, Y, R, M>: Sized {
     /// What the `yield_from!` evaluates to.
@@ -153,7 +360,11 @@ pub trait LoopIn<'c, Y, R, M>: Sized {
     ) -> impl Future<Output = Self::Output> + 'c;
 }
 
-impl<'c, Y: 'c, R: 'c, G: Generator<R, Yield = Y> + 'c> LoopIn<'c, Y, R, Same> for G {
+impl<'c, Y, R: 'c, G: Generator<R> + 'c> LoopIn<'c, Y, R, Same> for G
+where
+    G::Yield: 'c,
+    (): YieldsMatch<G::Yield, Y>,
+{
     type Output = G::Return;
     #[inline]
     fn delegation(
@@ -162,12 +373,14 @@ impl<'c, Y: 'c, R: 'c, G: Generator<R, Yield = Y> + 'c> LoopIn<'c, Y, R, Same> f
         first: Option<R>,
         at: &'static Location<'static>,
     ) -> impl Future<Output = G::Return> + 'c {
-        reyield(co, self, first, at)
+        reyield(<() as YieldsMatch<G::Yield, Y>>::co(co), self, first, at)
     }
 }
 
-impl<'c, Y: 'c, T: 'c, E: 'c, G: Generator<T, Yield = Y> + 'c> LoopIn<'c, Y, Result<T, E>, Plain>
-    for G
+impl<'c, Y, T: 'c, E: 'c, G: Generator<T> + 'c> LoopIn<'c, Y, Result<T, E>, Plain> for G
+where
+    G::Yield: 'c,
+    (): YieldsMatch<G::Yield, Y>,
 {
     type Output = Result<G::Return, E>;
     #[inline]
@@ -177,7 +390,7 @@ impl<'c, Y: 'c, T: 'c, E: 'c, G: Generator<T, Yield = Y> + 'c> LoopIn<'c, Y, Res
         first: Option<Result<T, E>>,
         at: &'static Location<'static>,
     ) -> impl Future<Output = Self::Output> + 'c {
-        throwing_theirs(co, self, first, at)
+        throwing_theirs(<() as YieldsMatch<G::Yield, Y>>::co(co), self, first, at)
     }
 }
 
@@ -187,7 +400,7 @@ impl SharedTag {
     /// `Shortcut`).
     #[track_caller]
     #[inline]
-    pub fn delegate<'c, Y, R, G: SharedIn<'c, Y, R, M>, M>(
+    pub fn delegate<'c, Y, R, G: SharedIn<'c, Y, R>>(
         self,
         co: &'c mut Co<Y, R>,
         sub: G,
@@ -195,6 +408,64 @@ impl SharedTag {
         direct: bool,
     ) -> impl Future<Output = G::Output> + 'c {
         sub.delegation(co, first, direct, Location::caller())
+    }
+}
+
+impl IterTag {
+    /// Delegates to `sub`, an iterator, by the re-yield loop.
+    #[track_caller]
+    #[inline]
+    pub fn delegate<'c, Y, R, G: IterIn<'c, Y, R>>(
+        self,
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        _direct: bool,
+    ) -> impl Future<Output = G::Output> + 'c {
+        sub.delegation(co, first, Location::caller())
+    }
+}
+
+/// Not implemented for any generator: a `PinnedGen` is delegated to pinned. What `yield_from!` of one that
+/// is not says, once (the `Output` it would evaluate to is left to rustc's error type, so the
+/// code around it is not reported). Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`yield_from!` delegates to a pinned generator only once it is pinned: write \
+               `yield_from!(core::pin::pin!(sub))`",
+    label = "not pinned",
+    note = "a `#[generator(pinned)]` or `coroutine!(pinned ..)` generator is `!Unpin`: it must \
+            not move once started, so it is delegated to as `Pin<&mut _>` (or `Pin<Box<_>>`)"
+)]
+pub trait PinnedFirst<G> {
+    /// What the `yield_from!` would evaluate to.
+    type Output;
+}
+
+/// Only so that the method below is found, and its bound reported, rather than the method
+/// said to be missing (two, so that neither is inferred as the subgenerator's type).
+#[diagnostic::do_not_recommend]
+impl PinnedFirst<core::convert::Infallible> for () {
+    type Output = ();
+}
+#[diagnostic::do_not_recommend]
+impl PinnedFirst<PhantomData<core::convert::Infallible>> for () {
+    type Output = ();
+}
+
+impl UnpinnedTag {
+    /// Refuses to delegate to `sub` (see [`PinnedFirst`]).
+    pub fn delegate<Y, R, G>(
+        self,
+        co: &mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        direct: bool,
+    ) -> core::future::Pending<<() as PinnedFirst<G>>::Output>
+    where
+        (): PinnedFirst<G>,
+    {
+        let _ = (co, sub, first, direct);
+        core::future::pending()
     }
 }
 

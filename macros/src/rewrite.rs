@@ -134,7 +134,6 @@ impl<'a> Rewriter<'a> {
         self.delegates = true;
         let mut args = args.into_iter();
         let mut sub = args.next().expect("one argument");
-        let sub_span = sub.span();
         self.visit_expr_mut(&mut sub);
         // What the subgenerator is started with: the value written, else `()` (or `Ok(())`)
         // where that is the resume type, else nothing (see `resumable::__private::SharedTag`).
@@ -151,15 +150,18 @@ impl<'a> Rewriter<'a> {
         };
         let Rewriter { co, krate, .. } = *self;
         let direct = self.in_macro == 0;
-        // Diagnostics: the delegation is spanned on `sub` and its binding shares the user's
-        // context, so a `sub` that cannot be delegated to is one error, reported at the
-        // `yield_from!` (the method name's span, which `#[track_caller]` reports too). The
-        // binding cannot capture user code: `sub` and `first` are evaluated before it exists.
-        // The probe traits are imported once, at the top of the body.
-        let probe = Ident::new("__resumable_sub", sub_span);
+        // Diagnostics: all of the delegation is spanned on the `yield_from` path (the span
+        // `#[track_caller]` reports too) and its binding shares the user's context, so a `sub`
+        // that cannot be delegated to is reported there, and once: rustc meets the failed bound
+        // again where the delegation's future is used, and prints the same error at the same
+        // span only once. A warning about the value (an unused `Result`) suggests
+        // `let _ = yield_from!(..)`. The binding cannot capture user code: `sub` and `first`
+        // are evaluated before it exists. The probe traits are imported once, at the top of
+        // the body.
+        let probe = Ident::new("__resumable_sub", span);
         let first_name = Ident::new("__first", Span::mixed_site());
         let delegate = Ident::new("delegate", span);
-        quote_spanned! {sub_span=>
+        quote_spanned! {span=>
             match (#krate::__private::Probe(#sub), #first) {
                 (#probe, #first_name) => (&#probe)
                     .__resumable_tag()
