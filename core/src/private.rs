@@ -46,3 +46,38 @@ pub fn first_arg<R>(first: Option<R>) -> R {
 pub fn ret<T>(value: T) -> T {
     value
 }
+
+/// What `yield_!` evaluates to in a generator resumed with `()` (`Self`), bound by
+/// `let x: T = yield_!(..)`: only `()` is, and the error for another `T` says how to receive
+/// values of it.
+#[diagnostic::on_unimplemented(
+    message = "`yield_!` evaluates to `()` here, not `{T}`: this generator has no `resume` type",
+    label = "the value sent in at this yield is `()`",
+    note = "to receive values of `{T}` sent in, declare `resume = {T}`: \
+            `#[generator(yield = .., resume = {T})]`, and start the generator with `start()` \
+            before sending"
+)]
+pub trait ResumedAs<T> {
+    /// The value, as `T` (which it is).
+    fn get(self) -> T;
+}
+impl ResumedAs<()> for () {
+    #[inline(always)]
+    fn get(self) {}
+}
+
+/// [`ResumedAs`] for a `coroutine!` resumed with `()`.
+#[diagnostic::on_unimplemented(
+    message = "`yield` evaluates to `()` here, not `{T}`: this coroutine is resumed with `()`",
+    label = "the value sent in at this yield is `()`",
+    note = "to receive values of `{T}` sent in, write the closure form: \
+            `coroutine!(|first: {T}| {{ .. }})`"
+)]
+pub trait CoroutineResumedAs<T> {
+    /// The value, as `T` (which it is).
+    fn get(self) -> T;
+}
+impl CoroutineResumedAs<()> for () {
+    #[inline(always)]
+    fn get(self) {}
+}

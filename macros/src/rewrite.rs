@@ -99,9 +99,23 @@ impl<'a> Rewriter<'a> {
     /// The call carries the user's span: `#[track_caller]` reports it, so `suspended_at()`
     /// names the line of the yield. No braces do: lints read user-spanned braces as user code.
     fn yield_expr(&mut self, span: Span, value: Option<Expr>) -> TokenStream {
-        let co = self.co;
         // `#[track_caller]` reports the span from the method name to the closing parenthesis.
-        let call = |value: TokenStream| quote_spanned!(span=> #co.yield_(#value).await);
+        // The handle keeps its hygiene but is located at the yield too, so type errors about
+        // the value are reported there.
+        let mut co = self.co.clone();
+        co.set_span(co.span().located_at(span));
+        let throws = self.throws;
+        let call = |value: TokenStream| {
+            let call = quote_spanned!(span=> #co.yield_(#value).await);
+            if throws {
+                // The resumed `Result` unused (`yield_!(x);`) is warned about at the yield,
+                // with a suggestion that is valid code (`let _ = yield_!(x);`): lints place an
+                // expression by its first token, which the handle is not.
+                quote_spanned!(span=> ::core::convert::identity(#call))
+            } else {
+                call
+            }
+        };
         let Some(mut value) = value else {
             return call(quote_spanned!(span=> ()));
         };
@@ -213,6 +227,62 @@ impl<'a> Rewriter<'a> {
             mac.tokens = self.rewrite_tokens(mac.tokens.clone());
         }
         self.in_macro -= 1;
+    }
+
+    /// Whether `yield_!` evaluates to `()` because no resume type was declared (a
+    /// `#[generator]` without `resume`, a `coroutine!` block or argument-less closure).
+    fn resumed_with_unit(&self) -> bool {
+        self.unit_resume && !self.throws && !self.is_async
+    }
+
+    /// Whether `expr` is a yield (`yield_!(..)`, or `yield ..` in `coroutine!`).
+    fn is_yield(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Macro(m) => m
+                .mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "yield_"),
+            Expr::Yield(_) => self.native_yield,
+            Expr::Paren(p) => self.is_yield(&p.expr),
+            _ => false,
+        }
+    }
+
+    /// Where `is_yield(expr)`: the yield's span, and how it is written.
+    fn yield_span(expr: &Expr) -> (Span, &'static str) {
+        match expr {
+            Expr::Macro(m) => (m.mac.path.span(), "`yield_!`"),
+            Expr::Yield(y) => (y.yield_token.span, "`yield`"),
+            Expr::Paren(p) => Self::yield_span(&p.expr),
+            _ => (expr.span(), "the yield"),
+        }
+    }
+
+    /// A yield used as an operand of `op` in a generator resumed with `()`: it evaluates to
+    /// `()`, which no arithmetic takes, so the error says how to receive values instead of
+    /// rustc's "cannot add `()` to `{float}`".
+    fn unit_operand(&self, operand: &Expr, op: &str) -> Option<TokenStream> {
+        if !self.resumed_with_unit() || !self.is_yield(operand) {
+            return None;
+        }
+        let (span, what) = Self::yield_span(operand);
+        let fix = if self.native_yield {
+            "take the values sent in with the closure form, `coroutine!(|first: T| { .. })`"
+        } else {
+            "declare the type of the values sent in, `#[generator(yield = .., resume = T)]`"
+        };
+        Some(
+            syn::Error::new(
+                span,
+                format!(
+                    "{what} evaluates to `()` here, so it cannot be an operand of `{op}`: this \
+                     generator has no resume type; {fix}"
+                ),
+            )
+            .into_compile_error(),
+        )
     }
 
     fn mentions_yield(&self, tokens: TokenStream) -> bool {
@@ -441,6 +511,26 @@ impl VisitMut for Rewriter<'_> {
                      `yield_!`; write `return;`",
                 ));
             }
+            Expr::Binary(b) if self.scope == Scope::Body && arithmetic(&b.op) => {
+                let op = b.op.to_token_stream().to_string();
+                for operand in [&mut b.left, &mut b.right] {
+                    match self.unit_operand(operand, &op) {
+                        Some(err) => **operand = Expr::Verbatim(err),
+                        None => self.visit_expr_mut(operand),
+                    }
+                }
+            }
+            Expr::Unary(u) if self.scope == Scope::Body && !matches!(u.op, syn::UnOp::Deref(_)) => {
+                let op = u.op.to_token_stream().to_string();
+                match self.unit_operand(&u.expr, &op) {
+                    Some(err) => *u.expr = Expr::Verbatim(err),
+                    None => self.visit_expr_mut(&mut u.expr),
+                }
+            }
+            Expr::Cast(c) if self.scope == Scope::Body => match self.unit_operand(&c.expr, "as") {
+                Some(err) => *c.expr = Expr::Verbatim(err),
+                None => self.visit_expr_mut(&mut c.expr),
+            },
             Expr::Closure(c) => {
                 self.nested(Scope::Closure, |s| visit_mut::visit_expr_closure_mut(s, c))
             }
@@ -464,6 +554,65 @@ impl VisitMut for Rewriter<'_> {
         visit_mut::visit_stmt_mut(self, stmt);
     }
 
+    /// `let x: T = yield_!(..)` in a generator resumed with `()` desugars into
+    /// `let x: T = <() as ResumedAs<T>>::get(co.yield_(..).await)`: the identity when `T` is
+    /// `()`, and an error that says to declare `resume = T` when it is not.
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        let checked = match (&local.pat, &local.init) {
+            (syn::Pat::Type(pat), Some(init))
+                if self.scope == Scope::Body
+                    && self.resumed_with_unit()
+                    && self.is_yield(&init.expr) =>
+            {
+                Some((pat.ty.clone(), Self::yield_span(&init.expr).0))
+            }
+            _ => None,
+        };
+        visit_mut::visit_local_mut(self, local);
+        let (Some((ty, span)), Some(init)) = (checked, &mut local.init) else {
+            return;
+        };
+        let check = if self.native_yield {
+            "CoroutineResumedAs"
+        } else {
+            "ResumedAs"
+        };
+        let (check, krate) = (Ident::new(check, span), self.krate);
+        let ty = located(ty.to_token_stream(), span);
+        let value = &init.expr;
+        // Spanned from its `<`: the error is at the yield.
+        *init.expr = Expr::Verbatim(
+            quote_spanned!(span=> <() as #krate::__private::#check<#ty>>::get(#value)),
+        );
+    }
+
     /// Nested items are functions of their own: their yields are not ours.
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Arithmetic and bitwise operators (and their assignments), which no operand `()` takes.
+fn arithmetic(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    !matches!(
+        op,
+        And(_) | Or(_) | Eq(_) | Lt(_) | Le(_) | Ne(_) | Ge(_) | Gt(_)
+    )
+}
+
+/// `tokens` located at `span`, each keeping its own hygiene: errors about generated code are
+/// shown at the user's code it stands for.
+pub(crate) fn located(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), located(g.stream(), span));
+                group.set_span(g.span().located_at(span));
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(tt.span().located_at(span));
+            }
+            tt
+        })
+        .collect()
 }
