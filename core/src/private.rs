@@ -81,3 +81,36 @@ impl CoroutineResumedAs<()> for () {
     #[inline(always)]
     fn get(self) {}
 }
+
+/// What a bare `return;` returns (`Self`, `()`), in a generator declared to return `T`: the
+/// error for another `T` says to return a value.
+#[diagnostic::on_unimplemented(
+    message = "`return;` returns `()`, but this generator returns `{T}`",
+    label = "return a `{T}` here: `return value;`",
+    note = "a generator's declared return type (`-> {T}`) is what its `return` and its last \
+            expression give back when it completes"
+)]
+pub trait BareReturn<T> {
+    /// `()`, as `T` (which it is).
+    fn get(self) -> T;
+}
+impl BareReturn<()> for () {
+    #[inline(always)]
+    fn get(self) {}
+}
+
+/// What a body that ends without a value gives back (`Self`, `()`), in a generator declared to
+/// return `T`: the error for another `T` says to end it with a value.
+#[diagnostic::on_unimplemented(
+    message = "this generator returns `{T}`, but its body ends without a value",
+    label = "the body ends here without a `{T}`",
+    note = "end the body with the `{T}` to return (an expression without `;`), or `return` it"
+)]
+pub trait NoValue<T> {
+    /// `()`, as `T` (which it is).
+    fn get(self) -> T;
+}
+impl NoValue<()> for () {
+    #[inline(always)]
+    fn get(self) {}
+}

@@ -160,6 +160,7 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
         _ => None,
     };
     rewriter.ret.clone_from(&coerce_to);
+    let without_value = ends_without_value(&item.block.stmts);
     rewriter.visit_block_mut(&mut item.block);
 
     // The output types may elide lifetimes the inputs now name: fill them in the same way.
@@ -246,6 +247,17 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
             let value = std::mem::replace(tail, syn::Expr::Verbatim(TokenStream::new()));
             *tail = syn::Expr::Verbatim(quote!(#krate::__private::ret::<#ret>(#value)));
         }
+    }
+    if let Some(ret) = coerce_to.as_ref().filter(|_| without_value) {
+        // A body declared `-> T` that surely ends without a value gets a tail that is `()`
+        // if `T` is, else an error at its closing brace that says so (rustc's is about the
+        // `async` block, twice, at the attribute).
+        let span = item.block.brace_token.span.close();
+        let ret = crate::rewrite::located(ret.clone(), span);
+        let check = quote_spanned!(span=> <() as #krate::__private::NoValue<#ret>>::get(()));
+        item.block
+            .stmts
+            .push(syn::Stmt::Expr(syn::Expr::Verbatim(check), None));
     }
     let stmts = &item.block.stmts;
     let closure = body_closure(
@@ -393,6 +405,28 @@ fn coroutine_name() -> TokenStream {
         ":",
         ::core::column!()
     ))
+}
+
+/// Whether a body surely ends without a value: it is empty, or its last statement is a `let`,
+/// an item, a yield or an assignment (anything else may diverge: `std::process::exit(1);`).
+fn ends_without_value(stmts: &[syn::Stmt]) -> bool {
+    let is_yield = |mac: &syn::Macro| {
+        mac.path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "yield_" || s.ident == "yield_from")
+    };
+    match stmts.last() {
+        None | Some(syn::Stmt::Local(_) | syn::Stmt::Item(_)) => true,
+        Some(syn::Stmt::Macro(m)) => is_yield(&m.mac),
+        Some(syn::Stmt::Expr(expr, Some(_))) => match expr {
+            syn::Expr::Macro(m) => is_yield(&m.mac),
+            syn::Expr::Assign(_) => true,
+            syn::Expr::Binary(b) => !matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)),
+            _ => false,
+        },
+        Some(syn::Stmt::Expr(_, None)) => false,
+    }
 }
 
 /// Whether a type is spelled `Result<..>` (a resume type that can carry a thrown error).

@@ -40,15 +40,18 @@ pub fn generator(args: TokenStream, item: TokenStream) -> TokenStream {
             return out.into();
         }
     };
+    let mut item = item;
+    let stripped = model::strip_qualifiers(&mut item.sig);
     // The original function is kept for the error path: reported beside the errors, it lets
     // the rest of the crate resolve its name.
     let checked = syn::parse::<args::Args>(args)
         .and_then(|args| model::GeneratorFn::check(args, item.clone()));
-    match checked {
+    let mut out = stripped.map_or_else(proc_macro2::TokenStream::new, |e| e.into_compile_error());
+    out.extend(match checked {
         Ok(checked) => expand::generator_fn(checked),
         Err(err) => expand::with_errors(err, Some(item)),
-    }
-    .into()
+    });
+    out.into()
 }
 
 /// The implementation of `resumable::coroutine!`, which passes its `$crate` path first.

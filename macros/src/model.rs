@@ -56,14 +56,45 @@ impl GeneratorFn {
                 );
             }
         }
-        if let Some(c) = &sig.constness {
-            errors.push_spanned(c, "a generator cannot be a `const fn`");
+        for (key, name) in [
+            (&args.yield_ty, "yield"),
+            (&args.resume_ty, "resume"),
+            (&args.throw_ty, "throw"),
+        ] {
+            if let Some(infer) = key.as_ref().and_then(|k| find_infer(&k.value)) {
+                errors.push_spanned(
+                    infer,
+                    format!(
+                        "the `{name}` type is part of the function's signature, so it cannot be \
+                         inferred: write it out (`coroutine!` infers its types, if this \
+                         generator need not be a named function)"
+                    ),
+                );
+            }
         }
-        if let Some(abi) = &sig.abi {
-            errors.push_spanned(abi, "a generator cannot have an explicit ABI");
+        if let (ReturnType::Type(_, ty), false) = (&sig.output, is_async) {
+            if let Type::Never(never) = &**ty {
+                errors.push_spanned(
+                    never,
+                    "a generator's return type cannot be `!` on stable Rust (it is a type \
+                     argument of the generator): leave the return type out (a body that never \
+                     returns needs none), or write `-> core::convert::Infallible`",
+                );
+            }
         }
-        if let Some(v) = &sig.variadic {
-            errors.push_spanned(v, "a generator cannot be variadic");
+        if let (Some(throw), ReturnType::Type(_, ty)) = (&args.throw_ty, &sig.output) {
+            if !is_async && !matches!(**ty, Type::Never(_)) && surely_not_result(ty) {
+                let e = pretty(&throw.value.to_token_stream().to_string());
+                let t = pretty(&ty.to_token_stream().to_string());
+                errors.push_spanned(
+                    ty,
+                    format!(
+                        "a `throw = {e}` generator returns a `Result` whose error type takes `{e}`, \
+                         so errors thrown into it can propagate with `?`: write \
+                         `-> Result<{t}, {e}>`"
+                    ),
+                );
+            }
         }
         if let Some(err) = errors.take() {
             return Err(err);
@@ -83,6 +114,37 @@ impl GeneratorFn {
             },
         })
     }
+}
+
+/// Takes off what a generator's signature cannot have (`const`, an ABI, a variadic
+/// argument) and returns the errors that say so: the rest still expands, so uses of the
+/// function are not reported again (`()` is not an iterator).
+pub(crate) fn strip_qualifiers(sig: &mut syn::Signature) -> Option<syn::Error> {
+    let mut errors = Errors::default();
+    if let Some(c) = sig.constness.take() {
+        errors.push_spanned(
+            c,
+            "a generator cannot be a `const fn`: calling it makes a generator, which is not \
+             const; remove `const`",
+        );
+    }
+    if let Some(abi) = sig.abi.take() {
+        errors.push_spanned(
+            abi,
+            "a generator cannot have an explicit ABI: what it returns is a Rust type; remove \
+             it (wrap the generator in an `extern` function that drives it, if C must call in)",
+        );
+    }
+    if let Some(v) = sig.variadic.take() {
+        errors.push_spanned(
+            v,
+            "a generator cannot be variadic; take the arguments as a slice",
+        );
+        if sig.inputs.trailing_punct() {
+            sig.inputs.pop_punct();
+        }
+    }
+    errors.take()
 }
 
 /// `#[generator]` on a trait method without a body: the error says how a trait declares a
@@ -143,6 +205,48 @@ pub(crate) fn bodiless(args: Option<&Args>, method: &syn::TraitItemFn) -> syn::E
              default body)"
         ),
     )
+}
+
+/// Whether a return type cannot be a `Result`, whatever the names in scope: a `throw`
+/// generator's must be one. (A type alias for a `Result` is a path, and passes.)
+fn surely_not_result(ty: &Type) -> bool {
+    const NOT_RESULTS: &[&str] = &[
+        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64", "String", "Vec", "Option", "Box",
+    ];
+    match ty {
+        Type::Paren(p) => surely_not_result(&p.elem),
+        Type::Group(g) => surely_not_result(&g.elem),
+        Type::Path(p) => {
+            p.qself.is_none()
+                && p.path.leading_colon.is_none()
+                && p.path.segments.len() == 1
+                && NOT_RESULTS.iter().any(|n| p.path.segments[0].ident == n)
+        }
+        Type::Tuple(_)
+        | Type::Reference(_)
+        | Type::Array(_)
+        | Type::Slice(_)
+        | Type::Never(_)
+        | Type::Ptr(_)
+        | Type::BareFn(_)
+        | Type::ImplTrait(_)
+        | Type::TraitObject(_) => true,
+        _ => false,
+    }
+}
+
+/// The first `_` in a type, if any.
+fn find_infer(ty: &Type) -> Option<syn::TypeInfer> {
+    struct Find(Option<syn::TypeInfer>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_type_infer(&mut self, infer: &'ast syn::TypeInfer) {
+            self.0.get_or_insert_with(|| infer.clone());
+        }
+    }
+    let mut find = Find(None);
+    syn::visit::Visit::visit_type(&mut find, ty);
+    find.0
 }
 
 /// Token spacing as people write it, for types quoted in an error message.

@@ -496,12 +496,18 @@ impl VisitMut for Rewriter<'_> {
                 if !self.is_async && self.scope == Scope::Body && self.ret.is_some() =>
             {
                 visit_mut::visit_expr_return_mut(self, r);
-                if let Some(value) = r.expr.take() {
-                    let (krate, ret) = (self.krate, self.ret.as_ref().expect("checked"));
-                    r.expr = Some(Box::new(Expr::Verbatim(
-                        quote!(#krate::__private::ret::<#ret>(#value)),
-                    )));
-                }
+                let (krate, ret) = (self.krate, self.ret.as_ref().expect("checked"));
+                r.expr = Some(Box::new(Expr::Verbatim(match r.expr.take() {
+                    Some(value) => quote!(#krate::__private::ret::<#ret>(#value)),
+                    // `return;` desugars into `return <() as BareReturn<Ret>>::get(())`: `()`
+                    // when `Ret` is `()`, else an error at the `return` that says to return a
+                    // value.
+                    None => {
+                        let span = r.return_token.span;
+                        let ret = located(ret.clone(), span);
+                        quote_spanned!(span=> <() as #krate::__private::BareReturn<#ret>>::get(()))
+                    }
+                })));
             }
             Expr::Return(r) if self.is_async && self.scope == Scope::Body && r.expr.is_some() => {
                 let value = r.expr.take();
