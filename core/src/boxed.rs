@@ -7,6 +7,7 @@ use core::iter::FusedIterator;
 use core::panic::Location;
 use core::pin::Pin;
 
+use crate::__private::UnitResume;
 use crate::body::{Body, Starts};
 use crate::state::{Headed, HeadedBox};
 use crate::{CloseError, Generator, GeneratorState, PinnedGen, ResumeError, State};
@@ -402,7 +403,8 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for Gen<Y, R, B> {
 
 /// With `R = ()` a generator is an iterator over what it yields; after the last item,
 /// [`Gen::take_return`] hands back the return value.
-impl<Y, B: Body<Y, ()>> Iterator for Gen<Y, (), B> {
+/// (`R: UnitResume` is `R = ()`, said so that the error for another `R` says how to drive it.)
+impl<Y, R: UnitResume, B: Body<Y, R>> Iterator for Gen<Y, R, B> {
     type Item = Y;
 
     #[inline]
@@ -411,7 +413,7 @@ impl<Y, B: Body<Y, ()>> Iterator for Gen<Y, (), B> {
         if self.inner.state() == State::Finished {
             return None;
         }
-        match self.inner.as_mut().drive(Some(())) {
+        match self.inner.as_mut().drive(Some(R::UNIT)) {
             GeneratorState::Yielded(y) => Some(y),
             GeneratorState::Complete(r) => {
                 self.inner.as_mut().keep_return(r);
@@ -421,7 +423,7 @@ impl<Y, B: Body<Y, ()>> Iterator for Gen<Y, (), B> {
     }
 }
 
-impl<Y, B: Body<Y, ()>> FusedIterator for Gen<Y, (), B> {}
+impl<Y, R: UnitResume, B: Body<Y, R>> FusedIterator for Gen<Y, R, B> {}
 
 impl<Y, R, B: Body<Y, R>> fmt::Debug for Gen<Y, R, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -14,6 +14,7 @@ use core::panic::Location;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use crate::__private::UnitResume;
 use crate::body::Body;
 use crate::channel::Frame;
 use crate::delegate::Shared;
@@ -427,7 +428,10 @@ impl<D: ?Sized + DynGenerator> Generator<D::Resume> for DynGen<D> {
 
 /// With `R = ()` it is an iterator over what it yields; then
 /// [`take_return`](DynGen::take_return) hands back the return value.
-impl<D: ?Sized + DynGenerator<Resume = ()>> Iterator for DynGen<D> {
+impl<D: ?Sized + DynGenerator> Iterator for DynGen<D>
+where
+    D::Resume: UnitResume,
+{
     type Item = D::Yield;
 
     #[inline]
@@ -436,7 +440,7 @@ impl<D: ?Sized + DynGenerator<Resume = ()>> Iterator for DynGen<D> {
         if self.state() == State::Finished {
             return None;
         }
-        match self.inner().dyn_drive(Some(())) {
+        match self.inner().dyn_drive(Some(D::Resume::UNIT)) {
             GeneratorState::Yielded(y) => Some(y),
             GeneratorState::Complete(r) => {
                 self.inner().dyn_keep_return(r);
@@ -446,7 +450,7 @@ impl<D: ?Sized + DynGenerator<Resume = ()>> Iterator for DynGen<D> {
     }
 }
 
-impl<D: ?Sized + DynGenerator<Resume = ()>> FusedIterator for DynGen<D> {}
+impl<D: ?Sized + DynGenerator> FusedIterator for DynGen<D> where D::Resume: UnitResume {}
 
 /// A boxed generator is delegated to like any generator of this crate (`yield_from!` shares
 /// its exchange): what reaches it through the box costs one call.

@@ -99,6 +99,23 @@ impl BareReturn<()> for () {
     fn get(self) {}
 }
 
+/// `()`, the resume type of the generators that are iterators: said as a bound so that using
+/// another generator as one says how to drive it instead.
+#[diagnostic::on_unimplemented(
+    message = "a generator resumed with `{Self}` is not an iterator: only generators resumed \
+               with `()` are",
+    label = "resumed with `{Self}`",
+    note = "drive it with `start()` and `send(value)`: \
+            `let mut v = g.start(); while let GeneratorState::Yielded(y) = v {{ v = g.send(..); }}`"
+)]
+pub trait UnitResume {
+    /// `()`.
+    const UNIT: Self;
+}
+impl UnitResume for () {
+    const UNIT: Self = ();
+}
+
 /// What a body that ends without a value gives back (`Self`, `()`), in a generator declared to
 /// return `T`: the error for another `T` says to end it with a value.
 #[diagnostic::on_unimplemented(
