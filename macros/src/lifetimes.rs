@@ -15,10 +15,14 @@ pub(crate) struct Named {
     pub(crate) output: Option<Lifetime>,
 }
 
-/// Gives every elided lifetime in the inputs of `sig` a name (`'__life0`, ...) and adds those
+/// Gives every elided lifetime in the inputs of `sig` a name (`'__self`, `'__text`, ...) and adds those
 /// to its generics.
 pub(crate) fn name_elided(sig: &mut Signature) -> Named {
-    let mut namer = Namer { fresh: Vec::new() };
+    let mut namer = Namer {
+        fresh: Vec::new(),
+        base: String::new(),
+        in_base: 0,
+    };
     let mut receiver = None;
     let mut in_inputs = Vec::new();
     for input in &mut sig.inputs {
@@ -28,8 +32,9 @@ pub(crate) fn name_elided(sig: &mut Signature) -> Named {
             // parameter that only the output mentions, which makes it early-bound and the
             // signature incompatible with a trait's `fn walk(&self)` (E0195).
             FnArg::Receiver(recv) if recv.colon_token.is_none() => {
-                if let Some((_, lifetime)) = &mut recv.reference {
-                    namer.name(lifetime);
+                namer.base("self");
+                if let Some((and, lifetime)) = &mut recv.reference {
+                    namer.name(lifetime, and.span);
                     if let syn::Type::Reference(ty) = &mut *recv.ty {
                         ty.lifetime.clone_from(lifetime);
                     }
@@ -39,6 +44,7 @@ pub(crate) fn name_elided(sig: &mut Signature) -> Named {
             // `self: Pin<&mut Self>` and the like: elided output lifetimes are the reference
             // to `Self`'s, if there is one; otherwise the receiver counts as an input.
             FnArg::Receiver(recv) => {
+                namer.base("self");
                 namer.visit_type_mut(&mut recv.ty);
                 receiver = self_reference(&recv.ty);
                 if receiver.is_none() {
@@ -46,6 +52,12 @@ pub(crate) fn name_elided(sig: &mut Signature) -> Named {
                 }
             }
             FnArg::Typed(arg) => {
+                match &*arg.pat {
+                    syn::Pat::Ident(p) => {
+                        namer.base(&syn::ext::IdentExt::unraw(&p.ident).to_string())
+                    }
+                    _ => namer.base("arg"),
+                }
                 namer.visit_type_mut(&mut arg.ty);
                 Collect(&mut in_inputs).visit_type_mut(&mut arg.ty);
             }
@@ -146,17 +158,40 @@ impl VisitMut for Collect<'_> {
     }
 }
 
+/// Names elided lifetimes after the argument they are in (`'__self`, `'__text`, then
+/// `'__text2`, ..), so that a borrow error about them reads in the user's terms, and places
+/// each at its `&` (or `'_`), so that rustc's "lifetime defined here" points there.
 struct Namer {
     fresh: Vec<Lifetime>,
+    /// The name of the argument being visited.
+    base: String,
+    /// How many lifetimes of that argument have been named.
+    in_base: usize,
 }
 
 impl Namer {
-    fn name(&mut self, slot: &mut Option<Lifetime>) {
+    fn base(&mut self, base: &str) {
+        self.base = base.trim_start_matches('_').to_string();
+        if self.base.is_empty() {
+            self.base = "arg".to_string();
+        }
+        self.in_base = 0;
+    }
+
+    fn name(&mut self, slot: &mut Option<Lifetime>, at: Span) {
         match slot {
             Some(l) if l.ident != "_" => {}
             _ => {
-                let span = slot.as_ref().map_or_else(Span::call_site, |l| l.apostrophe);
-                let named = Lifetime::new(&format!("'__life{}", self.fresh.len()), span);
+                let span = slot.as_ref().map_or(at, |l| l.apostrophe);
+                self.in_base += 1;
+                let mut name = format!("'__{}", self.base);
+                if self.in_base > 1 {
+                    name.push_str(&self.in_base.to_string());
+                }
+                while self.fresh.iter().any(|l| l.to_string() == name) {
+                    name.push('_');
+                }
+                let named = Lifetime::new(&name, span);
                 self.fresh.push(named.clone());
                 *slot = Some(named);
             }
@@ -166,14 +201,14 @@ impl Namer {
 
 impl VisitMut for Namer {
     fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
-        self.name(&mut r.lifetime);
+        self.name(&mut r.lifetime, r.and_token.span);
         visit_mut::visit_type_reference_mut(self, r);
     }
 
     fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
         if l.ident == "_" {
             let mut slot = Some(l.clone());
-            self.name(&mut slot);
+            self.name(&mut slot, l.apostrophe);
             *l = slot.expect("named");
         }
     }
