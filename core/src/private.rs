@@ -8,9 +8,8 @@ pub use crate::body::{
 };
 pub use crate::channel::{Co, YieldFuture};
 pub use crate::delegate::Shared;
-pub use crate::state::Headed;
 #[cfg(feature = "alloc")]
-pub use crate::state::HeadedBox;
+pub use crate::state::{Headed, HeadedBox};
 pub use crate::yield_from::{
     IterIn, IterResumes, IterTag, LoopIn, LoopTag, PinnedFirst, Plain, Probe, ResumesMatch, Same,
     SharedIn, SharedTag, Sub, UnpinnedTag, ViaLoop, ViaShared, YieldsMatch,
@@ -19,6 +18,84 @@ pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
 #[cfg(feature = "alloc")]
 pub use crate::{AsyncGen, Gen};
+
+/// Without the `alloc` feature, what the default (boxed) forms return: a stand-in that cannot
+/// be made, whose error says what to do instead (once, at the generator), and that iterates
+/// and resumes as the boxed form would, so that the code using it is not reported too.
+#[cfg(not(feature = "alloc"))]
+pub type Gen<Y, R, B> = NoAlloc<(Y, R, B)>;
+/// See [`Gen`].
+#[cfg(not(feature = "alloc"))]
+pub type AsyncGen<Y, B> = NoAlloc<(Y, B)>;
+
+/// Implemented only with the `alloc` feature, which the boxed generator forms need (so: never,
+/// where this is compiled).
+#[cfg(not(feature = "alloc"))]
+#[diagnostic::on_unimplemented(
+    message = "this generator is boxed, which needs the `alloc` feature of `resumable`",
+    label = "a boxed generator",
+    note = "use the zero-allocation form, `#[generator(yield = .., pinned)]` or \
+            `coroutine!(pinned ..)`, and pin it with `core::pin::pin!`; or enable the `alloc` \
+            feature of `resumable`"
+)]
+pub trait AllocFeature<T> {}
+
+/// The stand-in for a boxed generator without the `alloc` feature (see [`Gen`]).
+#[cfg(not(feature = "alloc"))]
+pub struct NoAlloc<T>(core::marker::PhantomData<T>);
+
+#[cfg(not(feature = "alloc"))]
+impl<Y, R, B> NoAlloc<(Y, R, B)> {
+    /// Refused at compile time (see [`AllocFeature`]).
+    pub fn new(body: B) -> Self
+    where
+        (): AllocFeature<(Y, R, B)>,
+    {
+        drop(body);
+        unreachable!()
+    }
+}
+
+#[cfg(not(feature = "alloc"))]
+impl<Y, B> NoAlloc<(Y, B)> {
+    /// Refused at compile time (see [`AllocFeature`]).
+    pub fn new(body: B) -> Self
+    where
+        (): AllocFeature<(Y, B)>,
+    {
+        drop(body);
+        unreachable!()
+    }
+}
+
+#[cfg(not(feature = "alloc"))]
+impl<Y, R, B: Body<Y, R>> crate::Generator<R> for NoAlloc<(Y, R, B)> {
+    type Yield = Y;
+    type Return = B::Output;
+    fn resume(self: core::pin::Pin<&mut Self>, _: R) -> crate::GeneratorState<Y, B::Output> {
+        unreachable!()
+    }
+}
+
+#[cfg(not(feature = "alloc"))]
+impl<Y, B: Body<Y, ()>> Iterator for NoAlloc<(Y, (), B)> {
+    type Item = Y;
+    fn next(&mut self) -> Option<Y> {
+        unreachable!()
+    }
+}
+
+#[cfg(not(feature = "alloc"))]
+impl<Y, B> futures_core::Stream for NoAlloc<(Y, B)> {
+    type Item = Y;
+    fn poll_next(
+        self: core::pin::Pin<&mut Self>,
+        _: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<Y>> {
+        unreachable!()
+    }
+}
+
 pub use core;
 pub use resumable_macros::coroutine_impl;
 

@@ -206,6 +206,7 @@ pub type HeadedBox<'a, H, R, Y, T> =
 /// through `dyn Generator` reads from the vtable and rounds up to on every resume. Behind
 /// `dyn HeadedGenerator`, the resume is compiled for the generator's own type and finds it at a
 /// fixed place.
+#[cfg(feature = "alloc")]
 #[doc(hidden)]
 pub struct Headed<H, G> {
     /// Never pinned.
@@ -215,6 +216,7 @@ pub struct Headed<H, G> {
 }
 
 /// A boxed generator with a header, type-erased: what `RoundRobin` queues. Not public API.
+#[cfg(feature = "alloc")]
 #[doc(hidden)]
 pub trait HeadedGenerator<H, R> {
     /// The generator's `Yield`.
@@ -231,6 +233,7 @@ pub trait HeadedGenerator<H, R> {
     ) -> (GeneratorState<Self::Yield, Self::Return>, &H);
 }
 
+#[cfg(feature = "alloc")]
 impl<H, R, G: Generator<R>> HeadedGenerator<H, R> for Headed<H, G> {
     type Yield = G::Yield;
     type Return = G::Return;

@@ -35,9 +35,9 @@ impl Kind {
         body: TokenStream,
     ) -> TokenStream {
         match (self.is_async, self.pinned) {
-            (false, false) => quote!(#krate::Gen<#y, #r, #body>),
+            (false, false) => quote!(#krate::__private::Gen<#y, #r, #body>),
             (false, true) => quote!(#krate::PinnedGen<#y, #r, #body>),
-            (true, false) => quote!(#krate::AsyncGen<#y, #body>),
+            (true, false) => quote!(#krate::__private::AsyncGen<#y, #body>),
             (true, true) => quote!(#krate::PinnedAsyncGen<#y, #body>),
         }
     }
@@ -59,9 +59,9 @@ impl Kind {
         closure: TokenStream,
     ) -> TokenStream {
         let wrapper = match (self.is_async, self.pinned) {
-            (false, false) => quote!(#krate::Gen),
+            (false, false) => quote!(#krate::__private::Gen),
             (false, true) => quote!(#krate::PinnedGen),
-            (true, false) => quote!(#krate::AsyncGen),
+            (true, false) => quote!(#krate::__private::AsyncGen),
             (true, true) => quote!(#krate::PinnedAsyncGen),
         };
         let (r, ret) = if self.is_async {
