@@ -13,6 +13,7 @@ extern crate std;
 
 #[macro_use]
 mod macros;
+mod async_gen;
 mod body;
 #[cfg(feature = "alloc")]
 mod boxed;
@@ -29,13 +30,15 @@ pub mod rt;
 pub mod sched;
 mod state;
 mod status;
-mod stream;
 mod yield_from;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+#[cfg(feature = "alloc")]
+pub use crate::async_gen::AsyncGen;
+pub use crate::async_gen::{AsyncReturn, CloseWith, Closed, Next, NextArg, PinnedAsyncGen, Resume};
 pub use crate::body::{Body, Starts};
 #[cfg(feature = "alloc")]
 pub use crate::boxed::Gen;
@@ -44,9 +47,6 @@ pub use crate::erased::{BoxGen, DynGen, DynGenerator, LocalBoxGen};
 pub use crate::pinned::PinnedGen;
 pub use crate::state::{Generator, GeneratorState};
 pub use crate::status::{CloseError, ResumeError, State};
-#[cfg(feature = "alloc")]
-pub use crate::stream::AsyncGen;
-pub use crate::stream::{Next, PinnedAsyncGen};
 pub use crate::yield_from::{from_iter, FromIter};
 pub use futures_core::{FusedStream, Stream};
 

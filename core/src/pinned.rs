@@ -416,20 +416,22 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
     }
 
-    /// One poll of an async generator: a yield is an item, a real `.await` that is not ready
-    /// is `Pending` (the future it awaits has the waker), a return is `Ready(None)`.
-    pub(crate) fn poll_yield(
+    /// One poll of an async generator's step: a yield ends the step with its value, a return
+    /// with the return value, and a real `.await` that is not ready is `Pending` (the future it
+    /// awaits has the waker). `arg` is the step's argument on its first poll, `None` on the
+    /// polls that carry the step on past an `.await`.
+    pub(crate) fn poll_resume(
         self: Pin<&mut Self>,
-        arg: R,
+        arg: Option<R>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Y>> {
+    ) -> Poll<GeneratorState<Y, B::Output>> {
         // SAFETY: `resume` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
         // Waiting on a future is not being suspended at a yield.
         this.marks.at().set(None);
-        match this.resume(cx.waker(), Some(arg)) {
-            (Poll::Ready(_), _) => Poll::Ready(None),
-            (Poll::Pending, Some(y)) => Poll::Ready(Some(y)),
+        match this.resume(cx.waker(), arg) {
+            (Poll::Ready(out), _) => Poll::Ready(GeneratorState::Complete(out)),
+            (Poll::Pending, Some(y)) => Poll::Ready(GeneratorState::Yielded(y)),
             (Poll::Pending, None) => Poll::Pending,
         }
     }
@@ -568,32 +570,60 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         mut self: Pin<&mut Self>,
         arg: R,
     ) -> Result<B::Output, CloseError<Y>> {
-        match self.state() {
-            State::Finished => return Err(CloseError::Finished),
-            State::Poisoned => return Err(CloseError::Poisoned),
-            State::Created | State::Suspended => {}
+        match self.as_mut().poll_close(Some(arg), Waker::noop()) {
+            Poll::Ready(outcome) => outcome,
+            Poll::Pending => {
+                self.as_mut().end_closing();
+                // SAFETY: only the status is written.
+                unsafe { self.get_unchecked_mut() }.body.awaited()
+            }
+        }
+    }
+
+    /// One poll of a close with an error (see [`close_with`](Self::close_with)): `arg`, the
+    /// resume argument carrying the error, on the first poll; `None` on the polls that carry
+    /// an async generator's cleanup on past an `.await`. `Pending` only at such an `.await`.
+    pub(crate) fn poll_close(
+        mut self: Pin<&mut Self>,
+        arg: Option<R>,
+        waker: &Waker,
+    ) -> Poll<Result<B::Output, CloseError<Y>>> {
+        if arg.is_some() {
+            match self.state() {
+                State::Finished => return Poll::Ready(Err(CloseError::Finished)),
+                State::Poisoned => return Poll::Ready(Err(CloseError::Poisoned)),
+                State::Created | State::Suspended => {}
+            }
         }
         // SAFETY: `resume` never moves the pinned body.
         let this = unsafe { self.as_mut().get_unchecked_mut() };
         if let Some(delegation) = this.marks.delegation() {
             delegation.closing.set(true);
         }
-        let resumed = this.resume(Waker::noop(), Some(arg));
-        let ended = this.marks.delegation().is_some_and(|delegation| {
-            delegation.closing.set(false);
-            delegation.ended.replace(false)
-        });
-        match resumed {
-            _ if ended => {
-                self.close();
-                Err(CloseError::Delegated)
-            }
+        let resumed = this.resume(waker, arg);
+        let ended = this
+            .marks
+            .delegation()
+            .is_some_and(|delegation| delegation.ended.get());
+        let outcome = match resumed {
+            _ if ended => Err(CloseError::Delegated),
             (Poll::Ready(out), _) => Ok(out),
-            (Poll::Pending, Some(y)) => {
-                self.close();
-                Err(CloseError::Yielded(y))
-            }
-            (Poll::Pending, None) => this.body.awaited(),
+            (Poll::Pending, Some(y)) => Err(CloseError::Yielded(y)),
+            (Poll::Pending, None) => return Poll::Pending,
+        };
+        self.as_mut().end_closing();
+        if outcome.is_err() {
+            self.close();
+        }
+        Poll::Ready(outcome)
+    }
+
+    /// Ends a close with an error: finished, or abandoned half-way (an async generator's
+    /// `close_with` future dropped at an `.await` of its cleanup).
+    pub(crate) fn end_closing(self: Pin<&mut Self>) {
+        if let Some(delegation) = self.marks.delegation() {
+            delegation.closing.set(false);
+            delegation.ended.set(false);
         }
     }
 

@@ -2,6 +2,7 @@
 //! `::resumable::__private::…`. Nothing here is covered by semver, and none of it should be
 //! used directly.
 
+pub use crate::async_gen::{AsyncSub, IntoAsyncSub};
 pub use crate::body::{
     body, BindsFirst, Body, ChooseMarks, Delegates, DropsFirst, First, Marked, Name, RefusesFirst,
     ThrowsFirst,
@@ -12,7 +13,8 @@ pub use crate::state::Headed;
 #[cfg(feature = "alloc")]
 pub use crate::state::HeadedBox;
 pub use crate::yield_from::{
-    LoopIn, LoopTag, Plain, Probe, Same, SharedIn, SharedTag, ViaLoop, ViaShared,
+    AsyncTag, AwaitsIn, InAsync, InSync, LoopIn, LoopTag, Plain, Probe, Same, SharedIn, SharedTag,
+    ViaAsync, ViaLoop, ViaShared,
 };
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
