@@ -20,6 +20,7 @@ use futures_core::{FusedStream, Stream};
 use crate::body::{Body, Starts};
 use crate::channel::Frame;
 use crate::delegate::Shared;
+use crate::pinned::STARTED;
 use crate::{CloseError, GeneratorState, PinnedGen, State};
 
 mod sealed {
@@ -256,10 +257,13 @@ impl<Y, R, B: Body<Y, R>> PinnedAsyncGen<Y, B, R> {
     where
         B: Starts<Y, R>,
     {
-        assert!(
-            self.inner.state() == State::Created,
-            "start() runs a generator to its first yield, but this one has already started; use send()"
-        );
+        match self.inner.state() {
+            State::Created => {}
+            State::Suspended => panic!("{STARTED}"),
+            // Finished: nothing to start, as `send` to it resolves to `None`.
+            State::Finished => {}
+            State::Poisoned => panic!("{POISONED}"),
+        }
         Resume::new(self, None)
     }
 

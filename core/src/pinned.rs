@@ -152,11 +152,43 @@ fn refuse_first() -> ! {
 const NOT_STARTED: &str = "a value was sent to a generator that has not started, whose body \
                            would never see it (Python: can't send non-None value to a \
                            just-started generator): call start() first, or try_send() for an error";
+pub(crate) const STARTED: &str =
+    "start() runs a generator to its first yield, but this one has already started; use send()";
 const FINISHED: &str = "generator resumed after it finished";
 const CLOSED: &str = "generator resumed after it was closed";
 const POISONED: &str = "generator resumed after its body panicked";
 const AWAITED: &str = "a generator body awaited a future that is not a yield; \
                        only `#[generator] async fn` and async blocks may `.await`";
+
+/// Why a generator cannot be resumed: what a resume through a vtable reports, so the caller
+/// can panic at its own line (a `#[track_caller]` method called through a vtable reports the
+/// line of the method, not of its caller). Not public API.
+#[derive(Clone, Copy, Debug)]
+pub enum Refusal {
+    /// It returned.
+    Finished,
+    /// It was closed.
+    Closed,
+    /// Its body panicked.
+    Poisoned,
+    /// It has not started, and the value sent would be lost.
+    NotStarted,
+}
+
+impl Refusal {
+    /// Panics with the message a plain resume gives.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    pub(crate) fn panic(self) -> ! {
+        match self {
+            Refusal::Finished => panic!("{FINISHED}"),
+            Refusal::Closed => panic!("{CLOSED}"),
+            Refusal::Poisoned => panic!("{POISONED}"),
+            Refusal::NotStarted => panic!("{NOT_STARTED}"),
+        }
+    }
+}
 
 impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
     /// Runs the body until it suspends or returns. `cx` is a resume's (see `Frame`): the one
@@ -436,6 +468,28 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
     }
 
+    /// [`drive`](Self::drive), or why the generator cannot be resumed with `arg` (see
+    /// [`Refusal`]). Always inlined: the checks are the ones the body's poll makes, which the
+    /// compiler then folds away.
+    #[inline(always)]
+    pub(crate) fn try_drive(
+        self: Pin<&mut Self>,
+        arg: Option<R>,
+    ) -> Result<GeneratorState<Y, B::Output>, Refusal> {
+        match self.body.status {
+            Status::Suspended => {}
+            Status::Created => {
+                if arg.as_ref().is_some_and(B::loses_first) {
+                    return Err(Refusal::NotStarted);
+                }
+            }
+            Status::Returned => return Err(Refusal::Finished),
+            Status::Closed => return Err(Refusal::Closed),
+            Status::Poisoned => return Err(Refusal::Poisoned),
+        }
+        Ok(self.drive(arg))
+    }
+
     /// Why the generator cannot be resumed with `arg`, if it cannot.
     pub(crate) fn check(&self, arg: &R) -> Result<(), ResumeError> {
         match self.state() {
@@ -510,8 +564,9 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// `next(gen)`.
     ///
     /// # Panics
-    /// If the generator has already started, or if it is a closure-form `coroutine!`, whose
-    /// body binds its first argument (start those with [`send`](Self::send)).
+    /// If the generator has already started (or finished, was closed or panicked: the message
+    /// says which). A closure-form `coroutine!`, whose body binds its first argument, has no
+    /// `start()` (a compile error): start it with [`send`](Self::send).
     ///
     /// ```
     /// use core::pin::pin;
@@ -531,11 +586,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     where
         B: Starts<Y, R>,
     {
-        assert!(
-            self.body.status == Status::Created,
-            "start() runs a generator to its first yield, but this one has already started; use send()"
-        );
-        self.drive(None)
+        match self.body.status {
+            Status::Created => self.drive(None),
+            Status::Suspended => panic!("{STARTED}"),
+            _ => self.body.refuse(),
+        }
     }
 
     /// Drops the suspended body in place: the destructors of its live locals run (a `Drop`
