@@ -20,6 +20,9 @@
 //! await asyncio.wait_for(consumer(), 0.35)          # rt::timeout
 //! ```
 //!
+//! Part 4 drives an async generator the other way, with values sent in (`asend`) and a close
+//! whose cleanup awaits (`aclose`).
+//!
 //! Run with `cargo run --example ticker` (about two seconds).
 use std::time::Duration;
 
@@ -35,6 +38,35 @@ async fn ticker(every: Duration, n: u32) {
     for tick in 1..=n {
         rt::sleep_until(start + every * tick).await; // the loop runs others meanwhile
         yield_!(tick);
+    }
+}
+
+/// Thrown into `throttled` to stop it.
+#[derive(Debug)]
+struct Shutdown;
+
+/// An async generator resumed with values (Python's `asend`): sent a message, it waits for its
+/// turn under the rate limit, then yields when the message went out. Closed with `Shutdown`
+/// (`aclose`), its cleanup awaits too: it flushes before it returns.
+#[generator(yield = String, resume = &'static str, throw = Shutdown)]
+async fn throttled(every: Duration) -> Result<(), Shutdown> {
+    let mut sent = 0;
+    let mut turn = rt::now();
+    let mut message = yield_!("ready".to_string());
+    loop {
+        match message {
+            Ok(text) => {
+                rt::sleep_until(turn).await;
+                turn = rt::now() + every;
+                sent += 1;
+                message = yield_!(format!("sent {text:?}"));
+            }
+            Err(Shutdown) => {
+                rt::sleep(Duration::from_millis(20)).await; // an async `finally`
+                println!("      throttled: flushed after {sent} messages");
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -128,5 +160,16 @@ fn main() {
             ticks.state(),
             ticks.next().await
         );
+
+        println!("\n4. Sending values in (asend), and a close that awaits (aclose):\n");
+        let epoch = rt::now();
+        let mut out = throttled(Duration::from_millis(100));
+        println!("  {}  start()    -> {:?}", at(epoch), out.start().await);
+        for text in ["hello", "world", "bye"] {
+            let reply = out.send(Ok(text)).await;
+            println!("  {}  send(Ok({text:?})) -> {reply:?}", at(epoch));
+        }
+        let closed = out.close_with(Shutdown).await;
+        println!("  {}  close_with(Shutdown) -> {closed:?}", at(epoch));
     });
 }

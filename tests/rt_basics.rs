@@ -1378,3 +1378,20 @@ fn aborting_the_consumer_drops_an_async_generator_mid_sleep() {
     assert_eq!(result, Err(JoinError::Killed));
     assert_eq!(entries(&log), ["got 0@10ms", "got 1@20ms", "drop ticks"]);
 }
+
+/// A sleep awaited where no loop runs: the poll cannot name the `.await`, so the message
+/// names the line that made the sleep.
+#[test]
+fn sleep_awaited_outside_a_loop_names_where_it_was_made() {
+    let line = line!() + 1;
+    let nap = rt::sleep(Duration::from_millis(1));
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut nap = std::pin::pin!(nap);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let _ = std::future::Future::poll(nap.as_mut(), &mut cx);
+    }))
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("outside of a loop"), "{msg}");
+    assert!(msg.contains(&format!("{}:{line}:", file!())), "{msg}");
+}

@@ -146,8 +146,9 @@ impl<Y, R, B: Body<Y, R>> Gen<Y, R, B> {
     /// `next(gen)`, needed before the first `send` of a value can reach a `yield_!`.
     ///
     /// # Panics
-    /// If the generator has already started, or if it is a closure-form `coroutine!`, whose
-    /// body binds its first argument (start those with [`send`](Self::send)).
+    /// If the generator has already started (or finished, was closed or panicked: the message
+    /// says which). A closure-form `coroutine!`, whose body binds its first argument, has no
+    /// `start()` (a compile error): start it with [`send`](Self::send).
     ///
     /// ```
     /// use resumable::prelude::*;

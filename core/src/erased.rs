@@ -18,7 +18,7 @@ use crate::__private::UnitResume;
 use crate::body::Body;
 use crate::channel::Frame;
 use crate::delegate::Shared;
-use crate::pinned::At;
+use crate::pinned::{At, Refusal, STARTED};
 use crate::{CloseError, Gen, Generator, GeneratorState, PinnedGen, ResumeError, State};
 
 /// The object-safe face of a generator of this crate: what [`BoxGen`] and [`LocalBoxGen`] hold.
@@ -32,10 +32,13 @@ pub trait DynGenerator: sealed::Sealed {
     /// What it returns.
     type Return;
     #[doc(hidden)]
-    fn dyn_drive(
+    fn dyn_resume(
         self: Pin<&mut Self>,
         arg: Option<Self::Resume>,
-    ) -> GeneratorState<Self::Yield, Self::Return>;
+    ) -> Result<GeneratorState<Self::Yield, Self::Return>, Refusal>;
+    /// An iterator's step: `None` once finished (the return value kept for `take_return`).
+    #[doc(hidden)]
+    fn dyn_next(self: Pin<&mut Self>, arg: Self::Resume) -> Result<Option<Self::Yield>, Refusal>;
     #[doc(hidden)]
     fn dyn_try_start(self: Pin<&mut Self>) -> Option<GeneratorState<Self::Yield, Self::Return>>;
     #[doc(hidden)]
@@ -82,13 +85,32 @@ impl<Y, R, B: Body<Y, R>> DynGenerator for PinnedGen<Y, R, B> {
     type Yield = Y;
     type Resume = R;
     type Return = B::Output;
-    #[track_caller]
-    fn dyn_drive(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
-        self.drive(arg)
+    // No `#[track_caller]` here: called through a vtable, it would name this line. A misuse
+    // comes back as a `Refusal`, which the caller turns into a panic at its own line.
+    fn dyn_resume(
+        self: Pin<&mut Self>,
+        arg: Option<R>,
+    ) -> Result<GeneratorState<Y, B::Output>, Refusal> {
+        self.try_drive(arg)
     }
-    #[track_caller]
+    fn dyn_next(mut self: Pin<&mut Self>, arg: R) -> Result<Option<Y>, Refusal> {
+        if self.state() == State::Finished {
+            return Ok(None);
+        }
+        match self.as_mut().try_drive(Some(arg))? {
+            GeneratorState::Yielded(y) => Ok(Some(y)),
+            GeneratorState::Complete(r) => {
+                self.keep_return(r);
+                Ok(None)
+            }
+        }
+    }
     fn dyn_try_start(self: Pin<&mut Self>) -> Option<GeneratorState<Y, B::Output>> {
-        self.try_start()
+        match self.state() {
+            State::Created | State::Suspended => self.try_start(),
+            // It cannot run: the caller's resume says why.
+            State::Finished | State::Poisoned => None,
+        }
     }
     fn dyn_check(&self, arg: &R) -> Result<(), ResumeError> {
         self.check(arg)
@@ -301,7 +323,10 @@ impl<D: ?Sized + DynGenerator> DynGen<D> {
     #[inline]
     #[track_caller]
     pub fn send(&mut self, arg: D::Resume) -> GeneratorState<D::Yield, D::Return> {
-        self.inner().dyn_drive(Some(arg))
+        match self.inner().dyn_resume(Some(arg)) {
+            Ok(state) => state,
+            Err(refusal) => refusal.panic(),
+        }
     }
 
     /// Like [`send`](Self::send), but a generator that cannot take `arg` is an error: see
@@ -329,10 +354,15 @@ impl<D: ?Sized + DynGenerator> DynGen<D> {
     /// `coroutine!`: start it with `send(arg)`), which its type no longer says.
     #[track_caller]
     pub fn start(&mut self) -> GeneratorState<D::Yield, D::Return> {
-        assert!(
-            self.state() == State::Created,
-            "start() runs a generator to its first yield, but this one has already started; use send()"
-        );
+        match self.state() {
+            State::Created => {}
+            State::Suspended => panic!("{STARTED}"),
+            // It cannot run: say why, at the caller's line.
+            State::Finished | State::Poisoned => match self.inner().dyn_resume(None) {
+                Err(refusal) => refusal.panic(),
+                Ok(_) => unreachable!("a finished generator ran"),
+            },
+        }
         match self.inner().dyn_try_start() {
             Some(state) => state,
             None => panic!(
@@ -422,7 +452,16 @@ impl<D: ?Sized + DynGenerator> Generator<D::Resume> for DynGen<D> {
 
     #[track_caller]
     fn try_start(self: Pin<&mut Self>) -> Option<GeneratorState<D::Yield, D::Return>> {
-        self.get_mut().inner().dyn_try_start()
+        let this = self.get_mut();
+        match this.inner().dyn_try_start() {
+            Some(state) => Some(state),
+            // A generator that cannot run: say why, at the caller's line.
+            None if this.is_finished() => match this.inner().dyn_resume(None) {
+                Err(refusal) => refusal.panic(),
+                Ok(_) => unreachable!("a finished generator ran"),
+            },
+            None => None,
+        }
     }
 }
 
@@ -437,15 +476,9 @@ where
     #[inline]
     #[track_caller]
     fn next(&mut self) -> Option<D::Yield> {
-        if self.state() == State::Finished {
-            return None;
-        }
-        match self.inner().dyn_drive(Some(D::Resume::UNIT)) {
-            GeneratorState::Yielded(y) => Some(y),
-            GeneratorState::Complete(r) => {
-                self.inner().dyn_keep_return(r);
-                None
-            }
+        match self.inner().dyn_next(D::Resume::UNIT) {
+            Ok(next) => next,
+            Err(refusal) => refusal.panic(),
         }
     }
 }
@@ -465,8 +498,12 @@ impl<D: ?Sized + DynGenerator> Shared<D::Yield, D::Resume> for DynGen<D> {
         self.inner().dyn_step(frame, cx)
     }
     #[inline]
+    #[track_caller]
     fn resume_shared(&mut self, arg: Option<D::Resume>) -> GeneratorState<D::Yield, D::Return> {
-        self.inner().dyn_drive(arg)
+        match self.inner().dyn_resume(arg) {
+            Ok(state) => state,
+            Err(refusal) => refusal.panic(),
+        }
     }
     #[inline]
     fn begin_shared(&mut self, first: Option<&D::Resume>, at: &'static Location<'static>) {

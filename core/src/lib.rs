@@ -13,6 +13,7 @@ extern crate std;
 
 #[macro_use]
 mod macros;
+mod async_gen;
 mod body;
 #[cfg(feature = "alloc")]
 mod boxed;
@@ -29,13 +30,15 @@ pub mod rt;
 pub mod sched;
 mod state;
 mod status;
-mod stream;
 mod yield_from;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+#[cfg(feature = "alloc")]
+pub use crate::async_gen::AsyncGen;
+pub use crate::async_gen::{AsyncReturn, CloseWith, Closed, Next, NextArg, PinnedAsyncGen, Resume};
 pub use crate::body::{Body, Starts};
 #[cfg(feature = "alloc")]
 pub use crate::boxed::Gen;
@@ -44,13 +47,218 @@ pub use crate::erased::{BoxGen, DynGen, DynGenerator, LocalBoxGen};
 pub use crate::pinned::PinnedGen;
 pub use crate::state::{Generator, GeneratorState};
 pub use crate::status::{CloseError, ResumeError, State};
-#[cfg(feature = "alloc")]
-pub use crate::stream::AsyncGen;
-pub use crate::stream::{Next, PinnedAsyncGen};
 pub use crate::yield_from::{from_iter, FromIter};
 pub use futures_core::{FusedStream, Stream};
 
-/// Turns a function into a generator. See the crate documentation for the full guide.
+/// Turns a function into a generator: calling it runs nothing, and returns a generator whose
+/// body is the function's.
+///
+/// ```text
+/// #[generator(yield = Y, resume = R, throw = E, pinned, crate = path)]
+/// [async] fn name<generics>(args) [-> Ret] { .. yield_!(value) .. yield_from!(sub) .. }
+/// ```
+///
+/// # Keys
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `yield = Y` | the type of every `yield_!(value)` | required |
+/// | `resume = R` | what `send` passes in: each `yield_!` evaluates to an `R` | `()` |
+/// | `throw = E` | errors can be thrown in: the resume type is `Result<R, E>`, and the function returns a `Result` | none |
+/// | `pinned` | allocate nothing: the generator is `!Unpin` | boxed once |
+/// | `crate = path` | where this crate is, if it was renamed in `Cargo.toml` | `::resumable` |
+///
+/// Keys may come in any order; each at most once. A missing `yield`, an unknown key or a
+/// repeated one is a compile error on the attribute.
+///
+/// # What it returns
+///
+/// | written | returns | driven by |
+/// |---|---|---|
+/// | `fn` | [`Gen<Y, R, _>`](Gen) | `send`, `start`, `throw`, `close`, `close_with`; an `Iterator` when `R = ()` |
+/// | `fn` with `pinned` | [`PinnedGen<Y, R, _>`](PinnedGen) | the same, through `Pin<&mut Self>` |
+/// | `async fn` | [`AsyncGen<Y, _, R>`](AsyncGen) | a [`Stream`] when `R = ()`; `send(v).await`, `start()`, `throw(e).await`, `close()`, `close_with(e).await` |
+/// | `async fn` with `pinned` | [`PinnedAsyncGen<Y, _, R>`](PinnedAsyncGen) | the same, through `Pin<&mut Self>` |
+///
+/// The body type `_` is opaque; `.boxed()` makes a nameable [`BoxGen`] of a plain generator.
+/// The function's declared return type is the generator's `Return`: what `send` reports as
+/// [`GeneratorState::Complete`], and what `take_return()` hands back after iteration.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = u64)]
+/// fn fib(limit: u64) -> &'static str {
+///     let (mut a, mut b) = (0, 1);
+///     while a < limit {
+///         yield_!(a);
+///         (a, b) = (b, a + b);
+///     }
+///     "Done"
+/// }
+///
+/// let mut g = fib(10);
+/// assert_eq!(g.by_ref().collect::<Vec<_>>(), [0, 1, 1, 2, 3, 5, 8]);
+/// assert_eq!(g.take_return(), Some("Done"));
+/// ```
+///
+/// # The body
+///
+/// * `yield_!(value)` suspends the generator, handing `value` out, and evaluates to what the
+///   next resume passes in (`R`, or `Result<R, E>` with `throw`). `yield_!()` yields `()`.
+/// * `yield_from!(sub)` delegates to another generator until it returns (Python's `yield
+///   from`, see [`yield_from!`]) and evaluates to its return value.
+/// * `return`, `?`, loops, borrows of locals held across a yield: everything a function body
+///   may do. Only an `async fn` generator may `.await`.
+/// * The generator captures the arguments by move, as an `async fn` does; lifetimes of borrowed
+///   arguments become the generator's.
+///
+/// The first resume starts the body, and no yield is waiting for its argument (the priming
+/// rule): start a generator with [`start()`](Gen::start), Python's priming `next(gen)`. A
+/// generator declared with `resume = R` refuses a value before that (`send` panics, saying to
+/// call `start()` first; `try_send` returns [`ResumeError::NotStarted`]), so nothing sent is
+/// ever lost; one without a `resume` key can also be started with `send(())` or `next()`.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = f64, resume = f64)]
+/// fn averager() {
+///     let (mut total, mut n) = (0.0, 0.0);
+///     let mut avg = 0.0;
+///     loop {
+///         total += yield_!(avg);
+///         n += 1.0;
+///         avg = total / n;
+///     }
+/// }
+///
+/// let mut avg = averager();
+/// assert_eq!(avg.try_send(10.0), Err(ResumeError::NotStarted)); // not lost: refused
+/// assert_eq!(avg.start(), GeneratorState::Yielded(0.0));
+/// assert_eq!(avg.send(10.0), GeneratorState::Yielded(10.0));
+/// assert_eq!(avg.send(20.0), GeneratorState::Yielded(15.0));
+/// ```
+///
+/// # `throw = E`
+///
+/// Each `yield_!` evaluates to `Result<R, E>`: `Ok(value)` from `send(Ok(value))`, `Err(e)`
+/// from `throw(e)`. The function must return `Result<T, F>` with `F: From<E>`, so a thrown
+/// error propagates with `?` (converted as any error is), and an error thrown in before the
+/// body started ends the generator with `Err(F::from(e))` before its body runs.
+/// [`close_with(e)`](Gen::close_with) is Python's `close()` for such a generator: it throws `e`
+/// in so the body can run cleanup code, then ends it.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[derive(Debug, PartialEq)]
+/// struct Cancelled;
+///
+/// #[derive(Debug, PartialEq)]
+/// enum JobError { Cancelled, Failed(&'static str) }
+///
+/// impl From<Cancelled> for JobError {
+///     fn from(_: Cancelled) -> Self { JobError::Cancelled }
+/// }
+///
+/// #[generator(yield = u32, throw = Cancelled)]
+/// fn job() -> Result<&'static str, JobError> {
+///     for step in 0..3 {
+///         yield_!(step)?; // a thrown Cancelled becomes JobError::Cancelled
+///     }
+///     Err(JobError::Failed("out of steps"))
+/// }
+///
+/// let mut j = job();
+/// assert_eq!(j.start(), GeneratorState::Yielded(0));
+/// assert_eq!(j.throw(Cancelled), GeneratorState::Complete(Err(JobError::Cancelled)));
+/// assert_eq!(job().throw(Cancelled), GeneratorState::Complete(Err(JobError::Cancelled)));
+/// ```
+///
+/// # `pinned`
+///
+/// The generator is the body's state itself, on the stack or wherever it is put: it allocates
+/// nothing (this is the form for `no_std` without `alloc`), and must be pinned before it is
+/// resumed.
+///
+/// ```
+/// use core::pin::pin;
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = u8, pinned)]
+/// fn two() {
+///     yield_!(1);
+///     yield_!(2);
+/// }
+///
+/// let mut g = pin!(two());
+/// assert_eq!(g.as_mut().send(()), GeneratorState::Yielded(1));
+/// assert_eq!(g.as_mut().send(()), GeneratorState::Yielded(2));
+/// ```
+///
+/// # `async fn`
+///
+/// An async generator (PEP 525): its body may `.await`, and each step runs it to its next
+/// yield, awaiting on the way (see [`AsyncGen`]). It returns `()`, or `Result<(), E>`: then it
+/// is a stream of `Result<Y, E>` whose `?` (or `return Err(e)`) ends it with one last item
+/// `Err(e)` (async-stream's `try_stream!`; see [`AsyncReturn`]). With `throw = E` it must
+/// return `Result<(), F>`. `yield_from!` in an async generator may delegate to another async
+/// generator.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = u32)]
+/// async fn parse(words: Vec<&'static str>) -> Result<(), core::num::ParseIntError> {
+///     for w in words {
+///         core::future::ready(()).await;
+///         yield_!(w.parse()?);
+///     }
+///     Ok(())
+/// }
+///
+/// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+/// #     let mut f = core::pin::pin!(f);
+/// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+/// #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+/// # }
+/// let mut s = parse(vec!["1", "x"]);
+/// assert_eq!(block_on(s.next()), Some(Ok(1)));
+/// assert!(matches!(block_on(s.next()), Some(Err(_))));
+/// assert_eq!(block_on(s.next()), None);
+/// ```
+///
+/// # Methods, generics, lifetimes
+///
+/// The attribute works on free functions, inherent and trait methods (`&self`, `&mut self`,
+/// `self`), generic functions and functions with lifetimes, elided or named; a generator that
+/// borrows its arguments borrows them for as long as it lives.
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// struct Words(String);
+///
+/// impl Words {
+///     #[generator(yield = &str)]
+///     fn each(&self) {
+///         for w in self.0.split(' ') {
+///             yield_!(w);
+///         }
+///     }
+/// }
+///
+/// #[generator(yield = T)]
+/// fn twice<T: Clone>(x: T) {
+///     yield_!(x.clone());
+///     yield_!(x);
+/// }
+///
+/// let words = Words("a b".into());
+/// assert_eq!(words.each().collect::<Vec<_>>(), ["a", "b"]);
+/// assert_eq!(twice('z').collect::<String>(), "zz");
+/// ```
 ///
 /// # Trait methods
 ///

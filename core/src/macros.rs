@@ -8,7 +8,11 @@
 /// * `coroutine!(|x: T| { ..body.. })` — the first resume argument binds `x`, and each `yield`
 ///   evaluates to the next one (Resume = `T`), as in std's `#[coroutine]` closures.
 /// * `coroutine!(async { ..body.. })` — an async generator: the body may `.await`, and it is a
-///   `Stream` of what it yields.
+///   `Stream` of what it yields. It returns `()`.
+/// * `coroutine!(async |x: T| { ..body.. })` — an async generator resumed with values
+///   (`send(x).await`; `Result<T, E>` for one that can be thrown into), and
+///   `coroutine!(async || -> Result<(), E> { ..body.. })` one whose `?` ends its stream with one
+///   `Err` (see [`AsyncGen`](crate::AsyncGen)).
 /// * `coroutine!(pinned ...)` in front of any of them — the zero-allocation, `!Unpin` form.
 ///
 /// All forms capture their environment by move, like `async move`.
@@ -58,6 +62,10 @@ macro_rules! yield_ {
 /// * In a `throw` generator (resumed with `Result<T, E>`), `sub` may be resumed with plain `T`:
 ///   an error thrown in then closes `sub` and comes out of the macro, which evaluates to
 ///   `Result<sub's return value, E>` (PEP 380, for a subiterator without `throw()`).
+///
+/// * In an async generator, `sub` may be another async generator with the same Yield and
+///   Resume types (its `.await`s are the delegating generator's); in a plain generator that is
+///   a compile error.
 ///
 /// Only meaningful inside a `#[generator]` function or a `coroutine!`; anywhere else it is a
 /// compile error.

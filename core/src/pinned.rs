@@ -152,11 +152,45 @@ fn refuse_first() -> ! {
 const NOT_STARTED: &str = "a value was sent to a generator that has not started, whose body \
                            would never see it (Python: can't send non-None value to a \
                            just-started generator): call start() first, or try_send() for an error";
+pub(crate) const STARTED: &str =
+    "start() runs a generator to its first yield, but this one has already started; use send()";
 const FINISHED: &str = "generator resumed after it finished";
 const CLOSED: &str = "generator resumed after it was closed";
 const POISONED: &str = "generator resumed after its body panicked";
 const AWAITED: &str = "a generator body awaited a future that is not a yield; \
                        only `#[generator] async fn` and async blocks may `.await`";
+
+/// Why a generator cannot be resumed: what a resume through a vtable reports, so the caller
+/// can panic at its own line (a `#[track_caller]` method called through a vtable reports the
+/// line of the method, not of its caller). Not public API.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Copy, Debug)]
+pub enum Refusal {
+    /// It returned.
+    Finished,
+    /// It was closed.
+    Closed,
+    /// Its body panicked.
+    Poisoned,
+    /// It has not started, and the value sent would be lost.
+    NotStarted,
+}
+
+#[cfg(feature = "alloc")]
+impl Refusal {
+    /// Panics with the message a plain resume gives.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    pub(crate) fn panic(self) -> ! {
+        match self {
+            Refusal::Finished => panic!("{FINISHED}"),
+            Refusal::Closed => panic!("{CLOSED}"),
+            Refusal::Poisoned => panic!("{POISONED}"),
+            Refusal::NotStarted => panic!("{NOT_STARTED}"),
+        }
+    }
+}
 
 impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
     /// Runs the body until it suspends or returns. `cx` is a resume's (see `Frame`): the one
@@ -416,22 +450,47 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         }
     }
 
-    /// One poll of an async generator: a yield is an item, a real `.await` that is not ready
-    /// is `Pending` (the future it awaits has the waker), a return is `Ready(None)`.
-    pub(crate) fn poll_yield(
+    /// One poll of an async generator's step: a yield ends the step with its value, a return
+    /// with the return value, and a real `.await` that is not ready is `Pending` (the future it
+    /// awaits has the waker). `arg` is the step's argument on its first poll, `None` on the
+    /// polls that carry the step on past an `.await`.
+    pub(crate) fn poll_resume(
         self: Pin<&mut Self>,
-        arg: R,
+        arg: Option<R>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Y>> {
+    ) -> Poll<GeneratorState<Y, B::Output>> {
         // SAFETY: `resume` never moves the pinned body.
         let this = unsafe { self.get_unchecked_mut() };
         // Waiting on a future is not being suspended at a yield.
         this.marks.at().set(None);
-        match this.resume(cx.waker(), Some(arg)) {
-            (Poll::Ready(_), _) => Poll::Ready(None),
-            (Poll::Pending, Some(y)) => Poll::Ready(Some(y)),
+        match this.resume(cx.waker(), arg) {
+            (Poll::Ready(out), _) => Poll::Ready(GeneratorState::Complete(out)),
+            (Poll::Pending, Some(y)) => Poll::Ready(GeneratorState::Yielded(y)),
             (Poll::Pending, None) => Poll::Pending,
         }
+    }
+
+    /// [`drive`](Self::drive), or why the generator cannot be resumed with `arg` (see
+    /// [`Refusal`]). Always inlined: the checks are the ones the body's poll makes, which the
+    /// compiler then folds away.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn try_drive(
+        self: Pin<&mut Self>,
+        arg: Option<R>,
+    ) -> Result<GeneratorState<Y, B::Output>, Refusal> {
+        match self.body.status {
+            Status::Suspended => {}
+            Status::Created => {
+                if arg.as_ref().is_some_and(B::loses_first) {
+                    return Err(Refusal::NotStarted);
+                }
+            }
+            Status::Returned => return Err(Refusal::Finished),
+            Status::Closed => return Err(Refusal::Closed),
+            Status::Poisoned => return Err(Refusal::Poisoned),
+        }
+        Ok(self.drive(arg))
     }
 
     /// Why the generator cannot be resumed with `arg`, if it cannot.
@@ -508,8 +567,9 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// `next(gen)`.
     ///
     /// # Panics
-    /// If the generator has already started, or if it is a closure-form `coroutine!`, whose
-    /// body binds its first argument (start those with [`send`](Self::send)).
+    /// If the generator has already started (or finished, was closed or panicked: the message
+    /// says which). A closure-form `coroutine!`, whose body binds its first argument, has no
+    /// `start()` (a compile error): start it with [`send`](Self::send).
     ///
     /// ```
     /// use core::pin::pin;
@@ -529,11 +589,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     where
         B: Starts<Y, R>,
     {
-        assert!(
-            self.body.status == Status::Created,
-            "start() runs a generator to its first yield, but this one has already started; use send()"
-        );
-        self.drive(None)
+        match self.body.status {
+            Status::Created => self.drive(None),
+            Status::Suspended => panic!("{STARTED}"),
+            _ => self.body.refuse(),
+        }
     }
 
     /// Drops the suspended body in place: the destructors of its live locals run (a `Drop`
@@ -568,32 +628,60 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         mut self: Pin<&mut Self>,
         arg: R,
     ) -> Result<B::Output, CloseError<Y>> {
-        match self.state() {
-            State::Finished => return Err(CloseError::Finished),
-            State::Poisoned => return Err(CloseError::Poisoned),
-            State::Created | State::Suspended => {}
+        match self.as_mut().poll_close(Some(arg), Waker::noop()) {
+            Poll::Ready(outcome) => outcome,
+            Poll::Pending => {
+                self.as_mut().end_closing();
+                // SAFETY: only the status is written.
+                unsafe { self.get_unchecked_mut() }.body.awaited()
+            }
+        }
+    }
+
+    /// One poll of a close with an error (see [`close_with`](Self::close_with)): `arg`, the
+    /// resume argument carrying the error, on the first poll; `None` on the polls that carry
+    /// an async generator's cleanup on past an `.await`. `Pending` only at such an `.await`.
+    pub(crate) fn poll_close(
+        mut self: Pin<&mut Self>,
+        arg: Option<R>,
+        waker: &Waker,
+    ) -> Poll<Result<B::Output, CloseError<Y>>> {
+        if arg.is_some() {
+            match self.state() {
+                State::Finished => return Poll::Ready(Err(CloseError::Finished)),
+                State::Poisoned => return Poll::Ready(Err(CloseError::Poisoned)),
+                State::Created | State::Suspended => {}
+            }
         }
         // SAFETY: `resume` never moves the pinned body.
         let this = unsafe { self.as_mut().get_unchecked_mut() };
         if let Some(delegation) = this.marks.delegation() {
             delegation.closing.set(true);
         }
-        let resumed = this.resume(Waker::noop(), Some(arg));
-        let ended = this.marks.delegation().is_some_and(|delegation| {
-            delegation.closing.set(false);
-            delegation.ended.replace(false)
-        });
-        match resumed {
-            _ if ended => {
-                self.close();
-                Err(CloseError::Delegated)
-            }
+        let resumed = this.resume(waker, arg);
+        let ended = this
+            .marks
+            .delegation()
+            .is_some_and(|delegation| delegation.ended.get());
+        let outcome = match resumed {
+            _ if ended => Err(CloseError::Delegated),
             (Poll::Ready(out), _) => Ok(out),
-            (Poll::Pending, Some(y)) => {
-                self.close();
-                Err(CloseError::Yielded(y))
-            }
-            (Poll::Pending, None) => this.body.awaited(),
+            (Poll::Pending, Some(y)) => Err(CloseError::Yielded(y)),
+            (Poll::Pending, None) => return Poll::Pending,
+        };
+        self.as_mut().end_closing();
+        if outcome.is_err() {
+            self.close();
+        }
+        Poll::Ready(outcome)
+    }
+
+    /// Ends a close with an error: finished, or abandoned half-way (an async generator's
+    /// `close_with` future dropped at an `.await` of its cleanup).
+    pub(crate) fn end_closing(self: Pin<&mut Self>) {
+        if let Some(delegation) = self.marks.delegation() {
+            delegation.closing.set(false);
+            delegation.ended.set(false);
         }
     }
 

@@ -2,6 +2,7 @@
 //! `::resumable::__private::…`. Nothing here is covered by semver, and none of it should be
 //! used directly.
 
+pub use crate::async_gen::{AsyncSub, IntoAsyncSub};
 pub use crate::body::{
     body, BindsFirst, Body, ChooseMarks, Delegates, DropsFirst, First, Marked, Name, RefusesFirst,
     ThrowsFirst,
@@ -11,8 +12,9 @@ pub use crate::delegate::Shared;
 #[cfg(feature = "alloc")]
 pub use crate::state::{Headed, HeadedBox};
 pub use crate::yield_from::{
-    IterIn, IterResumes, IterTag, LoopIn, LoopTag, PinnedFirst, Plain, Probe, ResumesMatch, Same,
-    SharedIn, SharedTag, Sub, UnpinnedTag, ViaLoop, ViaShared, YieldsMatch,
+    AsyncTag, AwaitsIn, InAsync, InSync, IterIn, IterResumes, IterTag, LoopIn, LoopTag,
+    PinnedFirst, Plain, Probe, ResumesMatch, Same, SharedIn, SharedTag, Sub, UnpinnedTag, ViaAsync,
+    ViaLoop, ViaShared, YieldsMatch,
 };
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;
@@ -23,10 +25,10 @@ pub use crate::{AsyncGen, Gen};
 /// be made, whose error says what to do instead (once, at the generator), and that iterates
 /// and resumes as the boxed form would, so that the code using it is not reported too.
 #[cfg(not(feature = "alloc"))]
-pub type Gen<Y, R, B> = NoAlloc<(Y, R, B)>;
+pub type Gen<Y, R, B> = NoAlloc<SyncForm, (Y, R, B)>;
 /// See [`Gen`].
 #[cfg(not(feature = "alloc"))]
-pub type AsyncGen<Y, B> = NoAlloc<(Y, B)>;
+pub type AsyncGen<Y, B, R = ()> = NoAlloc<AsyncForm, (Y, R, B)>;
 
 /// Implemented only with the `alloc` feature, which the boxed generator forms need (so: never,
 /// where this is compiled).
@@ -40,16 +42,24 @@ pub type AsyncGen<Y, B> = NoAlloc<(Y, B)>;
 )]
 pub trait AllocFeature<T> {}
 
-/// The stand-in for a boxed generator without the `alloc` feature (see [`Gen`]).
+/// The stand-in for a boxed generator without the `alloc` feature (see [`Gen`]); `K` is
+/// [`SyncForm`] or [`AsyncForm`].
 #[cfg(not(feature = "alloc"))]
-pub struct NoAlloc<T>(core::marker::PhantomData<T>);
+pub struct NoAlloc<K, T>(core::marker::PhantomData<(K, T)>);
+
+/// See [`NoAlloc`].
+#[cfg(not(feature = "alloc"))]
+pub struct SyncForm;
+/// See [`NoAlloc`].
+#[cfg(not(feature = "alloc"))]
+pub struct AsyncForm;
 
 #[cfg(not(feature = "alloc"))]
-impl<Y, R, B> NoAlloc<(Y, R, B)> {
+impl<K, Y, R, B> NoAlloc<K, (Y, R, B)> {
     /// Refused at compile time (see [`AllocFeature`]).
     pub fn new(body: B) -> Self
     where
-        (): AllocFeature<(Y, R, B)>,
+        (): AllocFeature<(K, Y, R, B)>,
     {
         drop(body);
         unreachable!()
@@ -57,19 +67,7 @@ impl<Y, R, B> NoAlloc<(Y, R, B)> {
 }
 
 #[cfg(not(feature = "alloc"))]
-impl<Y, B> NoAlloc<(Y, B)> {
-    /// Refused at compile time (see [`AllocFeature`]).
-    pub fn new(body: B) -> Self
-    where
-        (): AllocFeature<(Y, B)>,
-    {
-        drop(body);
-        unreachable!()
-    }
-}
-
-#[cfg(not(feature = "alloc"))]
-impl<Y, R, B: Body<Y, R>> crate::Generator<R> for NoAlloc<(Y, R, B)> {
+impl<Y, R, B: Body<Y, R>> crate::Generator<R> for NoAlloc<SyncForm, (Y, R, B)> {
     type Yield = Y;
     type Return = B::Output;
     fn resume(self: core::pin::Pin<&mut Self>, _: R) -> crate::GeneratorState<Y, B::Output> {
@@ -78,7 +76,7 @@ impl<Y, R, B: Body<Y, R>> crate::Generator<R> for NoAlloc<(Y, R, B)> {
 }
 
 #[cfg(not(feature = "alloc"))]
-impl<Y, B: Body<Y, ()>> Iterator for NoAlloc<(Y, (), B)> {
+impl<Y, B: Body<Y, ()>> Iterator for NoAlloc<SyncForm, (Y, (), B)> {
     type Item = Y;
     fn next(&mut self) -> Option<Y> {
         unreachable!()
@@ -86,7 +84,7 @@ impl<Y, B: Body<Y, ()>> Iterator for NoAlloc<(Y, (), B)> {
 }
 
 #[cfg(not(feature = "alloc"))]
-impl<Y, B> futures_core::Stream for NoAlloc<(Y, B)> {
+impl<Y, R, B> futures_core::Stream for NoAlloc<AsyncForm, (Y, R, B)> {
     type Item = Y;
     fn poll_next(
         self: core::pin::Pin<&mut Self>,

@@ -30,6 +30,7 @@ use core::marker::PhantomData;
 use core::panic::Location;
 use core::pin::{pin, Pin};
 
+use crate::async_gen::IntoAsyncSub;
 use crate::body::Body;
 use crate::channel::Co;
 use crate::delegate::{Shared, SharedDelegate};
@@ -56,7 +57,7 @@ pub struct LoopTag;
 
 /// Found first: subgenerators of this crate, and iterators.
 pub trait ViaShared {
-    /// [`SharedTag`] or [`IterTag`].
+    /// [`SharedTag`], [`IterTag`] or [`UnpinnedTag`].
     type Tag: Default;
     /// The tag for the subgenerator.
     #[inline]
@@ -99,6 +100,45 @@ impl<Y, R, B: Body<Y, R>> ViaShared for Probe<PinnedGen<Y, R, B>> {
 impl<Y, R, B: Body<Y, R>> ViaShared for Probe<&mut PinnedGen<Y, R, B>> {
     type Tag = UnpinnedTag;
 }
+
+/// Found first too, for async generators (no type is both a generator of this crate and an
+/// async one): they share the exchange, in an async generator only.
+pub trait ViaAsync {
+    /// The tag for an async subgenerator.
+    #[inline]
+    fn __resumable_tag(&self) -> AsyncTag {
+        AsyncTag
+    }
+}
+impl<G: IntoAsyncSub> ViaAsync for Probe<G> {}
+
+/// Marks an async subgenerator: it shares the exchange of the async generator delegating to it.
+pub struct AsyncTag;
+
+/// Says a `yield_from!` is in a generator that is not async. Not public API.
+pub struct InSync;
+/// Says a `yield_from!` is in an async generator. Not public API.
+pub struct InAsync;
+
+impl InSync {
+    /// The marker.
+    pub const NEW: Self = InSync;
+}
+
+impl InAsync {
+    /// The marker.
+    pub const NEW: Self = InAsync;
+}
+
+/// Where an async generator may be delegated to: in an async generator. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "an async generator cannot be delegated to from a generator that is not async",
+    label = "this `yield_from!` is in a generator that cannot `.await`",
+    note = "the subgenerator's `.await`s would have nothing to poll them: make this generator \
+            async too (`#[generator(yield = T)] async fn`, `coroutine!(async {{ .. }})`)"
+)]
+pub trait AwaitsIn {}
+impl AwaitsIn for InAsync {}
 
 /// Found otherwise: any generator.
 pub trait ViaLoop {
@@ -395,6 +435,12 @@ where
 }
 
 impl SharedTag {
+    /// Any generator may delegate to a generator of this crate.
+    #[inline(always)]
+    pub fn within<C>(self, _in: C) -> Self {
+        self
+    }
+
     /// Delegates to `sub`, a generator of this crate, starting it with `first` (see the module
     /// docs). `direct`: the macros saw the `yield_from!` awaited directly in its body (see
     /// `Shortcut`).
@@ -412,6 +458,12 @@ impl SharedTag {
 }
 
 impl IterTag {
+    /// Any generator may delegate to an iterator.
+    #[inline(always)]
+    pub fn within<C>(self, _in: C) -> Self {
+        self
+    }
+
     /// Delegates to `sub`, an iterator, by the re-yield loop.
     #[track_caller]
     #[inline]
@@ -426,9 +478,35 @@ impl IterTag {
     }
 }
 
-/// Not implemented for any generator: a `PinnedGen` is delegated to pinned. What `yield_from!` of one that
-/// is not says, once (the `Output` it would evaluate to is left to rustc's error type, so the
-/// code around it is not reported). Not public API.
+impl AsyncTag {
+    /// Checks the `yield_from!` is in an async generator (`C` says which kind it is in).
+    #[inline(always)]
+    pub fn within<C: AwaitsIn>(self, _in: C) -> Self {
+        self
+    }
+
+    /// Delegates to `sub`, an async generator, from the async generator `co` belongs to: as
+    /// [`SharedTag::delegate`], for the same Yield and Resume types.
+    #[track_caller]
+    #[inline]
+    pub fn delegate<'c, Y: 'c, R: 'c, G>(
+        self,
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        direct: bool,
+    ) -> impl Future<Output = <G::Sub as Shared<Y, R>>::Output> + 'c
+    where
+        G: IntoAsyncSub,
+        G::Sub: Shared<Y, R> + 'c,
+    {
+        SharedDelegate::new(co, sub.into_sub(), first, direct, Location::caller())
+    }
+}
+
+/// Not implemented for any generator: a `PinnedGen` is delegated to pinned. What
+/// `yield_from!` of one that is not says, once (the `Output` it would evaluate to is left to
+/// rustc's error type, so the code around it is not reported). Not public API.
 #[diagnostic::on_unimplemented(
     message = "`yield_from!` delegates to a pinned generator only once it is pinned: write \
                `yield_from!(core::pin::pin!(sub))`",
@@ -453,6 +531,12 @@ impl PinnedFirst<PhantomData<core::convert::Infallible>> for () {
 }
 
 impl UnpinnedTag {
+    /// Any generator would be refused alike.
+    #[inline(always)]
+    pub fn within<C>(self, _in: C) -> Self {
+        self
+    }
+
     /// Refuses to delegate to `sub` (see [`PinnedFirst`]).
     pub fn delegate<Y, R, G>(
         self,
@@ -470,6 +554,12 @@ impl UnpinnedTag {
 }
 
 impl LoopTag {
+    /// Any generator may delegate to any other.
+    #[inline(always)]
+    pub fn within<C>(self, _in: C) -> Self {
+        self
+    }
+
     /// Delegates to `sub` by resuming it and re-yielding what it yields, starting it with
     /// `first`. Yields are reported at the `yield_from!` that delegated.
     #[track_caller]

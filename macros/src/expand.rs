@@ -13,9 +13,9 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::visit_mut::VisitMut;
-use syn::{ItemFn, ReturnType, Type};
+use syn::{ItemFn, ReturnType};
 
-use crate::model::{Coroutine, CoroutineBody, GeneratorFn};
+use crate::model::{is_result, Coroutine, CoroutineBody, GeneratorFn};
 use crate::rewrite::Rewriter;
 
 /// The four kinds of generator, by the type the expansion returns.
@@ -37,8 +37,8 @@ impl Kind {
         match (self.is_async, self.pinned) {
             (false, false) => quote!(#krate::__private::Gen<#y, #r, #body>),
             (false, true) => quote!(#krate::PinnedGen<#y, #r, #body>),
-            (true, false) => quote!(#krate::__private::AsyncGen<#y, #body>),
-            (true, true) => quote!(#krate::PinnedAsyncGen<#y, #body>),
+            (true, false) => quote!(#krate::__private::AsyncGen<#y, #body, #r>),
+            (true, true) => quote!(#krate::PinnedAsyncGen<#y, #body, #r>),
         }
     }
 
@@ -63,11 +63,6 @@ impl Kind {
             (false, true) => quote!(#krate::PinnedGen),
             (true, false) => quote!(#krate::__private::AsyncGen),
             (true, true) => quote!(#krate::PinnedAsyncGen),
-        };
-        let (r, ret) = if self.is_async {
-            (quote!(()), quote!(()))
-        } else {
-            (r.clone(), ret.clone())
         };
         let first = first.policy(krate);
         let name_ty = Ident::new("__ResumableName", Span::mixed_site());
@@ -125,7 +120,7 @@ fn body_closure(
         let #closure = move |mut #co: #krate::__private::Co<#y, #r>, #first: ::core::option::Option<#r>| async move {
             let _ = &mut #co;
             #[allow(unused_imports)]
-            use #krate::__private::{ViaLoop as _, ViaShared as _};
+            use #krate::__private::{ViaAsync as _, ViaLoop as _, ViaShared as _};
             #prologue
             #body
         };
@@ -151,12 +146,11 @@ pub(crate) fn generator_fn(checked: GeneratorFn) -> TokenStream {
     rewriter.is_async = kind.is_async;
     rewriter.throws = throw_ty.is_some();
     rewriter.unit_resume = resume_ty.is_none();
+    rewriter.returns_unit = kind.is_async && matches!(item.sig.output, ReturnType::Default);
     // Returned values coerce to the declared type (`Box<dyn Trait>`, say); `()` and
     // `impl Trait` need no coercion site.
     let coerce_to = match &item.sig.output {
-        ReturnType::Type(_, ty) if !kind.is_async && !mentions_impl(&item.sig.output) => {
-            Some(ty.to_token_stream())
-        }
+        ReturnType::Type(_, ty) if !mentions_impl(&item.sig.output) => Some(ty.to_token_stream()),
         _ => None,
     };
     rewriter.ret.clone_from(&coerce_to);
@@ -327,11 +321,14 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
                 TokenStream::new(),
                 quote!(#(#stmts)*),
             );
+            // An async generator returns `()` unless declared otherwise (only the closure
+            // form can say so): its items are what it yields.
+            let ret = if is_async { &unit } else { &infer };
             Kind { is_async, pinned }.construct(
                 &krate,
                 &infer,
                 &unit,
-                &infer,
+                ret,
                 First::Drops,
                 coroutine_name(),
                 rewriter.delegates,
@@ -339,11 +336,13 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
             )
         }
         CoroutineBody::Closure {
+            is_async,
             arg,
             arg_ty,
             ret,
             mut body,
         } => {
+            rewriter.is_async = is_async;
             rewriter.throws = arg_ty.as_ref().is_some_and(is_result);
             rewriter.unit_resume = arg.is_none();
             rewriter.visit_expr_mut(&mut body);
@@ -361,11 +360,13 @@ pub(crate) fn coroutine(co_input: Coroutine) -> TokenStream {
                 None => (quote!(_), TokenStream::new()),
             };
             let r = if arg.is_none() { quote!(()) } else { r };
-            let ret = ret.map_or(infer.clone(), |ty| ty.into_token_stream());
-            let kind = Kind {
-                is_async: false,
-                pinned,
+            let ret = match ret {
+                Some(ty) => ty.into_token_stream(),
+                // See the block form.
+                None if is_async => quote!(()),
+                None => infer.clone(),
             };
+            let kind = Kind { is_async, pinned };
             let closure = body_closure(
                 &krate,
                 &co,
@@ -427,11 +428,6 @@ fn ends_without_value(stmts: &[syn::Stmt]) -> bool {
         },
         Some(syn::Stmt::Expr(_, None)) => false,
     }
-}
-
-/// Whether a type is spelled `Result<..>` (a resume type that can carry a thrown error).
-fn is_result(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Result"))
 }
 
 /// Whether a return type contains `impl Trait`, which cannot be a turbofish argument.

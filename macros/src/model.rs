@@ -32,29 +32,25 @@ impl GeneratorFn {
                 "missing `yield = T`: say what the generator yields, e.g. `#[generator(yield = u32)]`",
             ));
         }
-        if is_async {
-            for key in [&args.resume_ty, &args.throw_ty].into_iter().flatten() {
-                errors.push_spanned(
-                    &key.key,
-                    "an async generator is driven by polling and takes no resume value: remove this key",
-                );
-            }
-            if let ReturnType::Type(_, ty) = &sig.output {
+        if let ReturnType::Type(_, ty) = &sig.output {
+            if is_async && !is_result(ty) {
                 errors.push_spanned(
                     ty,
-                    "an async generator returns `()`: what it produces are the items it yields; \
-                     remove the return type",
+                    "an async generator returns `()` or `Result<(), E>`: what it produces are \
+                     the items it yields; remove the return type, or declare `-> Result<(), E>` \
+                     to make it a stream of `Result<T, E>` that `?` ends with one `Err`",
                 );
             }
         }
         if let (Some(throw), ReturnType::Default) = (&args.throw_ty, &sig.output) {
-            if !is_async {
-                errors.push_spanned(
-                    &throw.key,
-                    "a `throw` generator must return a `Result` (e.g. `-> Result<(), MyError>`) so \
-                     errors thrown into it can propagate with `?`",
-                );
-            }
+            let msg = if is_async {
+                "a `throw` async generator must return `Result<(), E>` (a stream of \
+                 `Result<T, E>` items) so errors thrown into it can propagate with `?`"
+            } else {
+                "a `throw` generator must return a `Result` (e.g. `-> Result<(), MyError>`) so \
+                 errors thrown into it can propagate with `?`"
+            };
+            errors.push_spanned(&throw.key, msg);
         }
         for (key, name) in [
             (&args.yield_ty, "yield"),
@@ -249,6 +245,11 @@ fn find_infer(ty: &Type) -> Option<syn::TypeInfer> {
     find.0
 }
 
+/// Whether a type is spelled `Result<..>` (or `io::Result<..>`, say).
+pub(crate) fn is_result(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Result"))
+}
+
 /// Token spacing as people write it, for types quoted in an error message.
 fn pretty(tokens: &str) -> String {
     let mut s = tokens.to_string();
@@ -285,8 +286,9 @@ pub(crate) enum CoroutineBody {
     Block(Block),
     /// `coroutine!(async { stmts })`
     Async(Block),
-    /// `coroutine!(|arg: T| -> Ret { body })`
+    /// `coroutine!(|arg: T| -> Ret { body })`, or `async |arg: T| ..` for an async generator
     Closure {
+        is_async: bool,
         arg: Option<Pat>,
         arg_ty: Option<Type>,
         ret: Option<Type>,
@@ -314,7 +316,8 @@ impl Parse for Coroutine {
             input.parse::<syn::Ident>()?;
         }
         let body = if input.peek(Token![async])
-            && (input.peek2(syn::token::Brace) || input.peek2(Token![move]))
+            && (input.peek2(syn::token::Brace)
+                || (input.peek2(Token![move]) && input.peek3(syn::token::Brace)))
         {
             input.parse::<Token![async]>()?;
             input.parse::<Option<Token![move]>>()?;
@@ -326,10 +329,7 @@ impl Parse for Coroutine {
                 );
             }
             CoroutineBody::Async(block)
-        } else if input.peek(Token![|])
-            || input.peek(Token![||])
-            || (input.peek(Token![move]) && (input.peek2(Token![|]) || input.peek2(Token![||])))
-        {
+        } else if is_closure(input) {
             let closure: syn::ExprClosure = input.parse()?;
             if !input.is_empty() {
                 bail!(
@@ -353,13 +353,17 @@ impl Parse for Coroutine {
     }
 }
 
+/// Whether the input is a closure: `|x| ..`, `move |x| ..`, `async |x| ..`, `async move |x| ..`.
+fn is_closure(input: ParseStream) -> bool {
+    let bar = |fork: ParseStream| fork.peek(Token![|]) || fork.peek(Token![||]);
+    let fork = input.fork();
+    let _ = fork.parse::<Option<Token![async]>>();
+    let _ = fork.parse::<Option<Token![move]>>();
+    bar(&fork)
+}
+
 fn closure_body(closure: syn::ExprClosure) -> syn::Result<CoroutineBody> {
-    if let Some(a) = &closure.asyncness {
-        bail!(
-            a,
-            "write an async generator as `coroutine!(async {{ .. }})`; it takes no argument"
-        );
-    }
+    let is_async = closure.asyncness.is_some();
     if closure.inputs.len() > 1 {
         bail!(
             &closure.inputs,
@@ -377,6 +381,7 @@ fn closure_body(closure: syn::ExprClosure) -> syn::Result<CoroutineBody> {
         ReturnType::Type(_, ty) => Some(*ty),
     };
     Ok(CoroutineBody::Closure {
+        is_async,
         arg,
         arg_ty,
         ret,

@@ -41,6 +41,9 @@ pub(crate) struct Rewriter<'a> {
     pub(crate) unit_resume: bool,
     /// The declared return type, when returned values need a coercion site.
     pub(crate) ret: Option<TokenStream>,
+    /// Whether the body is an async generator function declared without a return type, so
+    /// that a `return` with a value is a mistake.
+    pub(crate) returns_unit: bool,
     /// Whether the body delegates with `yield_from!` (found while rewriting): only then may a
     /// resume take the shortcut to an inner generator.
     pub(crate) delegates: bool,
@@ -61,6 +64,7 @@ impl<'a> Rewriter<'a> {
             throws: false,
             unit_resume: false,
             ret: None,
+            returns_unit: false,
             delegates: false,
             scope: Scope::Body,
             in_macro: 0,
@@ -175,10 +179,18 @@ impl<'a> Rewriter<'a> {
         let probe = Ident::new("__resumable_sub", span);
         let first_name = Ident::new("__first", Span::mixed_site());
         let delegate = Ident::new("delegate", span);
+        // Which kind of generator the `yield_from!` is in: only an async one may delegate to
+        // an async generator.
+        let kind = if self.is_async {
+            quote_spanned!(span=> <#krate::__private::InAsync>::NEW)
+        } else {
+            quote_spanned!(span=> <#krate::__private::InSync>::NEW)
+        };
         quote_spanned! {span=>
             match (#krate::__private::Probe(#sub), #first) {
                 (#probe, #first_name) => (&#probe)
                     .__resumable_tag()
+                    .within(#kind)
                     .#delegate(&mut #co, #probe.0, #first_name, #direct)
                     .await,
             }
@@ -492,9 +504,7 @@ impl VisitMut for Rewriter<'_> {
             }
             // `return value` desugars into `return ret::<Ret>(value)`: an async block has no
             // declared output, so this call is where `value` coerces to the return type.
-            Expr::Return(r)
-                if !self.is_async && self.scope == Scope::Body && self.ret.is_some() =>
-            {
+            Expr::Return(r) if self.scope == Scope::Body && self.ret.is_some() => {
                 visit_mut::visit_expr_return_mut(self, r);
                 let (krate, ret) = (self.krate, self.ret.as_ref().expect("checked"));
                 r.expr = Some(Box::new(Expr::Verbatim(match r.expr.take() {
@@ -509,12 +519,15 @@ impl VisitMut for Rewriter<'_> {
                     }
                 })));
             }
-            Expr::Return(r) if self.is_async && self.scope == Scope::Body && r.expr.is_some() => {
+            Expr::Return(r)
+                if self.returns_unit && self.scope == Scope::Body && r.expr.is_some() =>
+            {
                 let value = r.expr.take();
                 *expr = Expr::Verbatim(error_expr(
                     value,
                     "an async generator cannot return a value: it hands out its items with \
-                     `yield_!`; write `return;`",
+                     `yield_!`; write `return;` (declared `-> Result<(), E>`, it may return \
+                     an error, which ends its stream)",
                 ));
             }
             Expr::Binary(b) if self.scope == Scope::Body && arithmetic(&b.op) => {

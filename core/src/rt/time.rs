@@ -3,6 +3,7 @@
 use alloc::boxed::Box;
 use core::fmt;
 use core::future::Future;
+use core::panic::Location;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
@@ -50,8 +51,13 @@ pub fn now() -> Duration {
 ///     assert!(rt::now() - start >= Duration::from_millis(20));
 /// });
 /// ```
+///
+/// # Panics
+/// When polled outside of a loop; the message names the line that made the sleep.
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
+        made_at: Location::caller(),
         deadline: match try_current() {
             Some(core) => core.deadline_after(duration),
             None => Deadline::After(duration),
@@ -79,8 +85,13 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///     rt::sleep_until(rt::now()).await; // a deadline passed already: ready at once
 /// });
 /// ```
+///
+/// # Panics
+/// When polled outside of a loop; the message names the line that made the sleep.
+#[track_caller]
 pub fn sleep_until(deadline: Duration) -> Sleep {
     Sleep {
+        made_at: Location::caller(),
         deadline: match try_current() {
             Some(core) => core.deadline_at(deadline),
             None => Deadline::Unbound(deadline),
@@ -145,6 +156,8 @@ pub fn sleep_until(deadline: Duration) -> Sleep {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Deadline,
+    /// Where it was made, for the panic if it is polled outside of a loop.
+    made_at: &'static Location<'static>,
     /// The timer set, once polled.
     timer: Option<TimerKey>,
 }
@@ -178,7 +191,9 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let core = current();
+        let Some(core) = try_current() else {
+            polled_outside(self.made_at)
+        };
         let (now, deadline, moved) = core.bind_deadline(&mut self.deadline);
         if moved {
             // Set on another loop's clock (or on none yet): its timer, if any, is not this
@@ -199,6 +214,17 @@ impl Future for Sleep {
         }
         Poll::Pending
     }
+}
+
+/// A sleep polled outside of a loop: its poll cannot name the `.await`, so the message names
+/// where the sleep was made.
+#[cold]
+#[inline(never)]
+fn polled_outside(made_at: &Location<'_>) -> ! {
+    panic!(
+        "the rt::sleep made at {made_at} was awaited outside of a loop: only a future run by \
+         rt::block_on (or a Kernel) can sleep; run the code that awaits it in rt::block_on"
+    )
 }
 
 impl Drop for Sleep {
@@ -233,6 +259,9 @@ impl fmt::Debug for Sleep {
 /// });
 /// ```
 ///
+/// # Panics
+/// When polled outside of a loop; the message names the line that called `timeout`.
+#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),

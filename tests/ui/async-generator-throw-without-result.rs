@@ -1,6 +1,8 @@
 use resumable::prelude::*;
 
-#[generator(yield = u32, resume = u32)]
+struct Stop;
+
+#[generator(yield = u32, throw = Stop)]
 async fn numbers() {
     yield_!(1);
 }
