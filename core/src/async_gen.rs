@@ -980,14 +980,20 @@ pub struct AsyncSub<P>(P);
 
 /// How `yield_from!` takes an async generator. Not public API.
 pub trait IntoAsyncSub {
+    /// What it yields.
+    type Yield;
+    /// What it is resumed with.
+    type Resume;
     /// The generator in place.
-    type Sub;
+    type Sub: Shared<Self::Yield, Self::Resume>;
     /// Takes it.
     fn into_sub(self) -> Self::Sub;
 }
 
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> IntoAsyncSub for AsyncGen<Y, B, R> {
+    type Yield = Y;
+    type Resume = R;
     type Sub = AsyncSub<Pin<Box<PinnedAsyncGen<Y, B, R>>>>;
     fn into_sub(self) -> Self::Sub {
         AsyncSub(self.inner)
@@ -996,6 +1002,8 @@ impl<Y, R, B: Body<Y, R>> IntoAsyncSub for AsyncGen<Y, B, R> {
 
 #[cfg(feature = "alloc")]
 impl<'a, Y, R, B: Body<Y, R>> IntoAsyncSub for &'a mut AsyncGen<Y, B, R> {
+    type Yield = Y;
+    type Resume = R;
     type Sub = AsyncSub<Pin<&'a mut PinnedAsyncGen<Y, B, R>>>;
     fn into_sub(self) -> Self::Sub {
         AsyncSub(self.inner.as_mut())
@@ -1003,6 +1011,8 @@ impl<'a, Y, R, B: Body<Y, R>> IntoAsyncSub for &'a mut AsyncGen<Y, B, R> {
 }
 
 impl<'a, Y, R, B: Body<Y, R>> IntoAsyncSub for Pin<&'a mut PinnedAsyncGen<Y, B, R>> {
+    type Yield = Y;
+    type Resume = R;
     type Sub = AsyncSub<Pin<&'a mut PinnedAsyncGen<Y, B, R>>>;
     fn into_sub(self) -> Self::Sub {
         AsyncSub(self)
@@ -1011,6 +1021,8 @@ impl<'a, Y, R, B: Body<Y, R>> IntoAsyncSub for Pin<&'a mut PinnedAsyncGen<Y, B, 
 
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> IntoAsyncSub for Pin<Box<PinnedAsyncGen<Y, B, R>>> {
+    type Yield = Y;
+    type Resume = R;
     type Sub = AsyncSub<Pin<Box<PinnedAsyncGen<Y, B, R>>>>;
     fn into_sub(self) -> Self::Sub {
         AsyncSub(self)

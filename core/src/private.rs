@@ -12,9 +12,9 @@ pub use crate::delegate::Shared;
 #[cfg(feature = "alloc")]
 pub use crate::state::{Headed, HeadedBox};
 pub use crate::yield_from::{
-    AsyncTag, AwaitsIn, InAsync, InSync, IterIn, IterResumes, IterTag, LoopIn, LoopTag,
-    PinnedFirst, Plain, Probe, ResumesMatch, Same, SharedIn, SharedTag, Sub, UnpinnedTag, ViaAsync,
-    ViaLoop, ViaShared, YieldsMatch,
+    AsyncIn, AsyncResumesMatch, AsyncTag, AwaitsIn, InAsync, InSync, IterIn, IterResumes, IterTag,
+    LoopIn, LoopTag, PinnedFirst, Plain, Probe, ResumesMatch, Same, SharedIn, SharedTag, Sub,
+    UnpinnedTag, ViaAsync, ViaLoop, ViaShared, YieldsMatch,
 };
 pub use crate::PinnedAsyncGen;
 pub use crate::PinnedGen;

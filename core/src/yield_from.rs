@@ -486,21 +486,93 @@ impl AsyncTag {
     }
 
     /// Delegates to `sub`, an async generator, from the async generator `co` belongs to: as
-    /// [`SharedTag::delegate`], for the same Yield and Resume types.
+    /// [`SharedTag::delegate`], for the same Yield and Resume types (see [`AsyncIn`]).
     #[track_caller]
     #[inline]
-    pub fn delegate<'c, Y: 'c, R: 'c, G>(
+    pub fn delegate<'c, Y, R, G: AsyncIn<'c, Y, R>>(
         self,
         co: &'c mut Co<Y, R>,
         sub: G,
         first: Option<R>,
         direct: bool,
-    ) -> impl Future<Output = <G::Sub as Shared<Y, R>>::Output> + 'c
+    ) -> impl Future<Output = G::Output> + 'c {
+        sub.delegation(co, first, direct, Location::caller())
+    }
+}
+
+/// How an async subgenerator is delegated to: it yields what the delegating generator yields
+/// ([`YieldsMatch`]), and is resumed with what it is resumed with ([`AsyncResumesMatch`]).
+/// Not public API.
+pub trait AsyncIn<'c, Y, R>: Sized {
+    /// What the `yield_from!` evaluates to.
+    type Output;
+    /// The future `yield_from!` awaits.
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, R>,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c;
+}
+
+impl<'c, Y, R: 'c, G> AsyncIn<'c, Y, R> for G
+where
+    G: IntoAsyncSub,
+    G::Sub: 'c,
+    G::Yield: 'c,
+    (): YieldsMatch<G::Yield, Y> + AsyncResumesMatch<G::Resume, R>,
+{
+    type Output = <G::Sub as Shared<G::Yield, G::Resume>>::Output;
+    #[inline]
+    fn delegation(
+        self,
+        co: &'c mut Co<Y, R>,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = Self::Output> + 'c {
+        let co = <() as YieldsMatch<G::Yield, Y>>::co(co);
+        <() as AsyncResumesMatch<G::Resume, R>>::delegation(co, self.into_sub(), first, direct, at)
+    }
+}
+
+/// The resume type of an async subgenerator (`S`) is the delegating async generator's (`R`):
+/// the check, which names both types when they differ. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`yield_from!` cannot delegate to an async generator resumed with `{S}` from a \
+               generator resumed with `{R}`",
+    label = "this generator is resumed with `{R}`",
+    note = "an async generator delegated to with `yield_from!` is resumed with what the async \
+            generator it is used in is resumed with; otherwise loop over it and yield what it \
+            yields: `while let Some(x) = sub.next().await {{ yield_!(x); }}`"
+)]
+pub trait AsyncResumesMatch<S, R> {
+    /// The future `yield_from!` awaits.
+    fn delegation<'c, Y: 'c, G: Shared<Y, S> + 'c>(
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = G::Output> + 'c
     where
-        G: IntoAsyncSub,
-        G::Sub: Shared<Y, R> + 'c,
+        R: 'c;
+}
+
+impl<R> AsyncResumesMatch<R, R> for () {
+    #[inline]
+    fn delegation<'c, Y: 'c, G: Shared<Y, R> + 'c>(
+        co: &'c mut Co<Y, R>,
+        sub: G,
+        first: Option<R>,
+        direct: bool,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = G::Output> + 'c
+    where
+        R: 'c,
     {
-        SharedDelegate::new(co, sub.into_sub(), first, direct, Location::caller())
+        SharedDelegate::new(co, sub, first, direct, at)
     }
 }
 
