@@ -11,7 +11,7 @@ use std::future::Future;
 use resumable::prelude::*;
 use resumable::{CloseError, FusedStream};
 
-use common::{block_on, catch, entries, new_log, poll_once, Log, Noisy};
+use common::{block_on, catch, entries, new_log, poll_once, Log, Noisy, PanicLocations};
 
 /// Pending on its first poll (after waking the waker it was given), ready on the second.
 struct PendingOnce(bool);
@@ -565,23 +565,7 @@ fn a_step_polls_with_the_callers_waker() {
 /// Misuse panics name the caller's line, not one inside the library.
 #[test]
 fn misuse_panics_point_at_the_callers_line() {
-    use std::sync::{Arc, Mutex};
-    let seen: Arc<Mutex<Vec<(String, u32)>>> = Arc::default();
-    let hook_seen = Arc::clone(&seen);
-    let this_test = std::thread::current().id();
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        // Other tests may panic meanwhile, on their own threads.
-        if std::thread::current().id() != this_test {
-            return;
-        }
-        if let Some(at) = info.location() {
-            hook_seen
-                .lock()
-                .unwrap()
-                .push((at.file().to_owned(), at.line()));
-        }
-    }));
+    let watch = PanicLocations::start();
     let mut avg = averager();
     let send_line = line!() + 1;
     let _ = catch(|| drop(avg.send(1.0)));
@@ -595,8 +579,7 @@ fn misuse_panics_point_at_the_callers_line() {
     assert_eq!(poll(&mut c.next()), Poll::Pending);
     let mid_close_line = line!() + 1;
     let _ = catch(|| drop(c.close_with(Stop("x"))));
-    std::panic::set_hook(previous);
-    let seen = seen.lock().unwrap().clone();
+    let seen = watch.finish();
     let here = file!().to_owned();
     assert_eq!(
         seen,

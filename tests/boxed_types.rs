@@ -6,7 +6,7 @@ mod common;
 
 use std::rc::Rc;
 
-use common::{catch, entries, new_log, Log, Noisy};
+use common::{catch, entries, new_log, Log, Noisy, PanicLocations};
 use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
 use resumable::prelude::*;
 use resumable::sched::RoundRobin;
@@ -201,23 +201,7 @@ fn boxed_generators_are_send_and_local_ones_need_not_be() {
 /// through a vtable, with the message a plain generator gives.
 #[test]
 fn boxed_misuse_panics_point_at_the_callers_line() {
-    use std::sync::{Arc, Mutex};
-    let seen: Arc<Mutex<Vec<(String, u32)>>> = Arc::default();
-    let hook_seen = Arc::clone(&seen);
-    let this_test = std::thread::current().id();
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        // Other tests may panic meanwhile, on their own threads.
-        if std::thread::current().id() != this_test {
-            return;
-        }
-        if let Some(at) = info.location() {
-            hook_seen
-                .lock()
-                .unwrap()
-                .push((at.file().to_owned(), at.line()));
-        }
-    }));
+    let watch = PanicLocations::start();
     let mut g: BoxGen<'_, u32, (), &str> = count(1).boxed();
     g.by_ref().for_each(drop);
     let send_line = line!() + 1;
@@ -228,11 +212,10 @@ fn boxed_misuse_panics_point_at_the_callers_line() {
     d.close();
     let closed_line = line!() + 1;
     let closed = catch(|| d.start());
-    std::panic::set_hook(previous);
+    let seen = watch.finish();
     assert!(finished.unwrap_err().contains("after it finished"));
     assert!(not_started.unwrap_err().contains("call start() first"));
     assert!(closed.unwrap_err().contains("after it was closed"));
-    let seen = seen.lock().unwrap().clone();
     let here = file!().to_owned();
     assert_eq!(
         seen,

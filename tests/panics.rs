@@ -6,7 +6,7 @@ mod common;
 
 use resumable::prelude::*;
 
-use common::{block_on, catch, entries, new_log, Log, Noisy};
+use common::{block_on, catch, entries, new_log, Log, Noisy, PanicLocations};
 
 #[generator(yield = u32, resume = u32)]
 fn fragile(log: Log) -> u32 {
@@ -353,23 +353,7 @@ fn a_throw_generator_refuses_a_first_ok_but_takes_a_first_err() {
 /// Misuse panics name the caller's line, not a line inside the library.
 #[test]
 fn misuse_panics_point_at_the_callers_line() {
-    use std::sync::{Arc, Mutex};
-    let seen: Arc<Mutex<Vec<(String, u32)>>> = Arc::default();
-    let hook_seen = Arc::clone(&seen);
-    let this_test = std::thread::current().id();
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        // Other tests may panic meanwhile, on their own threads.
-        if std::thread::current().id() != this_test {
-            return;
-        }
-        if let Some(at) = info.location() {
-            hook_seen
-                .lock()
-                .unwrap()
-                .push((at.file().to_owned(), at.line()));
-        }
-    }));
+    let watch = PanicLocations::start();
     let mut g = coroutine! { yield 1u8; };
     g.send(());
     g.send(());
@@ -385,8 +369,7 @@ fn misuse_panics_point_at_the_callers_line() {
         i.by_ref().for_each(drop);
         i.send(())
     }));
-    std::panic::set_hook(previous);
-    let seen = seen.lock().unwrap().clone();
+    let seen = watch.finish();
     let here = file!().to_owned();
     assert_eq!(
         seen,

@@ -88,3 +88,41 @@ pub fn counting(log: Log) {
         n += 1;
     }
 }
+
+/// Records where panics on this thread happen (file and line, as the panic hook sees them),
+/// from [`start`](PanicLocations::start) to [`finish`](PanicLocations::finish): for checking
+/// that a misuse panic names the caller's line. Panics on other threads (other tests) are
+/// left out.
+pub struct PanicLocations {
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, u32)>>>,
+    previous: Box<dyn Fn(&panic::PanicHookInfo<'_>) + Sync + Send + 'static>,
+}
+
+impl PanicLocations {
+    /// Starts recording, in place of the panic hook.
+    pub fn start() -> Self {
+        let seen = std::sync::Arc::<std::sync::Mutex<Vec<(String, u32)>>>::default();
+        let hook_seen = std::sync::Arc::clone(&seen);
+        let this_test = std::thread::current().id();
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if std::thread::current().id() != this_test {
+                return;
+            }
+            if let Some(at) = info.location() {
+                hook_seen
+                    .lock()
+                    .unwrap()
+                    .push((at.file().to_owned(), at.line()));
+            }
+        }));
+        PanicLocations { seen, previous }
+    }
+
+    /// Puts the panic hook back; returns where the panics were.
+    pub fn finish(self) -> Vec<(String, u32)> {
+        panic::set_hook(self.previous);
+        let seen = self.seen.lock().unwrap().clone();
+        seen
+    }
+}
