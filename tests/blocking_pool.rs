@@ -48,7 +48,9 @@ async fn the_pool_still_works() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let accept = rt::spawn(async move { listener.accept().await.map(|_| ()) });
-    TcpStream::connect(("localhost", port)).await.expect("connect");
+    TcpStream::connect(("localhost", port))
+        .await
+        .expect("connect");
     accept.await.unwrap().unwrap();
 }
 

@@ -151,7 +151,7 @@ impl UdpSocket {
     /// example on [`connect`](UdpSocket::connect).
     ///
     /// # Errors
-    /// As std's `send`; `NotConnected` if it is not connected.
+    /// As std's `send` (an error if it is not connected).
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.inner.io(Direction::Write, |s| s.send(buf)).await
     }
