@@ -2,8 +2,8 @@
 //! `resumable::rt::net`: the sockets driven by the ecosystem's I/O tools (`futures::io`'s
 //! `BufReader::lines`, `read_to_end`, `split`, `write_all`, `copy`) through `AsyncRead` and
 //! `AsyncWrite`; one stream read and written by two tasks at once; `incoming()`; connect by
-//! host name, to nothing, to a closed port, and without the blocking pool for a literal
-//! address; UDP and Unix-domain round trips.
+//! host name, to nothing, to a closed port, without the blocking pool for a literal address,
+//! and a connect under way that leaves the loop running; UDP and Unix-domain round trips.
 //!
 //! Every test touches real sockets, so each runs under a watchdog (`within`): a lost wake-up
 //! is a failure, not a hang.
@@ -78,8 +78,11 @@ fn futures_io_copy_lines_and_write_all_work_on_tcp_streams() {
             });
             let mut client = TcpStream::connect(addr).await.unwrap();
             let sent: Vec<String> = (0..1000).map(|i| format!("line {i}")).collect();
-            client.write_all(sent.join("\n").as_bytes()).await.unwrap();
-            client.write_all(b"\n").await.unwrap();
+            // Through the trait, on the stream itself (`.write_all` is the inherent one).
+            AsyncWriteExt::write_all(&mut client, sent.join("\n").as_bytes())
+                .await
+                .unwrap();
+            AsyncWriteExt::write_all(&mut client, b"\n").await.unwrap();
             client.flush().await.unwrap();
             client.close().await.unwrap();
             let lines: Vec<String> = BufReader::new(&client).lines().try_collect().await.unwrap();
@@ -143,7 +146,10 @@ fn one_stream_is_read_and_written_by_two_tasks_at_once() {
             let writer = rt::spawn({
                 let (server, data, wrote) = (server.clone(), data.clone(), wrote.clone());
                 async move {
-                    (&*server).write_all(&data).await.unwrap();
+                    // Through the trait: the inherent `write_all` would be picked by `.write_all`.
+                    AsyncWriteExt::write_all(&mut &*server, &data)
+                        .await
+                        .unwrap();
                     (&*server).close().await.unwrap();
                     wrote.set(true);
                 }
@@ -188,7 +194,8 @@ fn a_stream_that_always_has_data_yields_between_reads_through_the_trait() {
                 let done = done.clone();
                 async move {
                     let (mut reads, mut buf) = (0, [0; 256]);
-                    while (&stream).read(&mut buf).await.unwrap() > 0 {
+                    // Through the trait, not the inherent `read` that `.read` would pick.
+                    while AsyncReadExt::read(&mut &stream, &mut buf).await.unwrap() > 0 {
                         reads += 1;
                     }
                     done.set(true);
@@ -372,6 +379,49 @@ fn connect_to_a_literal_address_needs_no_blocking_thread() {
     });
 }
 
+#[test]
+fn a_connect_under_way_leaves_the_loop_running() {
+    use rustix::net::{bind, listen, socket, AddressFamily, SocketType};
+
+    within(LIMIT, || {
+        // A listener with a backlog of 0 that nobody accepts from: once one connection waits
+        // in its queue, the system drops the next connect's SYN, so that connect stays under
+        // way (until the client sends its SYN again, a second or so after room is made).
+        let fd = socket(AddressFamily::INET, SocketType::STREAM, None).unwrap();
+        bind(&fd, &"127.0.0.1:0".parse::<SocketAddr>().unwrap()).unwrap();
+        listen(&fd, 0).unwrap();
+        let listener = std::net::TcpListener::from(fd);
+        let addr = listener.local_addr().unwrap();
+        rt::block_on(async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            let first = TcpStream::connect(addr).await.unwrap();
+            let done = Rc::new(Cell::new(false));
+            let second = rt::spawn({
+                let done = done.clone();
+                async move {
+                    let stream = TcpStream::connect(addr).await;
+                    done.set(true);
+                    stream
+                }
+            });
+            // A connect that blocked the thread would keep the loop from here on (and nobody
+            // would make room): the watchdog would end the test.
+            let mut turns = 0;
+            while turns < 20 {
+                rt::sleep(ms(5)).await;
+                turns += 1;
+            }
+            assert!(!done.get(), "connected with no room in the queue");
+
+            let (_accepted, _) = listener.accept().await.unwrap();
+            let (accepted, _) = listener.accept().await.unwrap();
+            let second = second.await.unwrap().unwrap();
+            assert_eq!(accepted.peer_addr().unwrap(), second.local_addr().unwrap());
+            drop(first);
+        });
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // UDP
 // ---------------------------------------------------------------------------------------------
@@ -409,7 +459,10 @@ fn udp_datagrams_make_a_round_trip() {
 
             // Connected (by name): `send` and `recv`.
             let connected = UdpSocket::bind("127.0.0.1:0").unwrap();
-            assert!(connected.send(b"nowhere").await.is_err(), "sent, unconnected");
+            assert!(
+                connected.send(b"nowhere").await.is_err(),
+                "sent, unconnected"
+            );
             let err = connected.peer_addr().unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotConnected);
             connected
@@ -459,8 +512,8 @@ fn unix_streams_make_a_round_trip_through_a_listener() {
                         let mut n = 0;
                         while let Some(line) = lines.try_next().await.unwrap() {
                             n += 1;
-                            (&stream)
-                                .write_all(format!("{n}: {line}\n").as_bytes())
+                            let answer = format!("{n}: {line}\n");
+                            AsyncWriteExt::write_all(&mut &stream, answer.as_bytes())
                                 .await
                                 .unwrap();
                         }

@@ -168,7 +168,11 @@ impl Stream for Incoming<'_> {
 /// It implements [`AsyncRead`](futures_io::AsyncRead) and
 /// [`AsyncWrite`](futures_io::AsyncWrite), and so does `&TcpStream`: the tools of
 /// `futures::io` (`BufReader`, `lines`, `copy`, `split`) work on it, and one task can read
-/// while another writes (see [the module](super)). Its own methods take `&self` too.
+/// while another writes (see [the module](super)). Its own methods take `&self` too:
+/// `read`, `read_exact`, `write` and `write_all` do what `AsyncReadExt`'s and
+/// `AsyncWriteExt`'s of those names do, and, being inherent, are the ones `stream.read(..)`
+/// calls even with those traits in scope; the traits' other methods (`read_to_end`, `close`,
+/// ...) are called as usual.
 ///
 /// A client sends 100 bytes and shuts down its writing half; the server reads until the end of
 /// the stream and answers how many bytes came:

@@ -165,11 +165,11 @@ impl Stream for UnixIncoming<'_> {
 /// A Unix-domain stream whose reads and writes wait in the loop instead of blocking the
 /// thread. Like [`TcpStream`](super::TcpStream), it and `&UnixStream` implement
 /// [`AsyncRead`](futures_io::AsyncRead) and [`AsyncWrite`](futures_io::AsyncWrite), and its
-/// own methods take `&self`.
+/// own methods take `&self` (and, as there, shadow the traits' methods of the same names).
 ///
 /// ```
 /// use std::net::Shutdown;
-/// use futures::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+/// use futures::io::{AsyncBufReadExt, BufReader};
 /// use futures::TryStreamExt;
 /// use resumable::rt::{self, net::UnixStream};
 ///
@@ -177,7 +177,7 @@ impl Stream for UnixIncoming<'_> {
 ///     let (a, b) = UnixStream::pair().unwrap();
 ///     assert!(a.peer_addr().unwrap().is_unnamed());
 ///     let writer = rt::spawn(async move {
-///         (&a).write_all(b"one\ntwo\n").await.unwrap();
+///         a.write_all(b"one\ntwo\n").await.unwrap();
 ///         a.shutdown(Shutdown::Write).unwrap();
 ///         let mut reply = [0; 2];
 ///         a.read_exact(&mut reply).await.unwrap();
