@@ -14,7 +14,8 @@
 //! | `asyncio.run(main())` | [`block_on(main())`](block_on) |
 //! | `asyncio.create_task(coro)` | [`spawn(fut)`](spawn) → [`JoinHandle`] |
 //! | `await task` | `handle.await` → `Result<T, JoinError>` |
-//! | `task.cancel()` | [`handle.abort()`](JoinHandle::abort): the future is dropped, destructors run |
+//! | `task.cancel()` | [`handle.cancel()`](JoinHandle::cancel): a generator task gets `Cancelled` thrown in at its yield and may clean up (sleep, write) before it returns; a future cannot be thrown into, so it is aborted |
+//! | `task.cancel()`, no cleanup wanted | [`handle.abort()`](JoinHandle::abort): dropped at once, destructors run |
 //! | `await asyncio.sleep(s)` | [`sleep(duration).await`](sleep) |
 //! | `await asyncio.sleep(0)` | [`yield_now().await`](yield_now) |
 //! | `asyncio.wait_for(aw, s)` | [`timeout(duration, fut).await`](timeout) |
