@@ -44,7 +44,7 @@ where
 
 /// The name of the tasks spawned at `at`: `file:line`, made once per place (and thread) and
 /// shared by every task spawned there, so a spawn allocates no name.
-fn site_name(at: &'static Location<'static>) -> Rc<str> {
+pub(super) fn site_name(at: &'static Location<'static>) -> Rc<str> {
     std::thread_local! {
         static NAMES: core::cell::RefCell<std::collections::HashMap<usize, Rc<str>>> =
             core::cell::RefCell::default();
