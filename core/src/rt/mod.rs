@@ -14,7 +14,11 @@
 //! | `asyncio.run(main())` | [`block_on(main())`](block_on) |
 //! | `asyncio.create_task(coro)` | [`spawn(fut)`](spawn) → [`JoinHandle`] |
 //! | `await task` | `handle.await` → `Result<T, JoinError>` |
-//! | `task.cancel()` | [`handle.abort()`](JoinHandle::abort): the future is dropped, destructors run |
+//! | `async with asyncio.TaskGroup() as tg:` `tg.create_task(coro)` | [`TaskGroup::new()`](TaskGroup::new), [`group.spawn(fut)`](TaskGroup::spawn): a failure cancels the rest, dropping the group cancels all |
+//! | `asyncio.gather(*aws)` | [`group.join_all().await`](TaskGroup::join_all) (or `group.await`), results in spawn order; `futures::future::join_all` for futures that need no task |
+//! | `asyncio.as_completed(aws)` | [`group.join_next().await`](TaskGroup::join_next), in finishing order; `futures::stream::FuturesUnordered` |
+//! | `task.cancel()` | [`handle.cancel()`](JoinHandle::cancel): a generator task gets `Cancelled` thrown in at its yield and may clean up (sleep, write) before it returns; a future cannot be thrown into, so it is aborted |
+//! | `task.cancel()`, no cleanup wanted | [`handle.abort()`](JoinHandle::abort): dropped at once, destructors run |
 //! | `await asyncio.sleep(s)` | [`sleep(duration).await`](sleep) |
 //! | `await asyncio.sleep(0)` | [`yield_now().await`](yield_now) |
 //! | `asyncio.wait_for(aw, s)` | [`timeout(duration, fut).await`](timeout) |
@@ -59,12 +63,14 @@
 //! dropped on its thread (nobody waited for it any more) is caught there.
 
 mod blocking;
+mod group;
 pub mod net;
 mod task;
 mod time;
 
 pub use crate::kernel::JoinError;
 pub use blocking::{spawn_blocking, BlockingTask};
+pub use group::{JoinAll, JoinNext, TaskGroup};
 pub use task::{spawn, spawn_generator, spawn_named, task_id, JoinHandle};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Elapsed, Sleep, Timeout, YieldNow};
 

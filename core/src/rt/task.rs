@@ -44,7 +44,7 @@ where
 
 /// The name of the tasks spawned at `at`: `file:line`, made once per place (and thread) and
 /// shared by every task spawned there, so a spawn allocates no name.
-fn site_name(at: &'static Location<'static>) -> Rc<str> {
+pub(super) fn site_name(at: &'static Location<'static>) -> Rc<str> {
     std::thread_local! {
         static NAMES: core::cell::RefCell<std::collections::HashMap<usize, Rc<str>>> =
             core::cell::RefCell::default();
@@ -245,9 +245,10 @@ impl<T> JoinHandle<T> {
         drop(self);
     }
 
-    /// Cancels the task: its future is dropped, so its destructors run (Python's
-    /// `task.cancel()`); awaiting the handle then gives [`JoinError::Killed`]. A task aborting
-    /// itself stops when it next yields.
+    /// Stops the task at once: its future (or generator) is dropped where it waits, so its
+    /// destructors run, and no code of its own runs again; awaiting the handle then gives
+    /// [`JoinError::Killed`]. A task aborting itself stops when it next yields. To let a
+    /// generator task clean up first, [`cancel`](JoinHandle::cancel) it instead.
     ///
     /// ```
     /// use std::{cell::Cell, rc::Rc, time::Duration};
@@ -273,6 +274,51 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn abort(&self) {
         self.core.kill(self.id);
+    }
+
+    /// Cancels the task the way asyncio's `task.cancel()` does, where that can be done: a
+    /// generator task (made with [`spawn_generator`], or by the kernel, and declared with
+    /// `throw = Cancelled`) has [`Cancelled`](crate::kernel::Cancelled) thrown in at the yield
+    /// it waits at, in the next pass (the kernel's [`sys::cancel`](crate::kernel::sys::cancel)),
+    /// so its cleanup runs — and may itself sleep, write or join — and the handle then
+    /// gives whatever the task returned. Returns whether the task was alive.
+    ///
+    /// A future cannot be thrown into: a future task (and a generator resumed with plain
+    /// [`Reply`](crate::kernel::Reply)) is [aborted](JoinHandle::abort) instead, its destructors
+    /// run and the handle gives [`JoinError::Killed`]. A future's cleanup that must wait for
+    /// something belongs in the future itself: race the work against a signal to stop (an
+    /// `async-channel`, say) and clean up when it fires.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resumable::prelude::*;
+    /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
+    /// use resumable::rt::{self, JoinError};
+    ///
+    /// #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
+    /// fn worker() -> Result<&'static str, Cancelled> {
+    ///     match yield_from!(sys::sleep(Duration::from_secs(3600))) {
+    ///         Ok(()) => Ok("slept"),
+    ///         Err(Cancelled) => {
+    ///             yield_from!(sys::sleep(Duration::from_secs(1)))?; // cleanup may wait, too
+    ///             Ok("cleaned up")
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let mut kernel = Kernel::new().with_virtual_clock();
+    /// kernel.block_on(async {
+    ///     let generator = rt::spawn_generator("worker", worker());
+    ///     let future = rt::spawn(rt::sleep(Duration::from_secs(3600)));
+    ///     rt::sleep(Duration::from_secs(5)).await;
+    ///     assert!(generator.cancel() && future.cancel());
+    ///     assert_eq!(generator.await, Ok(Ok("cleaned up")));
+    ///     assert_eq!(rt::now(), Duration::from_secs(6)); // its cleanup slept a second
+    ///     assert_eq!(future.await, Err(JoinError::Killed)); // dropped at once
+    /// });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.core.cancel(self.id)
     }
 }
 
