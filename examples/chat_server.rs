@@ -322,6 +322,20 @@ pub mod chat {
             }
         }
 
+        /// The client `id` sent a line: its name, if it has none yet, or something to say.
+        /// Returns whether it stays (not if it quit, was let go, or the server is stopping).
+        fn heard(&mut self, id: u64, line: Vec<u8>, peer: SocketAddr) -> bool {
+            let Some(client) = self.clients.get(&id) else {
+                return false; // the server is stopping
+            };
+            if client.name.is_none() {
+                self.join(id, &line, peer);
+            } else {
+                self.said(id, line);
+            }
+            self.clients.get(&id).is_some_and(|c| !c.leaving)
+        }
+
         /// The client `id` sent `bytes` (one line, without its line ending).
         fn said(&mut self, id: u64, bytes: Vec<u8>) {
             let text = match String::from_utf8(bytes) {
@@ -455,19 +469,9 @@ pub mod chat {
                 Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break "",
                 Err(_) => break " (error)",
             };
-            let mut room = room.borrow_mut();
-            let Some(client) = room.clients.get(&id) else {
-                break ""; // the server is stopping
-            };
-            if client.name.is_none() {
-                room.join(id, &line, peer);
-            } else {
-                room.said(id, line);
-            }
-            if room.clients.get(&id).is_some_and(|c| c.leaving) {
+            if !room.borrow_mut().heard(id, line, peer) {
                 break "";
             }
-            drop(room);
             // A line read from the buffer does not wait, so without this a client that sends
             // fast would keep the thread for as long as it keeps sending, and its lines would
             // pile up in the others' queues before their writers could run. One line, then
