@@ -18,7 +18,8 @@
 //! listeners bound to one port with `SO_REUSEPORT` (the kernel spreads the connections over
 //! them by a hash of their ports), each served by its own rt loop on its own thread, accepting
 //! until the server is told that all `CLIENTS` connections have closed; how many connections
-//! each loop got in each run is printed as a `w6-spread` line. tokio: a multi-threaded runtime
+//! each loop got in each run, with that run's round trips per second, is printed as a
+//! `w6-spread` line. tokio: a multi-threaded runtime
 //! with N workers, accepting in its `block_on` and spawning each connection onto the workers.
 //!
 //! Note that this machine's cores are shared by the server threads and the client threads: the
@@ -346,7 +347,7 @@ fn main() {
         for (i, server) in servers.iter().enumerate() {
             let (rate, spread) = run(server);
             results[i].push(rate);
-            spreads[i].push(spread);
+            spreads[i].push((spread, rate));
         }
     }
     println!("{:<34} {:>10} {:>10} {:>10}", "", "median", "min", "max");
@@ -360,12 +361,16 @@ fn main() {
             r[r.len() - 1]
         );
     }
-    // Connections per listener, run by run, where there was more than one listener.
+    // Connections per listener and round trips per second, run by run ("5+3:140000"), where
+    // there was more than one listener.
     for (server, spread) in servers.iter().zip(spreads) {
         if server.listeners > 1 {
             let runs: Vec<String> = spread
                 .iter()
-                .map(|s| s.iter().map(usize::to_string).collect::<Vec<_>>().join("+"))
+                .map(|(s, rate)| {
+                    let s: Vec<String> = s.iter().map(usize::to_string).collect();
+                    format!("{}:{rate:.0}", s.join("+"))
+                })
                 .collect();
             println!("w6-spread {} {}", server.name, runs.join(" "));
         }

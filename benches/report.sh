@@ -76,9 +76,13 @@ for m in re.finditer(r"^w5-memory (\S+)\s+([\d.]+)\s+([\d.]+)", text, re.M):
 echo = {}
 for m in re.finditer(r"^w6-echo (\S+)\s+(\d+)\s+(\d+)\s+(\d+)", text, re.M):
     echo[m.group(1)] = tuple(int(m.group(i)) for i in (2, 3, 4))
-spread = {}  # server -> connections per listener, run by run ("5+3")
+spread = {}  # server -> connections per listener and the run's rate, run by run ("5+3:140000")
 for m in re.finditer(r"^w6-spread (\S+) (.*)$", text, re.M):
-    spread[m.group(1)] = m.group(2).split()
+    runs = []
+    for run in m.group(2).split():
+        conns, _, rate = run.partition(":")
+        runs.append(f"{conns} ({int(rate) // 1000}k)" if rate else conns)
+    spread[m.group(1)] = runs
 
 NAMES = {
     "hand_written": "hand-written",
@@ -233,7 +237,9 @@ if echo:
     out = "### W6 echo: " + (head.group(1) if head else "") + "\n\n" + "\n".join(rows) + "\n"
     if "resumable_rt_per_core" in spread:
         out += ("\nConnections each loop of the thread-per-core server accepted, run by run (the "
-                "kernel spreads them over the listeners by a hash of their ports): "
+                "kernel spreads them over the listeners by a hash of their ports)"
+                + (", with that run's round trips per second"
+                   if "(" in spread["resumable_rt_per_core"][0] else "") + ": "
                 + ", ".join(spread["resumable_rt_per_core"]) + ".\n")
     sections.append(out)
     if "resumable_rt" in echo and "tokio" in echo:
