@@ -12,42 +12,32 @@ extern crate alloc;
 extern crate std;
 
 #[macro_use]
-mod macros;
-mod async_gen;
-mod body;
-#[cfg(feature = "alloc")]
-mod boxed;
-mod channel;
-mod delegate;
-#[cfg(feature = "alloc")]
-mod erased;
+mod generator;
 #[cfg(feature = "std")]
 pub mod kernel;
-mod pinned;
 #[cfg(all(feature = "std", unix))]
 pub mod rt;
 #[cfg(feature = "alloc")]
 pub mod sched;
-mod state;
-mod status;
-mod yield_from;
 
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "generator/private.rs"]
 pub mod __private;
 
 #[cfg(feature = "alloc")]
-pub use crate::async_gen::AsyncGen;
-pub use crate::async_gen::{AsyncReturn, CloseWith, Closed, Next, NextArg, PinnedAsyncGen, Resume};
-pub use crate::body::{Body, Starts};
+pub use crate::generator::async_gen::AsyncGen;
+pub use crate::generator::async_gen::{
+    AsyncReturn, CloseWith, Closed, Next, NextArg, PinnedAsyncGen, Resume,
+};
+pub use crate::generator::body::{Body, Starts};
 #[cfg(feature = "alloc")]
-pub use crate::boxed::Gen;
+pub use crate::generator::boxed::Gen;
 #[cfg(feature = "alloc")]
-pub use crate::erased::{BoxGen, DynGen, DynGenerator, LocalBoxGen};
-pub use crate::pinned::PinnedGen;
-pub use crate::state::{Generator, GeneratorState};
-pub use crate::status::{CloseError, ResumeError, State};
-pub use crate::yield_from::{from_iter, FromIter};
+pub use crate::generator::erased::{BoxGen, DynGen, DynGenerator, LocalBoxGen};
+pub use crate::generator::pinned::PinnedGen;
+pub use crate::generator::state::{Generator, GeneratorState};
+pub use crate::generator::status::{CloseError, ResumeError, State};
+pub use crate::generator::yield_from::{from_iter, FromIter};
 pub use futures_core::{FusedStream, Stream};
 
 /// Turns a function into a generator: calling it runs nothing, and returns a generator whose

@@ -11,8 +11,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::{Reply, Syscall, TaskInput};
-use crate::body::Body;
-use crate::{DynGen, DynGenerator, Gen, Generator, GeneratorState, State};
+use crate::{Body, DynGen, DynGenerator, Gen, Generator, GeneratorState, State};
 
 /// What the kernel resumes a generator task with.
 pub(crate) enum Input {

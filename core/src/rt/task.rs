@@ -10,10 +10,9 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::JoinError;
-use crate::body::Body;
 use crate::kernel::engine::{current, Core};
 use crate::kernel::{Syscall, Task, TaskId, TaskInput};
-use crate::Gen;
+use crate::{Body, Gen};
 
 /// Starts `future` as a task on the loop running this thread; it runs concurrently with the
 /// caller, and goes on running even if the handle is dropped (asyncio's `create_task`).

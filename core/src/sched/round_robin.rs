@@ -8,7 +8,7 @@ use core::fmt;
 use core::pin::Pin;
 
 use super::{Event, Step, TaskId};
-use crate::state::HeadedBox;
+use crate::generator::state::HeadedBox;
 use crate::{Generator, GeneratorState};
 
 /// What the scheduler keeps of a task besides its generator, in the same allocation.

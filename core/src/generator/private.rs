@@ -2,16 +2,16 @@
 //! `::resumable::__private::…`. Nothing here is covered by semver, and none of it should be
 //! used directly.
 
-pub use crate::async_gen::{AsyncSub, IntoAsyncSub};
-pub use crate::body::{
+pub use crate::generator::async_gen::{AsyncSub, IntoAsyncSub};
+pub use crate::generator::body::{
     body, BindsFirst, Body, ChooseMarks, Delegates, DropsFirst, First, Marked, Name, RefusesFirst,
     ThrowsFirst,
 };
-pub use crate::channel::{Co, YieldFuture};
-pub use crate::delegate::Shared;
+pub use crate::generator::channel::{Co, YieldFuture};
+pub use crate::generator::delegate::Shared;
 #[cfg(feature = "alloc")]
-pub use crate::state::{Headed, HeadedBox};
-pub use crate::yield_from::{
+pub use crate::generator::state::{Headed, HeadedBox};
+pub use crate::generator::yield_from::{
     AsyncIn, AsyncResumesMatch, AsyncTag, AwaitsIn, InAsync, InSync, IterIn, IterResumes, IterTag,
     LoopIn, LoopTag, PinnedFirst, Plain, Probe, ResumesMatch, Same, SharedIn, SharedTag, Sub,
     UnpinnedTag, ViaAsync, ViaLoop, ViaShared, YieldsMatch,

@@ -8,8 +8,8 @@ use core::panic::Location;
 use core::pin::Pin;
 
 use crate::__private::UnitResume;
-use crate::body::{Body, Starts};
-use crate::state::{Headed, HeadedBox};
+use crate::generator::body::{Body, Starts};
+use crate::generator::state::{Headed, HeadedBox};
 use crate::{CloseError, Generator, GeneratorState, PinnedGen, ResumeError, State};
 
 /// A generator: what `#[generator]` functions and `coroutine!` return.

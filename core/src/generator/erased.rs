@@ -15,10 +15,10 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::__private::UnitResume;
-use crate::body::Body;
-use crate::channel::Frame;
-use crate::delegate::Shared;
-use crate::pinned::{At, Refusal, STARTED};
+use crate::generator::body::Body;
+use crate::generator::channel::Frame;
+use crate::generator::delegate::Shared;
+use crate::generator::pinned::{At, Refusal, STARTED};
 use crate::{CloseError, Gen, Generator, GeneratorState, PinnedGen, ResumeError, State};
 
 /// The object-safe face of a generator of this crate: what [`BoxGen`] and [`LocalBoxGen`] hold.

@@ -13,8 +13,10 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::body::Body;
-use crate::channel::{BodyId, Co, DelegationMarks, Frame, Link, Recorded, Shortcut, Stepped};
+use crate::generator::body::Body;
+use crate::generator::channel::{
+    BodyId, Co, DelegationMarks, Frame, Link, Recorded, Shortcut, Stepped,
+};
 #[cfg(feature = "alloc")]
 use crate::Gen;
 use crate::{GeneratorState, PinnedGen};

@@ -4,7 +4,7 @@
 use core::future::Future;
 use core::marker::PhantomData;
 
-use crate::channel::{Co, DelegationMarks, Marks, YieldMarks};
+use crate::generator::channel::{Co, DelegationMarks, Marks, YieldMarks};
 
 /// The body of a generator before it starts: the closure the macros build around your code,
 /// which makes the `async` block rustc turns into the state machine.

@@ -30,10 +30,10 @@ use core::marker::PhantomData;
 use core::panic::Location;
 use core::pin::{pin, Pin};
 
-use crate::async_gen::IntoAsyncSub;
-use crate::body::Body;
-use crate::channel::Co;
-use crate::delegate::{Shared, SharedDelegate};
+use crate::generator::async_gen::IntoAsyncSub;
+use crate::generator::body::Body;
+use crate::generator::channel::Co;
+use crate::generator::delegate::{Shared, SharedDelegate};
 #[cfg(feature = "alloc")]
 use crate::{DynGen, DynGenerator, Gen};
 use crate::{Generator, GeneratorState, PinnedGen};

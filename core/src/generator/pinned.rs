@@ -11,8 +11,10 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::body::{Body, Starts};
-use crate::channel::{BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped};
+use crate::generator::body::{Body, Starts};
+use crate::generator::channel::{
+    BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped,
+};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
 /// What the generator holds: the body before it starts, the running body, or nothing.

@@ -17,10 +17,10 @@ use core::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::body::{Body, Starts};
-use crate::channel::Frame;
-use crate::delegate::Shared;
-use crate::pinned::STARTED;
+use crate::generator::body::{Body, Starts};
+use crate::generator::channel::Frame;
+use crate::generator::delegate::Shared;
+use crate::generator::pinned::STARTED;
 use crate::{CloseError, GeneratorState, PinnedGen, State};
 
 mod sealed {
