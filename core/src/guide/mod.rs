@@ -21,7 +21,7 @@
 //! | chapter | the step | examples |
 //! |---|---|---|
 //! | [0. The call stack](ch0_call_stack) | why a function's frame cannot wait, and what a generator keeps instead | `frames` |
-//! | 1. Generators | `yield`, `next`, a return value | `fib`, `inspect` |
+//! | [1. Generators](ch1_generators) | `yield`, `next`, a return value | `fib`, `inspect` |
 //! | 2. Send, throw, close | values and errors into a suspended generator; ending one early | `averager`, `throw_close` |
 //! | 3. Delegation | `yield from`: a generator calling a generator | `delegation`, `pipeline` |
 //! | 4. Round-robin | a queue of generators taking turns: cooperative multitasking | `round_robin` |
@@ -39,3 +39,6 @@
 
 #[doc = include_str!("ch0_call_stack.md")]
 pub mod ch0_call_stack {}
+
+#[doc = include_str!("ch1_generators.md")]
+pub mod ch1_generators {}
