@@ -23,7 +23,7 @@
 //! | [0. The call stack](ch0_call_stack) | why a function's frame cannot wait, and what a generator keeps instead | `frames` |
 //! | [1. Generators](ch1_generators) | `yield`, `next`, a return value | `fib`, `inspect` |
 //! | [2. Send, throw, close](ch2_send_throw_close) | values and errors into a suspended generator; ending one early | `averager`, `throw_close` |
-//! | 3. Delegation | `yield from`: a generator calling a generator | `delegation`, `pipeline` |
+//! | [3. Delegation](ch3_yield_from) | `yield from`: a generator calling a generator | `delegation`, `pipeline` |
 //! | 4. Round-robin | a queue of generators taking turns: cooperative multitasking | `round_robin` |
 //! | 5. A kernel | tasks that yield system calls: sleeping, joining, waiting for sockets | `kernel`, `echo_server`, `hog` |
 //! | 6. The event loop | futures, tasks, `asyncio.sleep` against `time.sleep`, `sleep(0)` | `sleep`, `ticker` |
@@ -45,3 +45,6 @@ pub mod ch1_generators {}
 
 #[doc = include_str!("ch2_send_throw_close.md")]
 pub mod ch2_send_throw_close {}
+
+#[doc = include_str!("ch3_yield_from.md")]
+pub mod ch3_yield_from {}
