@@ -24,7 +24,7 @@
 //! | [1. Generators](ch1_generators) | `yield`, `next`, a return value | `fib`, `inspect` |
 //! | [2. Send, throw, close](ch2_send_throw_close) | values and errors into a suspended generator; ending one early | `averager`, `throw_close` |
 //! | [3. Delegation](ch3_yield_from) | `yield from`: a generator calling a generator | `delegation`, `pipeline` |
-//! | 4. Round-robin | a queue of generators taking turns: cooperative multitasking | `round_robin` |
+//! | [4. Round-robin](ch4_round_robin) | a queue of generators taking turns: cooperative multitasking | `round_robin` |
 //! | 5. A kernel | tasks that yield system calls: sleeping, joining, waiting for sockets | `kernel`, `echo_server`, `hog` |
 //! | 6. The event loop | futures, tasks, `asyncio.sleep` against `time.sleep`, `sleep(0)` | `sleep`, `ticker` |
 //! | 7. A client and a chat server | real programs on the loop: an HTTP client, a chat room with a bot | `http_client`, `chat_server` |
@@ -48,3 +48,6 @@ pub mod ch2_send_throw_close {}
 
 #[doc = include_str!("ch3_yield_from.md")]
 pub mod ch3_yield_from {}
+
+#[doc = include_str!("ch4_round_robin.md")]
+pub mod ch4_round_robin {}
