@@ -27,7 +27,7 @@
 //! | [4. Round-robin](ch4_round_robin) | a queue of generators taking turns: cooperative multitasking | `round_robin` |
 //! | [5. A kernel](ch5_kernel) | tasks that yield system calls: sleeping, joining, waiting for sockets | `kernel`, `echo_server`, `hog` |
 //! | [6. The event loop](ch6_event_loop) | futures, tasks, `asyncio.sleep` against `time.sleep`, `sleep(0)` | `sleep`, `ticker` |
-//! | 7. A client and a chat server | real programs on the loop: an HTTP client, a chat room with a bot | `http_client`, `chat_server` |
+//! | [7. A client and a chat server](ch7_network) | real programs on the loop: an HTTP client, a chat room with a bot | `http_client`, `chat_server` |
 //! | 8. Threads or async? | what a waiting thread costs against a waiting task; the chess exhibition | `threads_vs_async`, `chess` |
 //! | 9. Reading files | why files are not sockets, and the thread pool that reads them | `aiofile` |
 //!
@@ -57,3 +57,6 @@ pub mod ch5_kernel {}
 
 #[doc = include_str!("ch6_event_loop.md")]
 pub mod ch6_event_loop {}
+
+#[doc = include_str!("ch7_network.md")]
+pub mod ch7_network {}
