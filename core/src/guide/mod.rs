@@ -28,7 +28,7 @@
 //! | [5. A kernel](ch5_kernel) | tasks that yield system calls: sleeping, joining, waiting for sockets | `kernel`, `echo_server`, `hog` |
 //! | [6. The event loop](ch6_event_loop) | futures, tasks, `asyncio.sleep` against `time.sleep`, `sleep(0)` | `sleep`, `ticker` |
 //! | [7. A client and a chat server](ch7_network) | real programs on the loop: an HTTP client, a chat room with a bot | `http_client`, `chat_server` |
-//! | 8. Threads or async? | what a waiting thread costs against a waiting task; the chess exhibition | `threads_vs_async`, `chess` |
+//! | [8. Threads or async?](ch8_threads_vs_async) | what a waiting thread costs against a waiting task; the chess exhibition | `threads_vs_async`, `chess` |
 //! | 9. Reading files | why files are not sockets, and the thread pool that reads them | `aiofile` |
 //!
 //! If you know Python's generators already, the [crate's front page](crate) has the API in one
@@ -60,3 +60,6 @@ pub mod ch6_event_loop {}
 
 #[doc = include_str!("ch7_network.md")]
 pub mod ch7_network {}
+
+#[doc = include_str!("ch8_threads_vs_async.md")]
+pub mod ch8_threads_vs_async {}
