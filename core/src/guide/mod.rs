@@ -29,7 +29,7 @@
 //! | [6. The event loop](ch6_event_loop) | futures, tasks, `asyncio.sleep` against `time.sleep`, `sleep(0)` | `sleep`, `ticker` |
 //! | [7. A client and a chat server](ch7_network) | real programs on the loop: an HTTP client, a chat room with a bot | `http_client`, `chat_server` |
 //! | [8. Threads or async?](ch8_threads_vs_async) | what a waiting thread costs against a waiting task; the chess exhibition | `threads_vs_async`, `chess` |
-//! | 9. Reading files | why files are not sockets, and the thread pool that reads them | `aiofile` |
+//! | [9. Reading files](ch9_files) | why files are not sockets, and the thread pool that reads them | `aiofile` |
 //!
 //! If you know Python's generators already, the [crate's front page](crate) has the API in one
 //! table; the guide is for how the pieces grew out of each other.
@@ -63,3 +63,6 @@ pub mod ch7_network {}
 
 #[doc = include_str!("ch8_threads_vs_async.md")]
 pub mod ch8_threads_vs_async {}
+
+#[doc = include_str!("ch9_files.md")]
+pub mod ch9_files {}
