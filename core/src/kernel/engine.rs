@@ -628,6 +628,14 @@ impl Core {
         self.wake_io(woken);
     }
 
+    /// Stops `waker` waiting on `fd` for `dir` (see `Reactor::forget_waker`), so a descriptor
+    /// that stays open (the pipe of `rt::ctrl_c`) does not keep the loop waiting for it.
+    #[cfg(unix)]
+    pub(crate) fn forget_fd_waker(&self, fd: RawFd, dir: Direction, waker: &Waker) {
+        let gone = self.reactor.borrow_mut().forget_waker(fd, dir, waker);
+        drop(gone);
+    }
+
     /// Wakes whom a closed descriptor woke, in the next pass: a generator task's wait answers
     /// normally (its next operation fails); the wakers are woken once nothing is borrowed.
     #[cfg(unix)]

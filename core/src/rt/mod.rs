@@ -24,6 +24,7 @@
 //! | `asyncio.wait_for(aw, s)` | [`timeout(duration, fut).await`](timeout) |
 //! | `loop.run_in_executor(None, f)` | [`spawn_blocking(f).await`](spawn_blocking) |
 //! | `asyncio.start_server`, streams | [`net::TcpListener`], [`net::TcpStream`] |
+//! | `loop.add_signal_handler(SIGINT, ...)`, `KeyboardInterrupt` | [`ctrl_c().await`](ctrl_c): SIGINT as a future, to stop a server cleanly |
 //! | debug mode's slow-callback warning | [`Report::Slow`](crate::kernel::Report::Slow) |
 //!
 //! ```
@@ -60,12 +61,14 @@
 mod blocking;
 mod group;
 pub mod net;
+mod signal;
 mod task;
 mod time;
 
 pub use crate::kernel::JoinError;
 pub use blocking::{spawn_blocking, BlockingTask};
 pub use group::{JoinAll, JoinNext, TaskGroup};
+pub use signal::{ctrl_c, CtrlC};
 pub use task::{spawn, spawn_generator, spawn_named, task_id, JoinHandle};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Elapsed, Sleep, Timeout, YieldNow};
 
