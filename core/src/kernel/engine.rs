@@ -32,15 +32,18 @@ use super::timers::{TimerKey, Timers};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
 use contain::Leftover;
+use sites::{Site, Sites};
 use tasks::{Bits, Finished};
 use wake::{MainWaker, Remote};
 
 mod contain;
+mod sites;
 mod step;
 mod tasks;
 mod wake;
 
 pub(crate) use contain::{drop_payload, refuse_nested};
+pub(crate) use wake::{pending_at, resumed_at};
 
 #[cfg(unix)]
 use std::os::fd::RawFd;
@@ -60,6 +63,8 @@ enum Wait {
 
 struct Entry {
     name: Rc<str>,
+    /// Where it was spawned, for the slow-task warning.
+    spawned: Site,
     body: Body,
     wait: Wait,
     /// In `ready` or `later` (so it is never queued twice).
@@ -208,6 +213,8 @@ struct State {
     /// the clock it picks).
     step_clock: StepClock,
     deferred: Vec<Deferred>,
+    /// Where the tasks were spawned.
+    sites: Sites,
     /// Future tasks (or `block_on`'s future) that only a waker can wake: the loop may wait for
     /// it, so it never concludes that nothing can run.
     futures: usize,
@@ -323,6 +330,7 @@ impl Core {
                 finished: Finished::default(),
                 step_clock: StepClock::new(Some(DEFAULT_SLOW)),
                 deferred: Vec::new(),
+                sites: Sites::default(),
                 futures: 0,
             }),
             reactor: RefCell::new(reactor),

@@ -16,6 +16,7 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
+use core::panic::Location;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use core::task::{Context, Poll, Waker};
@@ -24,7 +25,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, OnceLock};
 
-use crate::kernel::engine::{current, Core};
+use crate::kernel::engine::{current, pending_at, resumed_at, Core};
 use crate::kernel::reactor::Direction;
 
 /// What the first call installs; kept for the process's life.
@@ -107,6 +108,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 ///
 /// # Panics
 /// When polled outside of a loop (making it needs none).
+#[track_caller]
 pub fn ctrl_c() -> CtrlC {
     let installed = install();
     // Read before counting this one in: a SIGINT in between finds no waiter (and does what
@@ -121,6 +123,7 @@ pub fn ctrl_c() -> CtrlC {
         installed: installed.map_err(Some),
         waiting: None,
         done: false,
+        at: Location::caller(),
     }
 }
 
@@ -136,6 +139,8 @@ pub struct CtrlC {
     waiting: Option<(Rc<Core>, Waker)>,
     /// It completed (or failed): it no longer counts as a waiter.
     done: bool,
+    /// The line that made it, for the slow-task warning (see `rt::yield_now`).
+    at: &'static Location<'static>,
 }
 
 impl Future for CtrlC {
@@ -161,6 +166,9 @@ impl Future for CtrlC {
             wake_others(this.id);
         }
         if RECEIVED.load(Ordering::SeqCst) != this.since {
+            if this.waiting.is_some() {
+                resumed_at(this.at);
+            }
             this.finish();
             return Poll::Ready(Ok(()));
         }
@@ -177,6 +185,7 @@ impl Future for CtrlC {
             return Poll::Ready(Err(error));
         }
         this.waiting = Some((core, cx.waker().clone()));
+        pending_at(this.at);
         Poll::Pending
     }
 }
