@@ -1,12 +1,18 @@
-//! `chat_server`: a chat room on 127.0.0.1, with a bot — one thread, a few tasks per client.
+//! `chat_server`: a chat room on 127.0.0.1, with a bot — one thread, one task per client.
 //!
-//! Every client gets two tasks on the loop: a *reader* that reads its lines and hands them to
-//! the room, and a *writer* that sends it what the room has queued for it. The room is plain
-//! shared state (`Rc<RefCell<Room>>`: one thread, so no locks) holding an outgoing queue per
-//! client. Broadcasting a line only appends it to the other clients' queues and wakes their
-//! writers; it never waits for a socket. So a client that reads slowly, or not at all, delays
-//! nobody: its own queue grows, and once it is more than `max_backlog` bytes behind the server
-//! disconnects it, so one stuck client cannot make the server hold unbounded memory either.
+//! Each client's task reads its lines and hands them to the room, and, at the same time, writes
+//! it what the room has queued for it. The room is plain shared state (`Rc<RefCell<Room>>`: one
+//! thread, so no locks) holding each client's queue, an `async_channel` (asyncio's `Queue`).
+//! Broadcasting a line only puts it in the other clients' queues; it never waits for a socket.
+//! So a client that reads slowly, or not at all, delays nobody: its own queue grows, and once
+//! it is more than `max_backlog` bytes behind the server disconnects it, so one stuck client
+//! cannot make the server hold unbounded memory either.
+//!
+//! Nothing here is a home-made tool: the lines are read by `futures::io`'s `BufReader` and
+//! `read_until` over rt's `TcpStream` (which implements `AsyncRead`/`AsyncWrite`), written
+//! through a `BufWriter`, queued in `async_channel`s; the clients' tasks are an
+//! [`rt::TaskGroup`], which `Server::stop` awaits; the demo's clients read with
+//! `AsyncBufReadExt::lines` on a `split` stream; `server` mode stops on [`rt::ctrl_c`].
 //!
 //! A line that is not valid UTF-8 is passed on with the bad bytes replaced by `�` (and the
 //! sender is told); a client that hangs up in the middle of a line has the unfinished line
@@ -16,43 +22,44 @@
 //! What it takes to hold up: every resource a client can make the server hold has a bound, and
 //! each bound says what happens at it (the constants are in `chat`). Bytes without a newline
 //! are kept up to `MAX_LINE` (4 KiB), then passed on as a line of that length: a flood without
-//! newlines costs 4 KiB, not the flood. What is queued for a client, counting what its writer
-//! is sending, is at most `max_backlog` (256 KiB) plus a line; a client further behind is
+//! newlines costs 4 KiB, not the flood. What is queued for a client is at most `max_backlog`
+//! (256 KiB) plus a line (and its writer's 8 KiB buffer); a client further behind is
 //! disconnected (`* NAME left (too far behind)`). The lines still queued for a client that
 //! leaves get `LINGER` (5 s) to go out; then its connection is closed with them unsent (a
 //! client that half-closes and never reads would otherwise hold a task and a descriptor for
 //! ever, and `Server::stop` would wait for it). A reset, mid-read or mid-write, ends that
-//! client's two tasks; nobody else notices. A failed `accept` is skipped (`ECONNABORTED`) or
-//! logged and waited out (`EMFILE`, `ENFILE`: 10 ms, doubling up to 1 s, while new
-//! connections wait in the listen queue), and serving resumes. An idle client costs a
-//! descriptor and two parked tasks (about 8 KiB), and no CPU. Not bounded per client: a crowd
-//! leaving at once has each goodbye queued for every other client before any is sent, a
-//! moment's memory that grows with the square of the crowd (each client's share still within
-//! its backlog). `tests/stress_chat.rs` runs the server through all of this as a separate
-//! process.
+//! client's task; nobody else notices. A failed `accept` is skipped (`ECONNABORTED`) or logged
+//! and waited out (`EMFILE`, `ENFILE`: 10 ms, doubling up to 1 s, while new connections wait in
+//! the listen queue), and serving resumes. An idle client costs a descriptor and a parked task
+//! (about 8 KiB), and no CPU. A line broadcast is one allocation shared by every queue it is
+//! in. `tests/stress_chat.rs` runs the server through all of this as a separate process.
 //!
-//! Python's asyncio version of the shape (writer tasks and queues included):
+//! Python's asyncio version of the shape:
 //! ```python
 //! async def handle(reader, writer):
 //!     queue = asyncio.Queue()
 //!     async def write_loop():
 //!         while (line := await queue.get()) is not None:
 //!             writer.write(line); await writer.drain()
-//!     sender = asyncio.create_task(write_loop())
 //!     room.join(queue)
-//!     while line := await reader.readline():
-//!         room.broadcast(line.decode(errors="replace"), exclude=queue)  # put_nowait: never waits
-//!     room.leave(queue); await queue.put(None); await sender
+//!     async with asyncio.TaskGroup() as both:
+//!         both.create_task(write_loop())
+//!         while line := await reader.readline():
+//!             room.broadcast(line.decode(errors="replace"), exclude=queue)  # put_nowait
+//!         room.leave(queue); queue.put_nowait(None)
 //!
-//! asyncio.run(asyncio.start_server(handle, "127.0.0.1", 7008))
+//! async def main():
+//!     server = await asyncio.start_server(handle, "127.0.0.1", 7008)
+//!     loop.add_signal_handler(signal.SIGINT, server.close)
+//!     await server.wait_closed()
 //! ```
 //!
 //! Modes:
 //! * `cargo run --example chat_server` — starts the server on the loop and runs a scripted
 //!   demo against it with clients written on the same loop (about one second), then stops it;
 //! * `cargo run --example chat_server -- server [ADDR]` — serves on ADDR (default
-//!   `127.0.0.1:7008`; port 0 picks a free one) until Ctrl-C; its first line of output names
-//!   the address;
+//!   `127.0.0.1:7008`; port 0 picks a free one) until Ctrl-C, then says goodbye to everyone and
+//!   stops; its first line of output names the address;
 //! * `cargo run --example chat_server -- client [ADDR]` — an interactive client: the lines you
 //!   type go to the room, what the room says is printed (Ctrl-D to leave). `nc 127.0.0.1 7008`
 //!   works too.
@@ -60,14 +67,18 @@
 //! Only loopback addresses are accepted.
 use std::cell::Cell;
 use std::io::{self, BufRead};
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use futures::io::{
+    AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines, ReadHalf, WriteHalf,
+};
+use futures::StreamExt;
 use resumable::rt::net::{TcpListener, TcpStream};
 use resumable::rt::{self, JoinHandle};
 
-use chat::{LineReader, Server};
+use chat::Server;
 
 const DEFAULT_ADDR: &str = "127.0.0.1:7008";
 
@@ -76,177 +87,78 @@ const DEFAULT_ADDR: &str = "127.0.0.1:7008";
 pub mod chat {
     use std::cell::{Cell, RefCell};
     use std::collections::BTreeMap;
-    use std::future::{poll_fn, Future};
     use std::io;
     use std::net::{Shutdown, SocketAddr};
+    use std::pin::pin;
     use std::rc::Rc;
-    use std::task::{Poll, Waker};
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+    use async_channel::{Receiver, Sender};
+    use futures::future::{self, Either};
+    use futures::io::{
+        AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter,
+    };
     use resumable::rt::net::{TcpListener, TcpStream};
-    use resumable::rt::{self, JoinHandle};
+    use resumable::rt::{self, JoinHandle, TaskGroup};
 
     /// The longest line the server reads; a longer one (or a stream of bytes without a
     /// newline) is cut into lines of at most this length (at a character boundary), each
     /// passed on as a line of its own. So a client's unread bytes cost the server at most this
-    /// much plus one read's chunk, however long it goes without a newline.
+    /// much plus its reader's buffer, however long it goes without a newline.
     pub const MAX_LINE: usize = 4096;
-    /// How far (in bytes queued for it, including those its writer is sending) a client may
-    /// fall behind before it is disconnected.
+    /// How far (in bytes queued for it) a client may fall behind before it is disconnected.
     pub const DEFAULT_MAX_BACKLOG: usize = 256 * 1024;
     /// How long the lines still queued for a client that has left (or that the server is
     /// letting go as it stops) may take to be sent; then its connection is closed with them
-    /// unsent. Without it, a client that half-closes and never reads would keep its writer
+    /// unsent. Without it, a client that half-closes and never reads would keep its task
     /// waiting, and its descriptor open, for ever (and `Server::stop` waiting for it).
     pub const LINGER: Duration = Duration::from_secs(5);
     /// The longest name; names keep letters, digits, `-` and `_`.
     const MAX_NAME: usize = 16;
 
-    /// Reads `\n`-terminated lines (a `\r` before the `\n` is dropped too) from a stream.
-    pub struct LineReader {
-        stream: Rc<TcpStream>,
-        buf: Vec<u8>,
-    }
-
-    impl LineReader {
-        pub fn new(stream: Rc<TcpStream>) -> LineReader {
-            LineReader {
-                stream,
-                buf: Vec::new(),
+    /// The next line from `reader`, without its line ending (`\n`, or `\r\n`); `None` at the
+    /// end of the stream. `futures::io`'s `read_until` does the reading, under `take` so that a
+    /// line is at most `MAX_LINE` bytes: a longer one is cut before a character that would
+    /// straddle the cut, whose first bytes are kept in `pending` for the next line. At the end
+    /// of the stream, `pending` holds what came after the last line ending: an unfinished line.
+    pub async fn next_line(
+        reader: &mut (impl AsyncBufRead + Unpin),
+        pending: &mut Vec<u8>,
+    ) -> io::Result<Option<Vec<u8>>> {
+        let mut line = std::mem::take(pending);
+        let room = (MAX_LINE - line.len()) as u64;
+        reader.take(room).read_until(b'\n', &mut line).await?;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
             }
+            return Ok(Some(line));
         }
-
-        /// The next line, without its line ending; `None` at the end of the stream (see
-        /// [`LineReader::unfinished`] for what came after the last line ending).
-        pub async fn read_line(&mut self) -> io::Result<Option<Vec<u8>>> {
-            let mut scanned = 0;
-            loop {
-                if let Some(i) = self.buf[scanned..].iter().position(|&b| b == b'\n') {
-                    let mut line: Vec<u8> = self.buf.drain(..=scanned + i).collect();
-                    line.pop();
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                    return Ok(Some(line));
-                }
-                if self.buf.len() >= MAX_LINE {
-                    // Cut before a UTF-8 continuation byte, not in the middle of a character
-                    // (unless it is not UTF-8 at all).
-                    let cut = (MAX_LINE - 3..=MAX_LINE)
-                        .rev()
-                        .find(|&i| self.buf.get(i).is_none_or(|&b| b & 0xC0 != 0x80))
-                        .unwrap_or(MAX_LINE);
-                    return Ok(Some(self.buf.drain(..cut).collect()));
-                }
-                scanned = self.buf.len();
-                let mut chunk = [0; 4096];
-                let n = self.stream.read(&mut chunk).await?;
-                if n == 0 {
-                    return Ok(None);
-                }
-                self.buf.extend_from_slice(&chunk[..n]);
-                // A read that finds data does not wait, so without this a client that sends
-                // fast would keep the thread for as long as it keeps sending. One chunk per
-                // turn, then everyone else's turn (asyncio reads one chunk per socket per turn).
-                rt::yield_now().await;
-            }
+        if line.len() < MAX_LINE {
+            *pending = line; // the stream ended in the middle of a line
+            return Ok(None);
         }
-
-        /// Bytes read after the last line ending: an unfinished line.
-        pub fn unfinished(&self) -> &[u8] {
-            &self.buf
-        }
+        // Cut before a UTF-8 continuation byte, not in the middle of a character (unless it
+        // is not UTF-8 at all).
+        let cut = (MAX_LINE - 3..MAX_LINE)
+            .rev()
+            .find(|&i| line[i] & 0xC0 != 0x80)
+            .filter(|&i| line[i] >= 0xC0 && i + utf8_width(line[i]) > MAX_LINE)
+            .unwrap_or(MAX_LINE);
+        *pending = line.split_off(cut);
+        Ok(Some(line))
     }
 
-    /// One client's outgoing queue: the room appends, the client's writer task takes.
-    #[derive(Default)]
-    struct Outbox {
-        queued: RefCell<Vec<u8>>,
-        /// Bytes taken by the writer and not yet written: they count as queued.
-        sending: Cell<usize>,
-        waker: RefCell<Option<Waker>>,
-        closed: Cell<bool>,
-    }
-
-    impl Outbox {
-        /// Queues `line` (a `\n` is added) unless closed; returns the bytes now waiting to
-        /// be written, those the writer holds included.
-        fn push(&self, line: &str) -> usize {
-            if self.closed.get() {
-                return 0;
-            }
-            let mut queued = self.queued.borrow_mut();
-            queued.extend_from_slice(line.as_bytes());
-            queued.push(b'\n');
-            if let Some(waker) = self.waker.borrow_mut().take() {
-                waker.wake();
-            }
-            queued.len() + self.sending.get()
-        }
-
-        /// No more lines: the writer sends what is queued, then ends.
-        fn close(&self) {
-            self.closed.set(true);
-            if let Some(waker) = self.waker.borrow_mut().take() {
-                waker.wake();
-            }
-        }
-
-        /// Waits for queued bytes and takes all of them; `None` once closed and empty.
-        fn take(&self) -> impl Future<Output = Option<Vec<u8>>> + '_ {
-            poll_fn(|cx| {
-                let mut queued = self.queued.borrow_mut();
-                if !queued.is_empty() {
-                    self.sending.set(queued.len());
-                    Poll::Ready(Some(std::mem::take(&mut *queued)))
-                } else if self.closed.get() {
-                    Poll::Ready(None)
-                } else {
-                    *self.waker.borrow_mut() = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            })
+    /// How many bytes the UTF-8 character starting with `first` takes.
+    fn utf8_width(first: u8) -> usize {
+        match first {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
         }
     }
-
-    /// Counts live tasks; `wait` resolves when there are none (Go's `WaitGroup`).
-    #[derive(Default)]
-    struct WaitGroup {
-        live: Cell<usize>,
-        waker: RefCell<Option<Waker>>,
-    }
-
-    /// Held by a live task; dropping it (the task ended or was aborted) counts it out.
-    struct Live(Rc<WaitGroup>);
-
-    impl WaitGroup {
-        fn add(self: &Rc<Self>) -> Live {
-            self.live.set(self.live.get() + 1);
-            Live(self.clone())
-        }
-
-        async fn wait(&self) {
-            poll_fn(|cx| {
-                if self.live.get() == 0 {
-                    Poll::Ready(())
-                } else {
-                    *self.waker.borrow_mut() = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            })
-            .await;
-        }
-    }
-
-    impl Drop for Live {
-        fn drop(&mut self) {
-            self.0.live.set(self.0.live.get() - 1);
-            if let Some(waker) = self.0.waker.borrow_mut().take() {
-                waker.wake();
-            }
-        }
-    }
-
     /// What the server counts.
     #[derive(Debug, Default, Clone, Copy)]
     pub struct Stats {
@@ -271,7 +183,10 @@ pub mod chat {
     struct Client {
         /// `None` until it has said its name.
         name: Option<String>,
-        outbox: Rc<Outbox>,
+        /// Its queue: the lines for it, each with its `\n`. Unbounded, but see `backlog`.
+        outbox: Sender<Rc<str>>,
+        /// Bytes in `outbox`, not yet taken by its writer.
+        backlog: Rc<Cell<usize>>,
         stream: Rc<TcpStream>,
         /// Set when it should be let go: `/quit`, or too far behind.
         leaving: bool,
@@ -311,16 +226,24 @@ pub mod chat {
 
         /// Queues `line` for the client `id`; one that falls too far behind is let go.
         fn send(&mut self, id: u64, line: &str) {
+            self.send_shared(id, &Rc::from(format!("{line}\n")));
+        }
+
+        /// Queues `line` (which ends with its `\n`) for the client `id`.
+        fn send_shared(&mut self, id: u64, line: &Rc<str>) {
             let Some(client) = self.clients.get_mut(&id) else {
                 return;
             };
-            let backlog = client.outbox.push(line);
-            if backlog > self.max_backlog && !client.kicked {
+            if client.outbox.try_send(line.clone()).is_err() {
+                return; // closed: it is leaving
+            }
+            let backlog = client.backlog.get() + line.len();
+            client.backlog.set(backlog);
+            if backlog > self.max_backlog {
                 client.leaving = true;
                 client.kicked = true;
                 client.outbox.close();
-                client.outbox.queued.borrow_mut().clear();
-                // Wakes its reader (which sees the end of the stream) and its writer.
+                // Wakes its reader (which sees the end of the stream); its writer fails.
                 let _ = client.stream.shutdown(Shutdown::Both);
                 self.stats.kicked += 1;
                 let name = self.name(id).to_string();
@@ -332,15 +255,17 @@ pub mod chat {
             }
         }
 
-        /// Queues `line` for every named client but `except`.
+        /// Queues `line` for every named client but `except`: one allocation, shared by every
+        /// queue it is put in.
         fn broadcast(&mut self, except: Option<u64>, line: &str) {
             let to: Vec<u64> = self
                 .names()
                 .map(|(id, _)| id)
                 .filter(|&id| Some(id) != except)
                 .collect();
+            let line: Rc<str> = Rc::from(format!("{line}\n"));
             for &id in &to {
-                self.send(id, line);
+                self.send_shared(id, &line);
             }
             self.stats.deliveries += to.len();
         }
@@ -395,6 +320,20 @@ pub mod chat {
                 let online = self.names().count();
                 self.log(format_args!("{name} left{why}; {online} online"));
             }
+        }
+
+        /// The client `id` sent a line: its name, if it has none yet, or something to say.
+        /// Returns whether it stays (not if it quit, was let go, or the server is stopping).
+        fn heard(&mut self, id: u64, line: Vec<u8>, peer: SocketAddr) -> bool {
+            let Some(client) = self.clients.get(&id) else {
+                return false; // the server is stopping
+            };
+            if client.name.is_none() {
+                self.join(id, &line, peer);
+            } else {
+                self.said(id, line);
+            }
+            self.clients.get(&id).is_some_and(|c| !c.leaving)
         }
 
         /// The client `id` sent `bytes` (one line, without its line ending).
@@ -489,128 +428,136 @@ pub mod chat {
         format!("{:02}:{:02}:{:02}", s / 3600 % 24, s / 60 % 60, s % 60)
     }
 
-    /// Sends the client what its outbox gets, until the outbox is closed and empty; then
-    /// closes the sending half of the connection. If the connection fails (a reset, say), the
-    /// outbox is closed and emptied, and the connection shut down both ways, which ends the
-    /// client's reader too.
-    async fn write_loop(stream: Rc<TcpStream>, outbox: Rc<Outbox>) {
-        while let Some(bytes) = outbox.take().await {
-            let mut rest = &bytes[..];
-            while !rest.is_empty() {
-                match stream.write(rest).await {
-                    Ok(n) if n > 0 => {
-                        rest = &rest[n..];
-                        outbox.sending.set(outbox.sending.get() - n);
-                    }
-                    _ => {
-                        outbox.close(); // gone: nothing more will get through
-                        outbox.queued.borrow_mut().clear();
-                        outbox.sending.set(0);
-                        let _ = stream.shutdown(Shutdown::Both);
-                        return;
-                    }
-                }
+    /// Writes the client what its queue gets, through a `BufWriter` (the lines waiting are
+    /// written together, and flushed when none are left), until the queue is closed and empty;
+    /// then closes the sending half of the connection. If the connection fails (a reset, say),
+    /// the queue is closed and the connection shut down both ways, which ends the client's
+    /// reader too.
+    async fn write_loop(stream: &TcpStream, queue: Receiver<Rc<str>>, backlog: &Cell<usize>) {
+        let mut out = BufWriter::new(stream);
+        while let Ok(line) = queue.recv().await {
+            backlog.set(backlog.get() - line.len());
+            let mut written = out.write_all(line.as_bytes()).await;
+            if written.is_ok() && queue.is_empty() {
+                written = out.flush().await;
+            }
+            if written.is_err() {
+                queue.close(); // gone: nothing more will get through
+                let _ = stream.shutdown(Shutdown::Both);
+                return;
             }
         }
-        let _ = stream.shutdown(Shutdown::Write);
+        if out.flush().await.is_ok() {
+            let _ = stream.shutdown(Shutdown::Write);
+        }
     }
 
-    /// One client's reader task: its name first, then its lines, until it leaves.
+    /// Reads the client's lines — its name first — and hands them to the room, until it
+    /// leaves; returns why, for the room's goodbye.
+    async fn read_loop(
+        room: &RefCell<Room>,
+        id: u64,
+        stream: &TcpStream,
+        peer: SocketAddr,
+    ) -> &'static str {
+        let mut reader = BufReader::new(stream);
+        let mut pending = Vec::new();
+        let why = loop {
+            let line = match next_line(&mut reader, &mut pending).await {
+                Ok(Some(line)) => line,
+                Ok(None) => break "",
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break "",
+                Err(_) => break " (error)",
+            };
+            if !room.borrow_mut().heard(id, line, peer) {
+                break "";
+            }
+            // A line read from the buffer does not wait, so without this a client that sends
+            // fast would keep the thread for as long as it keeps sending, and its lines would
+            // pile up in the others' queues before their writers could run. One line, then
+            // everyone else's turn (asyncio reads one chunk per socket per turn).
+            rt::yield_now().await;
+        };
+        let mut room = room.borrow_mut();
+        let kicked = room.clients.get(&id).is_some_and(|c| c.kicked);
+        if !pending.is_empty() && !kicked {
+            room.stats.unfinished += 1;
+            room.log(format_args!(
+                "{} hung up in the middle of a line: {} bytes dropped ({:?})",
+                room.name(id),
+                pending.len(),
+                String::from_utf8_lossy(&pending)
+            ));
+        }
+        if kicked {
+            " (too far behind)"
+        } else {
+            why
+        }
+    }
+
+    /// One client: its reader and its writer, side by side in one task. When the reader ends
+    /// the client leaves the room, which closes its queue; the writer then sends what is left,
+    /// within `LINGER`.
     async fn serve_client(room: Rc<RefCell<Room>>, stream: TcpStream, peer: SocketAddr) {
         let stream = Rc::new(stream);
-        let outbox = Rc::new(Outbox::default());
-        let writer = rt::spawn_named(
-            format!("chat writer {peer}"),
-            write_loop(stream.clone(), outbox.clone()),
-        );
-        let writing = outbox.clone();
+        let (outbox, queue) = async_channel::unbounded();
+        let backlog = Rc::new(Cell::new(0));
         let id = {
             let mut room = room.borrow_mut();
             let id = room.next_id;
             room.next_id += 1;
             room.stats.connections += 1;
-            let online = room.names().count();
-            outbox.push(&format!(
-                "* Welcome to the resumable chat ({online} online). What is your name?"
-            ));
             room.clients.insert(
                 id,
                 Client {
                     name: None,
                     outbox,
+                    backlog: backlog.clone(),
                     stream: stream.clone(),
                     leaving: false,
                     kicked: false,
                 },
             );
+            let online = room.names().count();
+            room.send(
+                id,
+                &format!("* Welcome to the resumable chat ({online} online). What is your name?"),
+            );
             id
         };
-        let mut lines = LineReader::new(stream);
-        let why = loop {
-            let line = match lines.read_line().await {
-                Ok(Some(line)) => line,
-                Ok(None) => break "",
-                Err(e) => {
-                    break if e.kind() == io::ErrorKind::ConnectionReset {
-                        ""
-                    } else {
-                        " (error)"
-                    }
-                }
-            };
-            let mut room = room.borrow_mut();
-            let Some(client) = room.clients.get(&id) else {
-                break ""; // the server is stopping
-            };
-            if client.name.is_none() {
-                room.join(id, &line, peer);
-            } else {
-                room.said(id, line);
-            }
-            if room.clients.get(&id).is_some_and(|c| c.leaving) {
-                break "";
-            }
+        let reading = pin!(read_loop(&room, id, &stream, peer));
+        let writing = pin!(write_loop(&stream, queue, &backlog));
+        let (why, writing) = match future::select(reading, writing).await {
+            Either::Left((why, writing)) => (why, Some(writing)),
+            // The connection failed and is shut down: the reader is about to end too.
+            Either::Right(((), reading)) => (reading.await, None),
         };
-        {
-            let mut room = room.borrow_mut();
-            let kicked = room.clients.get(&id).is_some_and(|c| c.kicked);
-            if !lines.unfinished().is_empty() && !kicked {
-                room.stats.unfinished += 1;
+        room.borrow_mut().leave(id, why);
+        if let Some(writing) = writing {
+            if rt::timeout(LINGER, writing).await.is_err() {
+                // Dropped here, and the connection with it, with lines unsent.
+                let mut room = room.borrow_mut();
+                room.stats.lingered += 1;
                 room.log(format_args!(
-                    "{} hung up in the middle of a line: {} bytes dropped ({:?})",
-                    room.name(id),
-                    lines.unfinished().len(),
-                    String::from_utf8_lossy(lines.unfinished())
+                    "{peer} left with {} bytes queued, not sent within {LINGER:?}: closed",
+                    backlog.get()
                 ));
             }
-            room.leave(id, if kicked { " (too far behind)" } else { why });
-        }
-        // The queue is closed: the writer sends what is left, then ends. It was woken by the
-        // close, so it runs before this task's next turn; if anything is left after that (its
-        // socket is full), it gets `LINGER` to send it. (A timer only then: most clients leave
-        // with nothing left to send.)
-        rt::yield_now().await;
-        let mut writer = writer;
-        let left = writing.queued.borrow().len() + writing.sending.get();
-        if left == 0 {
-            let _ = writer.await;
-        } else if rt::timeout(LINGER, &mut writer).await.is_err() {
-            writer.abort(); // its socket, and our end of the connection, close with it
-            let mut room = room.borrow_mut();
-            room.stats.lingered += 1;
-            room.log(format_args!(
-                "{peer} left with {left} bytes queued, not sent within {LINGER:?}: closed"
-            ));
         }
     }
 
-    /// Accepts connections, a reader task (and a writer task) for each. A failed accept never
-    /// ends it: a connection gone before it was taken (`ECONNABORTED`) is skipped; any other
+    /// Accepts connections for ever, a task in `clients` for each. A failed accept never ends
+    /// it: a connection gone before it was taken (`ECONNABORTED`) is skipped; any other
     /// failure (out of descriptors: `EMFILE`, `ENFILE`) concerns the whole process and would
     /// fail again at once, so it pauses, 10 ms at first, doubling while accepts keep failing,
     /// up to 1 s, while new connections wait in the listen queue. A run of failures is logged
     /// when it starts and when it ends.
-    async fn accept_loop(listener: TcpListener, room: Rc<RefCell<Room>>, live: Rc<WaitGroup>) {
+    async fn accept_loop(
+        listener: TcpListener,
+        room: &Rc<RefCell<Room>>,
+        clients: &mut TaskGroup<()>,
+    ) {
         let mut failing: Option<(Duration, u32, Duration)> = None; // since, count, pause
         loop {
             match listener.accept().await {
@@ -621,12 +568,12 @@ pub mod chat {
                             rt::now() - since
                         ));
                     }
-                    let live = live.add();
-                    let room = room.clone();
-                    drop(rt::spawn_named(format!("chat client {peer}"), async move {
-                        serve_client(room, stream, peer).await;
-                        drop(live);
-                    }));
+                    // The results of the clients that have left: not kept, nobody needs them.
+                    while clients.try_join_next().is_some() {}
+                    clients.spawn_named(
+                        format!("chat client {peer}"),
+                        serve_client(room.clone(), stream, peer),
+                    );
                 }
                 Err(e)
                     if matches!(
@@ -658,11 +605,38 @@ pub mod chat {
         }
     }
 
-    /// A running chat server, on the loop that started it.
+    /// The server's own task: accepts until told to stop (or until its `Server` is dropped),
+    /// then says goodbye to everyone and waits for every client's task to end.
+    async fn run(listener: TcpListener, room: Rc<RefCell<Room>>, stop: Receiver<()>) -> Stats {
+        let mut clients = TaskGroup::new();
+        {
+            let accepting = pin!(accept_loop(listener, &room, &mut clients));
+            // `recv` fails once the `Server` closes (or drops) the sending side.
+            future::select(accepting, pin!(stop.recv())).await;
+        } // the listener is dropped with `accepting`: no new connections
+        {
+            let mut room = room.borrow_mut();
+            room.log("stopping: saying goodbye to everyone");
+            for id in room.clients.keys().copied().collect::<Vec<_>>() {
+                room.send(id, "* The server is shutting down. Bye!");
+            }
+            for client in std::mem::take(&mut room.clients).into_values() {
+                client.outbox.close();
+                // Its reader sees the end of the stream; its writer still sends.
+                let _ = client.stream.shutdown(Shutdown::Read);
+            }
+        }
+        clients.join_all().await;
+        let stats = room.borrow().stats;
+        stats
+    }
+
+    /// A running chat server, on the loop that started it. Dropping it stops it, as
+    /// [`Server::stop`] does, without waiting.
     pub struct Server {
         room: Rc<RefCell<Room>>,
-        acceptor: JoinHandle<()>,
-        live: Rc<WaitGroup>,
+        stop: Sender<()>,
+        task: JoinHandle<Stats>,
         addr: SocketAddr,
     }
 
@@ -679,15 +653,12 @@ pub mod chat {
                 log,
                 stats: Stats::default(),
             }));
-            let live = Rc::new(WaitGroup::default());
-            let acceptor = rt::spawn_named(
-                "chat acceptor",
-                accept_loop(listener, room.clone(), live.clone()),
-            );
+            let (stop, stopped) = async_channel::bounded(1);
+            let task = rt::spawn_named("chat server", run(listener, room.clone(), stopped));
             Ok(Server {
                 room,
-                acceptor,
-                live,
+                stop,
+                task,
                 addr,
             })
         }
@@ -715,32 +686,21 @@ pub mod chat {
         }
 
         /// Stops: no new connections; every client is told, sent what is queued for it and
-        /// disconnected; returns when every client task has ended.
+        /// disconnected; returns when every client's task has ended.
         pub async fn stop(self) -> Stats {
-            self.acceptor.abort(); // its future, the listener with it, is dropped
-            let _ = self.acceptor.await;
-            {
-                let mut room = self.room.borrow_mut();
-                room.log("stopping: saying goodbye to everyone");
-                for client in std::mem::take(&mut room.clients).into_values() {
-                    client.outbox.push("* The server is shutting down. Bye!");
-                    client.outbox.close();
-                    // Its reader sees the end of the stream; its writer still sends.
-                    let _ = client.stream.shutdown(Shutdown::Read);
-                }
-            }
-            self.live.wait().await;
-            self.room.borrow().stats
+            self.stop.close();
+            self.task.await.expect("the server's task does not panic")
         }
     }
 }
 
 /// A client of the demo, on the loop: connects, says its name, and prints what it says
-/// (`>`) and hears (`<`).
+/// (`>`) and hears (`<`). Its connection is `split` into halves (`futures::io`), a line reader
+/// on one and a writer on the other, as asyncio's `open_connection` gives `reader, writer`.
 struct Person {
     name: &'static str,
-    stream: Rc<TcpStream>,
-    lines: LineReader,
+    lines: Lines<BufReader<ReadHalf<TcpStream>>>,
+    writer: WriteHalf<TcpStream>,
 }
 
 /// How long a demo client waits for a line before it calls the demo failed.
@@ -756,29 +716,29 @@ impl Person {
     }
 
     async fn connect(addr: SocketAddr, name: &'static str) -> io::Result<Person> {
-        let stream = Rc::new(TcpStream::connect(addr).await?);
+        let (reader, writer) = TcpStream::connect(addr).await?.split();
         Ok(Person {
             name,
-            lines: LineReader::new(stream.clone()),
-            stream,
+            lines: BufReader::new(reader).lines(),
+            writer,
         })
     }
 
-    async fn say(&self, text: &str) -> io::Result<()> {
+    async fn say(&mut self, text: &str) -> io::Result<()> {
         println!("  {:<7} > {text}", self.name);
-        self.stream.write_all(format!("{text}\n").as_bytes()).await
+        self.writer.write_all(format!("{text}\n").as_bytes()).await
     }
 
     /// Sends raw bytes (the misbehaving clients).
-    async fn send_raw(&self, bytes: &[u8], shown: &str) -> io::Result<()> {
+    async fn send_raw(&mut self, bytes: &[u8], shown: &str) -> io::Result<()> {
         println!("  {:<7} > {shown}", self.name);
-        self.stream.write_all(bytes).await
+        self.writer.write_all(bytes).await
     }
 
     /// The next line, quietly; `None` when the server closed the connection.
     async fn next_line(&mut self) -> io::Result<Option<String>> {
-        match rt::timeout(PATIENCE, self.lines.read_line()).await {
-            Ok(line) => Ok(line?.map(|l| String::from_utf8_lossy(&l).into_owned())),
+        match rt::timeout(PATIENCE, self.lines.next()).await {
+            Ok(line) => line.transpose(),
             Err(rt::Elapsed) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 format!("{} heard nothing for {PATIENCE:?}", self.name),
@@ -846,8 +806,8 @@ async fn read_paste(mut p: Person) -> io::Result<(Person, usize, Vec<String>)> {
 async fn demo() -> io::Result<()> {
     let server = Server::start(TcpListener::bind("127.0.0.1:0")?, true)?;
     let addr = server.addr();
-    println!("Chat server on {addr}: one thread running the loop; per client a reader task and a");
-    println!("writer task with its own queue. The demo's clients run on the same loop.");
+    println!("Chat server on {addr}: one thread running the loop; per client one task that reads");
+    println!("its lines and writes it its queue. The demo's clients run on the same loop.");
     println!(
         "(`>` is what a client sends, `<` what it receives, [server] what the server logs.)\n"
     );
@@ -893,10 +853,10 @@ async fn demo() -> io::Result<()> {
         for n in pasted..pasted + BATCH {
             batch.extend_from_slice(format!("paste #{n:05} {:x<1003}\n", "").as_bytes());
         }
-        alice.stream.write_all(&batch).await?;
+        alice.writer.write_all(&batch).await?;
         pasted += BATCH;
     }
-    alice.stream.write_all(b"paste done\n").await?;
+    alice.writer.write_all(b"paste done\n").await?;
     let (bob, bob_got, bob_other) = bob_reads.await.expect("bob's task")?;
     let (carol, carol_got, carol_other) = carol_reads.await.expect("carol's task")?;
     let took = started.elapsed();
@@ -941,7 +901,7 @@ async fn demo() -> io::Result<()> {
     for p in [&mut alice, &mut bob, &mut carol] {
         p.hear().await?;
     }
-    let mallory = Person::join(addr, "mallory").await?;
+    let mut mallory = Person::join(addr, "mallory").await?;
     for p in [&mut alice, &mut bob, &mut carol, &mut eve] {
         p.hear().await?;
     }
@@ -984,7 +944,7 @@ async fn demo() -> io::Result<()> {
             rt::spawn(async move {
                 let mut p = Person::connect(addr, name).await?;
                 p.next_line().await?;
-                p.stream.write_all(format!("{name}\n").as_bytes()).await?;
+                p.writer.write_all(format!("{name}\n").as_bytes()).await?;
                 p.next_line().await?;
                 Ok(p)
             })
@@ -997,13 +957,12 @@ async fn demo() -> io::Result<()> {
     let joined = started.elapsed();
     let talking: Vec<_> = crowd
         .into_iter()
-        .map(|p| {
+        .map(|mut p| {
             rt::spawn(async move {
-                p.stream
+                p.writer
                     .write_all(format!("hi from {} #0000\n", p.name).as_bytes())
                     .await?;
                 let mut heard = 0;
-                let mut p = p;
                 while heard < CROWD - 1 {
                     match p.next_line().await? {
                         Some(line) if line.contains(": hi from c") => heard += 1,
@@ -1056,11 +1015,12 @@ async fn demo() -> io::Result<()> {
     println!(
         "\nOne thread served every client; no client ever waited for another. A broadcast only"
     );
-    println!("queued lines and woke writer tasks; each writer waited on its own socket.");
+    println!("queued lines and woke their writers; each writer waited on its own socket.");
     Ok(())
 }
 
-/// `server [ADDR]`: serves until Ctrl-C.
+/// `server [ADDR]`: serves until Ctrl-C, then stops the server: everyone is told and sent
+/// what is queued for them.
 fn run_server(addr: SocketAddr) -> io::Result<()> {
     rt::block_on(async {
         let server = Server::start(TcpListener::bind(addr)?, true)?;
@@ -1071,13 +1031,20 @@ fn run_server(addr: SocketAddr) -> io::Result<()> {
             addr.ip(),
             addr.port()
         );
-        std::future::pending::<()>().await;
+        std::future::pending::<io::Result<()>>().await?;
+        println!("\nCtrl-C: stopping.");
+        let stats = server.stop().await;
+        println!(
+            "Stopped after {} connections and {} lines broadcast.",
+            stats.connections, stats.lines
+        );
         Ok(())
     })
 }
 
 /// `client [ADDR]`: one task prints what the server sends; the lines typed on stdin, read on
-/// the blocking pool (stdin has no non-blocking read), go to the server.
+/// the blocking pool (stdin has no non-blocking read: asyncio's `run_in_executor`), go to the
+/// server.
 fn run_client(addr: SocketAddr) -> io::Result<()> {
     rt::block_on(async {
         let stream = TcpStream::connect(addr).await.map_err(|e| {
@@ -1088,42 +1055,40 @@ fn run_client(addr: SocketAddr) -> io::Result<()> {
                 ),
             )
         })?;
-        let stream = Rc::new(stream);
-        let mut lines = LineReader::new(stream.clone());
+        let (reader, mut writer) = stream.split();
         let printer = rt::spawn(async move {
-            while let Ok(Some(line)) = lines.read_line().await {
-                println!("{}", String::from_utf8_lossy(&line));
+            let mut lines = BufReader::new(reader).lines();
+            while let Some(Ok(line)) = lines.next().await {
+                println!("{line}");
             }
         });
         let done = Rc::new(Cell::new(false));
-        let typist = rt::spawn({
-            let (stream, done) = (stream.clone(), done.clone());
-            async move {
-                loop {
-                    // Bytes, not a String: what is typed is passed on as it is, UTF-8 or not.
-                    let line = rt::spawn_blocking(|| {
-                        let mut line = Vec::new();
-                        io::stdin()
-                            .lock()
-                            .read_until(b'\n', &mut line)
-                            .map(|_| line)
-                    })
-                    .await;
-                    match line {
-                        Ok(Ok(mut line)) if !line.is_empty() => {
-                            if line.last() != Some(&b'\n') {
-                                line.push(b'\n');
-                            }
-                            if stream.write_all(&line).await.is_err() {
-                                break;
-                            }
+        let typing = done.clone();
+        let typist = rt::spawn(async move {
+            loop {
+                // Bytes, not a String: what is typed is passed on as it is, UTF-8 or not.
+                let line = rt::spawn_blocking(|| {
+                    let mut line = Vec::new();
+                    io::stdin()
+                        .lock()
+                        .read_until(b'\n', &mut line)
+                        .map(|_| line)
+                })
+                .await;
+                match line {
+                    Ok(Ok(mut line)) if !line.is_empty() => {
+                        if line.last() != Some(&b'\n') {
+                            line.push(b'\n');
                         }
-                        _ => break, // Ctrl-D
+                        if writer.write_all(&line).await.is_err() {
+                            break;
+                        }
                     }
+                    _ => break, // Ctrl-D
                 }
-                done.set(true);
-                let _ = stream.shutdown(Shutdown::Write); // the server sees us leave
             }
+            typing.set(true);
+            let _ = writer.close().await; // the server sees us leave
         });
         let _ = printer.await;
         if !done.get() {

@@ -9,31 +9,36 @@
 //!
 //! Here, scaled down: a master plays `OPPONENTS` opponents, `MOVES` move pairs a game. The
 //! master's move is CPU work (a busy loop of `MASTER_MOVE`: it holds the thread, as real
-//! computation would); the opponent's move is waiting (`sys::sleep(OPPONENT_MOVE)`: the
-//! kernel parks the task and runs the others). The *same* `game` generator is run two ways:
-//! one task delegating to each game in turn, and one task per game.
+//! computation would); the opponent's move is waiting (`rt::sleep(OPPONENT_MOVE)`: the loop
+//! parks the task and runs the others). The *same* `game` coroutine is run two ways: awaited
+//! one game after the other, and as a task per board in a [`TaskGroup`](rt::TaskGroup), awaited
+//! together (asyncio's `TaskGroup`, or `gather`). The rt loop is the kernel of
+//! `examples/kernel.rs` running futures; the generator version of this exhibition is that
+//! kernel's `Task`s delegating with `yield_from!`, and takes the same time.
 //!
 //! Python:
 //! ```python
 //! async def game(board):
+//!     began = loop.time()
 //!     for move in range(MOVES):
 //!         busy(MASTER_MOVE)                    # the master thinks: nobody else runs
 //!         await asyncio.sleep(OPPONENT_MOVE)   # the opponent thinks: the master moves on
+//!     return began, loop.time()
 //!
 //! async def sequential():
-//!     for board in range(OPPONENTS):
-//!         await game(board)
+//!     return [await game(board) for board in range(OPPONENTS)]
 //!
 //! async def simultaneous():
-//!     await asyncio.gather(*(game(board) for board in range(OPPONENTS)))
+//!     async with asyncio.TaskGroup() as boards:
+//!         games = [boards.create_task(game(board)) for board in range(OPPONENTS)]
+//!     return [g.result() for g in games]
 //! ```
 //!
 //! Run with `cargo run --example chess` (about 2.5 seconds).
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall, Task};
-use resumable::prelude::*;
+use resumable::rt::{self, TaskGroup};
 
 const OPPONENTS: usize = 10;
 const MOVES: u32 = 10;
@@ -54,58 +59,43 @@ fn think(d: Duration) -> u64 {
 }
 
 /// One game: `MOVES` times, the master moves (busy), then the opponent thinks (a sleep).
-#[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
-fn game() -> Result<Span, Cancelled> {
-    let began = yield_from!(sys::now())?;
+async fn game() -> Span {
+    let began = rt::now();
     for _ in 0..MOVES {
         think(MASTER_MOVE);
-        yield_from!(sys::sleep(OPPONENT_MOVE))?;
+        rt::sleep(OPPONENT_MOVE).await;
     }
-    let ended = yield_from!(sys::now())?;
-    Ok((began, ended))
+    (began, rt::now())
 }
 
-/// One game after the other: a single task, delegating to each game in turn.
-#[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
-fn sequential() -> Result<Vec<Span>, Cancelled> {
+/// One game after the other: each game is awaited before the next one starts.
+async fn sequential() -> Vec<Span> {
     let mut spans = Vec::new();
     for _ in 0..OPPONENTS {
-        spans.push(yield_from!(game())?);
+        spans.push(game().await);
     }
-    Ok(spans)
+    spans
 }
 
-/// All games at once: a task per board, then join them all.
-#[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
-fn simultaneous() -> Result<Vec<Span>, Cancelled> {
-    let mut boards = Vec::new();
+/// All games at once: a task per board, in a group, awaited together.
+async fn simultaneous() -> Vec<Span> {
+    let boards = TaskGroup::new();
     for board in 1..=OPPONENTS {
-        boards.push(yield_from!(sys::spawn(Task::new(
-            format!("board {board}"),
-            game()
-        )))?);
+        boards.spawn_named(format!("board {board}"), game());
     }
-    let mut spans = Vec::new();
-    for board in boards {
-        let span = yield_from!(sys::join::<Result<Span, Cancelled>>(board))?;
-        spans.push(span.expect("a game always ends")?);
-    }
-    Ok(spans)
+    let games = boards.await; // in the order the boards were spawned
+    games
+        .into_iter()
+        .map(|game| game.expect("a game always ends"))
+        .collect()
 }
 
-/// Runs one exhibition on a fresh kernel (real clock); returns the games' spans and the
+/// Runs one exhibition on a fresh loop (real clock); returns the games' spans and the
 /// wall-clock time it took.
-fn exhibition(task: Task) -> (Vec<Span>, Duration) {
-    let mut kernel = Kernel::new();
-    let id = kernel.spawn_task(task);
+fn exhibition(play: impl std::future::Future<Output = Vec<Span>>) -> (Vec<Span>, Duration) {
     let started = Instant::now();
-    kernel.run();
-    let wall = started.elapsed();
-    let spans = kernel
-        .take_return::<Result<Vec<Span>, Cancelled>>(id)
-        .expect("the exhibition ran to its end")
-        .expect("nobody cancels it");
-    (spans, wall)
+    let spans = rt::block_on(play);
+    (spans, started.elapsed())
 }
 
 /// `1234 ms`: one unit throughout, so the numbers compare at a glance.
@@ -130,8 +120,8 @@ fn main() {
         ms(per_game)
     );
 
-    println!("1. Sequential: one task plays game after game (yield_from!(game()) in a loop).");
-    let (seq_spans, seq_wall) = exhibition(Task::new("sequential", sequential()));
+    println!("1. Sequential: game after game (game().await in a loop).");
+    let (seq_spans, seq_wall) = exhibition(sequential());
     let seq_expected = per_game * boards;
     println!(
         "   measured wall-clock: {}   (expected: {OPPONENTS} games x {} = {})",
@@ -140,8 +130,8 @@ fn main() {
         ms(seq_expected)
     );
 
-    println!("\n2. Simultaneous: one task per board, all on the same one thread.");
-    let (sim_spans, sim_wall) = exhibition(Task::new("simultaneous", simultaneous()));
+    println!("\n2. Simultaneous: a task per board in a TaskGroup, all on the same one thread.");
+    let (sim_spans, sim_wall) = exhibition(simultaneous());
     // A round of moves lasts the longer of one lap of the boards and one move pair; the last
     // board starts (OPPONENTS - 1) master moves after the first.
     let round = (MASTER_MOVE * boards).max(pair);
@@ -171,7 +161,7 @@ fn main() {
         ms(seq_expected - master_cpu),
         ms(seq_expected)
     );
-    println!("* Simultaneous: while an opponent thinks, the kernel parks that game's task and the");
+    println!("* Simultaneous: while an opponent thinks, the loop parks that game's task and the");
     println!(
         "  master moves on to the next board. A round lasts the longer of one lap of the boards"
     );

@@ -8,61 +8,85 @@
 //! takes about as long as the slowest request. One thread does it all — the 20 clients and the
 //! server too. This is what asyncio was made for.
 //!
-//! The client is HTTP/1.1 at its smallest: connect, write a `GET` request, read the status line
-//! and the headers up to the blank line, then exactly `Content-Length` bytes of body (or, with
-//! no length given, up to the end of the stream).
+//! The client is HTTP/1.1 at its smallest: connect (by name: `localhost`), write a `GET`
+//! request, read the status line and the headers up to the blank line, then exactly
+//! `Content-Length` bytes of body (or, with no length given, up to the end of the stream). Its
+//! reading is `futures::io`'s — `BufReader`, `read_line`, `read_exact`, `read_to_end` — over rt's
+//! `TcpStream`, which implements `AsyncRead`/`AsyncWrite`; nothing of it is hand-written. The
+//! concurrent fetches are tasks of an [`rt::TaskGroup`]: awaited together they give the pages in
+//! the order asked (asyncio's `gather`); a timeout around them cancels every fetch still running.
 //!
 //! Python:
 //! ```python
 //! async def get(host, port, path):
 //!     reader, writer = await asyncio.open_connection(host, port)
 //!     writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-//!     head = await reader.readuntil(b"\r\n\r\n")
-//!     length = int(re.search(rb"content-length: *(\d+)", head, re.I)[1])
-//!     return head, await reader.readexactly(length)
+//!     status = await reader.readline()
+//!     headers = []
+//!     while (line := await reader.readline()) != b"\r\n":
+//!         headers.append(line.decode().split(":", 1))
+//!     length = int(dict(headers)["Content-Length"])
+//!     return status, headers, await reader.readexactly(length)
 //!
 //! for path in paths:                                              # one by one: ~1 s
-//!     await get("127.0.0.1", port, path)
-//! await asyncio.gather(*(get("127.0.0.1", port, p) for p in paths))  # concurrently: ~50 ms
+//!     await get("localhost", port, path)
+//! async with asyncio.timeout(5):                                  # concurrently: ~50 ms
+//!     pages = await asyncio.gather(*(get("localhost", port, p) for p in paths))
 //! ```
 //!
 //! Run with `cargo run --example http_client` (about one second).
 use std::cell::Cell;
 use std::io;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use resumable::rt;
+use futures::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use futures::StreamExt;
 use resumable::rt::net::{TcpListener, TcpStream};
+use resumable::rt::{self, TaskGroup};
 
 /// How many pages to fetch.
 const PAGES: usize = 20;
 /// How long the server takes to answer a request.
 const LATENCY: Duration = Duration::from_millis(50);
-/// The longest request or response head either side reads.
-const MAX_HEAD: usize = 16 * 1024;
+/// The longest line of a request's or a response's head that either side reads.
+const MAX_LINE: u64 = 8 * 1024;
+/// The most header lines either side reads.
+const MAX_HEADERS: usize = 100;
 
-/// Reads from `stream` into `buf` until `buf` holds `\r\n\r\n`; returns where the head ends
-/// (after the blank line). Bytes after it, the start of a body, stay in `buf`.
-async fn read_head(stream: &TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
-    loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            return Ok(i + 4);
-        }
-        if buf.len() > MAX_HEAD {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "head too long"));
-        }
-        let mut chunk = [0; 4096];
-        match stream.read(&mut chunk).await? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => buf.extend_from_slice(&chunk[..n]),
-        }
+/// Reads one line of a head (up to `MAX_LINE` bytes), without its `\r\n`: `None` at the blank
+/// line that ends the head.
+async fn head_line(reader: &mut BufReader<&TcpStream>) -> io::Result<Option<String>> {
+    let mut line = String::new();
+    // `take` bounds the line: a peer that never sends a newline costs `MAX_LINE`, not memory.
+    let n = (&mut *reader).take(MAX_LINE).read_line(&mut line).await?;
+    if n == 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
     }
+    if !line.ends_with('\n') {
+        return Err(bad("a line of the head is too long"));
+    }
+    let line = line.trim_end_matches(['\r', '\n']);
+    Ok((!line.is_empty()).then(|| line.to_string()))
+}
+
+/// Reads a head: its first line and its header lines.
+async fn read_head(reader: &mut BufReader<&TcpStream>) -> io::Result<(String, Vec<String>)> {
+    let first = head_line(reader)
+        .await?
+        .ok_or_else(|| bad("an empty head"))?;
+    let mut headers = Vec::new();
+    while let Some(line) = head_line(reader).await? {
+        if headers.len() == MAX_HEADERS {
+            return Err(bad("too many headers"));
+        }
+        headers.push(line);
+    }
+    Ok((first, headers))
 }
 
 // ---------------------------------------------------------------------------------------------
-// The server: a task per connection; each answers one request after `LATENCY`.
+// The server: a task per connection, in a group; each answers one request after `LATENCY`.
 
 /// What the server counts: connections open now, and the most open at once.
 #[derive(Default)]
@@ -72,30 +96,34 @@ struct ServerStats {
     served: Cell<usize>,
 }
 
+/// Serves `listener` for as long as it runs (asyncio's `start_server`). Its connections are
+/// tasks of its group: when the server's task is aborted, the group is dropped with it, and so
+/// are the connections it was serving.
 async fn serve(listener: TcpListener, stats: Rc<ServerStats>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+    let mut connections = TaskGroup::new();
+    let mut incoming = listener.incoming();
+    while let Some(stream) = incoming.next().await {
+        let Ok(stream) = stream else {
+            continue; // a connection gone before it was taken
         };
+        // Results nobody waits for are not kept: take those of the connections that ended.
+        while connections.try_join_next().is_some() {}
         let stats = stats.clone();
         stats.open.set(stats.open.get() + 1);
         stats.peak.set(stats.peak.get().max(stats.open.get()));
-        drop(rt::spawn(async move {
+        connections.spawn(async move {
             if let Err(e) = respond(&stream).await {
                 eprintln!("[server] a connection failed: {e}");
             }
             stats.open.set(stats.open.get() - 1);
             stats.served.set(stats.served.get() + 1);
-        }));
+        });
     }
 }
 
 /// Reads one request and answers it: `/page/N` is a page, anything else a 404.
 async fn respond(stream: &TcpStream) -> io::Result<()> {
-    let mut buf = Vec::new();
-    let end = read_head(stream, &mut buf).await?;
-    let head = String::from_utf8_lossy(&buf[..end]);
-    let request_line = head.lines().next().unwrap_or("");
+    let (request_line, _headers) = read_head(&mut BufReader::new(stream)).await?;
     let mut parts = request_line.split(' ');
     let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
 
@@ -160,28 +188,26 @@ fn bad(what: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.into())
 }
 
-/// `GET path` from `addr`, over a new connection.
-async fn get(addr: SocketAddr, path: &str) -> io::Result<Response> {
-    let stream = TcpStream::connect(addr).await?;
+/// `GET path` from `localhost:port`, over a new connection.
+async fn get(port: u16, path: &str) -> io::Result<Response> {
+    let stream = TcpStream::connect(("localhost", port)).await?;
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: resumable-rt\r\nAccept: */*\r\n\
-         Connection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: resumable-rt\r\n\
+         Accept: */*\r\nConnection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).await?;
 
-    let mut buf = Vec::new();
-    let end = read_head(&stream, &mut buf).await?;
-    let head = std::str::from_utf8(&buf[..end - 4]).map_err(|_| bad("head is not UTF-8"))?;
-    let mut lines = head.split("\r\n");
+    let mut reader = BufReader::new(&stream);
+    let (status_line, header_lines) = read_head(&mut reader).await?;
     // "HTTP/1.1 200 OK"
-    let status_line = lines.next().unwrap_or("");
     let status = match status_line.split(' ').collect::<Vec<_>>()[..] {
         [version, code, ..] if version.starts_with("HTTP/1.") => code
             .parse()
             .map_err(|_| bad(format!("bad status line {status_line:?}")))?,
         _ => return Err(bad(format!("bad status line {status_line:?}"))),
     };
-    let headers = lines
+    let headers = header_lines
+        .iter()
         .map(|line| {
             let (name, value) = line
                 .split_once(':')
@@ -192,30 +218,18 @@ async fn get(addr: SocketAddr, path: &str) -> io::Result<Response> {
     let mut response = Response {
         status,
         headers,
-        body: buf.split_off(end), // what came with the head
+        body: Vec::new(),
     };
     match response.header("Content-Length") {
         Some(length) => {
             let length: usize = length
                 .parse()
                 .map_err(|_| bad(format!("bad Content-Length {length:?}")))?;
-            if response.body.len() > length {
-                return Err(bad("more body than Content-Length"));
-            }
-            let have = response.body.len();
             response.body.resize(length, 0);
-            stream.read_exact(&mut response.body[have..]).await?;
+            reader.read_exact(&mut response.body).await?;
         }
-        None => {
-            // HTTP/1.0 style: the body ends with the connection. (No chunked encoding here.)
-            let mut chunk = [0; 4096];
-            loop {
-                match stream.read(&mut chunk).await? {
-                    0 => break,
-                    n => response.body.extend_from_slice(&chunk[..n]),
-                }
-            }
-        }
+        // HTTP/1.0 style: the body ends with the connection. (No chunked encoding here.)
+        None => drop(reader.read_to_end(&mut response.body).await?),
     }
     Ok(response)
 }
@@ -237,14 +251,14 @@ fn describe(path: &str, r: &Response) -> String {
 fn main() -> io::Result<()> {
     rt::block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0")?;
-        let addr = listener.local_addr()?;
+        let port = listener.local_addr()?.port();
         let stats = Rc::new(ServerStats::default());
         let server = rt::spawn_named("http server", serve(listener, stats.clone()));
         println!(
-            "An HTTP/1.1 server on http://{addr}/ (a task of this loop) answers each request after"
+            "An HTTP/1.1 server on http://localhost:{port}/ (a task of this loop) answers each request"
         );
         println!(
-            "{} ms. {PAGES} pages to fetch, with a client written on the same loop.\n",
+            "after {} ms. {PAGES} pages to fetch, with a client written on the same loop.\n",
             LATENCY.as_millis()
         );
         let paths: Vec<String> = (1..=PAGES).map(|n| format!("/page/{n}")).collect();
@@ -253,7 +267,7 @@ fn main() -> io::Result<()> {
         let started = Instant::now();
         let mut bytes = 0;
         for (i, path) in paths.iter().enumerate() {
-            let response = get(addr, path).await?;
+            let response = get(port, path).await?;
             bytes += response.body.len();
             if i < 3 || i == PAGES - 1 {
                 println!(
@@ -273,23 +287,28 @@ fn main() -> io::Result<()> {
             LATENCY.as_millis()
         );
 
-        println!("2. Concurrently: a task per page, spawned at once, then awaited in order.\n");
+        println!(
+            "2. Concurrently: a task per page in a group, awaited together (asyncio's gather).\n"
+        );
         stats.peak.set(0);
         let started = Instant::now();
-        let tasks: Vec<_> = paths
-            .iter()
-            .map(|path| {
-                let path = path.clone();
-                rt::spawn(async move {
-                    let result = rt::timeout(Duration::from_secs(5), get(addr, &path)).await;
-                    (path, result, started.elapsed())
-                })
-            })
-            .collect();
+        let fetches = TaskGroup::new();
+        for path in &paths {
+            let path = path.clone();
+            fetches.spawn(async move {
+                let response = get(port, &path).await;
+                (path, response, started.elapsed())
+            });
+        }
+        // The group's results come in the order the fetches were spawned. Had the timeout
+        // struck, the group would have been dropped with every fetch still running.
+        let results = rt::timeout(Duration::from_secs(5), fetches.join_all())
+            .await
+            .map_err(|_| io::Error::other("the fetches timed out"))?;
         let mut bytes = 0;
-        for (i, task) in tasks.into_iter().enumerate() {
-            let (path, result, at) = task.await.expect("a fetch does not panic");
-            let response = result.map_err(|_| io::Error::other(format!("{path} timed out")))??;
+        for (i, result) in results.into_iter().enumerate() {
+            let (path, response, at) = result.expect("a fetch does not panic");
+            let response = response?;
             bytes += response.body.len();
             if i < 3 || i == PAGES - 1 {
                 println!(
@@ -309,7 +328,7 @@ fn main() -> io::Result<()> {
             stats.peak.get()
         );
 
-        let missing = get(addr, "/nowhere").await?;
+        let missing = get(port, "/nowhere").await?;
         println!(
             "(And a page that isn't there: {} with Content-Type {:?}.)\n",
             missing.status,
@@ -331,7 +350,7 @@ fn main() -> io::Result<()> {
         );
         println!("its response, the loop runs the other fetches and the server's tasks.");
 
-        server.abort(); // stops accepting: its task, and the listener, are dropped
+        server.abort(); // its task, its listener and its group of connections are dropped
         Ok(())
     })
 }

@@ -3,8 +3,9 @@
 //!
 //! `rt::sleep(d)` does not block the thread: it sets a timer in the loop and returns `Pending`,
 //! and the loop runs whatever else is ready until the timer is due. So awaiting the naps one
-//! after another takes 3 + 2 + 1 = 6 seconds, but spawning them as three tasks and then awaiting
-//! the three handles takes as long as the longest nap, 3 seconds — on one thread.
+//! after another takes 3 + 2 + 1 = 6 seconds, but starting them as three tasks of a
+//! [`TaskGroup`](resumable::rt::TaskGroup) and awaiting the group takes as long as the longest
+//! nap, 3 seconds — on one thread.
 //!
 //! Python:
 //! ```python
@@ -16,9 +17,9 @@
 //! async def main():
 //!     for name, s in naps:                                     # one after another: ~6 s
 //!         await nap(name, s)
-//!     tasks = [asyncio.create_task(nap(name, s)) for name, s in naps]
-//!     for task in tasks:                                       # concurrently: ~3 s
-//!         await task
+//!     async with asyncio.TaskGroup() as group:                # concurrently: ~3 s
+//!         for name, s in naps:
+//!             group.create_task(nap(name, s))
 //!
 //! asyncio.run(main())
 //! ```
@@ -27,7 +28,7 @@
 //! makes a "second" 100 ms long, for the impatient.
 use std::time::{Duration, Instant};
 
-use resumable::rt;
+use resumable::rt::{self, TaskGroup};
 
 /// The naps: who sleeps, and for how many "seconds".
 const NAPS: [(&str, u32); 3] = [("A", 3), ("B", 2), ("C", 1)];
@@ -69,15 +70,15 @@ fn main() {
         println!("\n   took {sequential:.3?}: the sum of the naps.\n");
 
         println!(
-            "2. Concurrently: rt::spawn starts all three as tasks, then we await each handle.\n"
+            "2. Concurrently: all three start as tasks of a group, then we await the group.\n"
         );
         let epoch = Instant::now();
-        let tasks: Vec<_> = NAPS
-            .into_iter()
-            .map(|(name, seconds)| rt::spawn(nap(name, seconds, unit, epoch)))
-            .collect();
-        for task in tasks {
-            task.await.expect("a nap does not panic");
+        let group = TaskGroup::new();
+        for (name, seconds) in NAPS {
+            group.spawn(nap(name, seconds, unit, epoch));
+        }
+        for nap in group.await {
+            nap.expect("a nap does not panic");
         }
         let concurrent = epoch.elapsed();
         println!("\n   took {concurrent:.3?}: the longest nap.\n");
@@ -93,4 +94,6 @@ fn main() {
     println!("thread: while A waits, the loop is free to start B and C, and it wakes each task");
     println!("when its timer is due (C first). Awaiting a coroutine directly runs it to the end");
     println!("before the next line; spawning it makes it a task that runs alongside the caller.");
+    println!("A group's tasks end with the group: had one nap panicked, the others would have");
+    println!("been cancelled, as in asyncio's TaskGroup.");
 }

@@ -23,7 +23,12 @@
 //! | `await asyncio.sleep(0)` | [`yield_now().await`](yield_now) |
 //! | `asyncio.wait_for(aw, s)` | [`timeout(duration, fut).await`](timeout) |
 //! | `loop.run_in_executor(None, f)` | [`spawn_blocking(f).await`](spawn_blocking) |
-//! | `asyncio.start_server`, streams | [`net::TcpListener`], [`net::TcpStream`] |
+//! | `asyncio.open_connection(host, port)` | [`net::TcpStream::connect((host, port))`](net::TcpStream::connect): one stream, `AsyncRead` + `AsyncWrite` |
+//! | `await reader.readline()` | `futures::io::BufReader::new(&stream).lines()` (`AsyncBufReadExt`) |
+//! | `writer.write(data)`; `await writer.drain()` | `(&stream).write_all(data).await` (`AsyncWriteExt`) |
+//! | `asyncio.start_server(cb, host, port)` | [`net::TcpListener::bind`] + [`incoming()`](net::TcpListener::incoming), a [`spawn`] per connection |
+//! | `open_unix_connection`, `start_unix_server` | [`net::UnixStream::connect`], [`net::UnixListener`] |
+//! | `loop.create_datagram_endpoint` | [`net::UdpSocket`] |
 //! | `loop.add_signal_handler(SIGINT, ...)`, `KeyboardInterrupt` | [`ctrl_c().await`](ctrl_c): SIGINT as a future, to stop a server cleanly |
 //! | debug mode's slow-callback warning | [`Report::Slow`](crate::kernel::Report::Slow) |
 //!
