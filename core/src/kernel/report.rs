@@ -67,8 +67,8 @@ pub enum Report {
     },
     /// A task — or the future of a `block_on` — kept the thread longer than the threshold in
     /// one step (a generator task's resume, up to its next yield that waits; a future's poll):
-    /// no other task, and no I/O, could run meanwhile. asyncio's debug mode says "Executing
-    /// <Task> took 0.2 seconds".
+    /// no other task, and no I/O, could run meanwhile. asyncio's debug mode says
+    /// `Executing <Task ...> took 0.201 seconds`.
     ///
     /// Its `Display` names the task, where it was spawned, and where the step began and ended:
     ///
