@@ -26,18 +26,17 @@ use std::time::Instant;
 
 use super::clock::{Clock, Deadline, StepClock, Waiter};
 use super::reactor::{Direction, Reactor, Woken};
+use super::sites::Site;
 use super::table::{Key, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
 use super::timers::{TimerKey, Timers};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
 use crate::sched::TaskId;
 use contain::Leftover;
-use sites::{Site, Sites};
 use tasks::{Bits, Finished};
 use wake::{MainWaker, Remote};
 
 mod contain;
-mod sites;
 mod step;
 mod tasks;
 mod wake;
@@ -213,8 +212,6 @@ struct State {
     /// the clock it picks).
     step_clock: StepClock,
     deferred: Vec<Deferred>,
-    /// Where the tasks were spawned.
-    sites: Sites,
     /// Future tasks (or `block_on`'s future) that only a waker can wake: the loop may wait for
     /// it, so it never concludes that nothing can run.
     futures: usize,
@@ -330,7 +327,6 @@ impl Core {
                 finished: Finished::default(),
                 step_clock: StepClock::new(Some(DEFAULT_SLOW)),
                 deferred: Vec::new(),
-                sites: Sites::default(),
                 futures: 0,
             }),
             reactor: RefCell::new(reactor),

@@ -123,6 +123,7 @@ pub(crate) mod reactor;
 mod report;
 mod returns;
 mod run;
+mod sites;
 pub mod sys;
 mod syscall;
 mod table;

@@ -10,6 +10,7 @@ use core::panic::Location;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use super::sites::Site;
 use super::{Reply, Syscall, TaskInput};
 use crate::body::Body;
 use crate::{DynGen, DynGenerator, Gen, Generator, GeneratorState, State};
@@ -175,7 +176,7 @@ where
             name,
             body: TaskBody::Generator(Box::pin(self)),
             detached: false,
-            spawned,
+            spawned: Site::of(spawned),
         }
     }
 }
@@ -193,7 +194,7 @@ where
             name,
             body: TaskBody::Generator(Box::pin(self)),
             detached: false,
-            spawned,
+            spawned: Site::of(spawned),
         }
     }
 }
@@ -235,7 +236,7 @@ pub struct Task {
     pub(crate) body: TaskBody,
     detached: bool,
     /// Where it was made, for the slow-task warning.
-    spawned: &'static Location<'static>,
+    spawned: Site,
 }
 
 impl Task {
@@ -324,7 +325,7 @@ impl Task {
             name: name.into(),
             body: TaskBody::Generator(Box::pin(Foreign(generator, PhantomData))),
             detached: false,
-            spawned: Location::caller(),
+            spawned: Site::of(Location::caller()),
         }
     }
 
@@ -360,7 +361,7 @@ impl Task {
             name: name.into(),
             body: TaskBody::Future(Box::pin(FutureTask(future))),
             detached: false,
-            spawned: Location::caller(),
+            spawned: Site::of(Location::caller()),
         }
     }
 
@@ -408,10 +409,10 @@ impl Task {
     /// assert_eq!((task.spawned_at().file(), task.spawned_at().line()), (file!(), line!() - 1));
     /// ```
     pub fn spawned_at(&self) -> &'static Location<'static> {
-        self.spawned
+        self.spawned.location()
     }
 
-    pub(crate) fn into_parts(self) -> (Rc<str>, TaskBody, bool, &'static Location<'static>) {
+    pub(crate) fn into_parts(self) -> (Rc<str>, TaskBody, bool, Site) {
         (self.name, self.body, self.detached, self.spawned)
     }
 }

@@ -503,7 +503,7 @@ impl State {
         self.deferred.push(Deferred::Report(Report::Slow {
             id: Some(key.id),
             name: entry.name.clone(),
-            spawned: self.sites.location(entry.spawned),
+            spawned: entry.spawned.location(),
             ran: Duration::from_nanos(ran),
             step: entry.steps + 1,
             from,

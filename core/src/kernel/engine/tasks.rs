@@ -21,7 +21,6 @@ impl State {
         let id = self.next_id;
         self.next_id = id.next();
         let (name, body, detached, spawned) = task.into_parts();
-        let spawned = self.sites.site(spawned);
         let key = self.tasks.insert_with(id, |key| Entry {
             name,
             spawned,
