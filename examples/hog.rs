@@ -145,11 +145,12 @@ fn run(make: impl FnOnce(Instant) -> Task) -> usize {
 fn print_report(at: Duration, report: &Report) {
     match report {
         Report::Slow {
-            id,
+            id: Some(id),
             name,
             ran,
             from,
             to,
+            ..
         } => {
             println!(
                 "  {}  KERNEL  warning: task {id} {name:?} held the thread for {:.1?} (threshold {:?})",

@@ -29,6 +29,7 @@
 //! | `asyncio.start_server(cb, host, port)` | [`net::TcpListener::bind`] + [`incoming()`](net::TcpListener::incoming), a [`spawn`] per connection |
 //! | `open_unix_connection`, `start_unix_server` | [`net::UnixStream::connect`], [`net::UnixListener`] |
 //! | `loop.create_datagram_endpoint` | [`net::UdpSocket`] |
+//! | `loop.add_signal_handler(SIGINT, ...)`, `KeyboardInterrupt` | [`ctrl_c().await`](ctrl_c): SIGINT as a future, to stop a server cleanly |
 //! | debug mode's slow-callback warning | [`Report::Slow`](crate::kernel::Report::Slow) |
 //!
 //! ```
@@ -119,12 +120,14 @@
 mod blocking;
 mod group;
 pub mod net;
+mod signal;
 mod task;
 mod time;
 
 pub use crate::kernel::JoinError;
 pub use blocking::{spawn_blocking, BlockingTask};
 pub use group::{JoinAll, JoinNext, TaskGroup};
+pub use signal::{ctrl_c, CtrlC};
 pub use task::{spawn, spawn_generator, spawn_named, task_id, JoinHandle};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Elapsed, Sleep, Timeout, YieldNow};
 
