@@ -22,7 +22,11 @@
 //! | `await asyncio.sleep(s)` | [`sleep(duration).await`](sleep) |
 //! | `await asyncio.sleep(0)` | [`yield_now().await`](yield_now) |
 //! | `asyncio.wait_for(aw, s)` | [`timeout(duration, fut).await`](timeout) |
+//! | `asyncio.wait(aws, return_when=FIRST_COMPLETED)` | `futures::select!`, `futures::future::select` |
 //! | `loop.run_in_executor(None, f)` | [`spawn_blocking(f).await`](spawn_blocking) |
+//! | `asyncio.Queue(maxsize)` | `async_channel::bounded(n)` (`unbounded()` for no limit): `send().await`, `recv().await`, `close()` |
+//! | `asyncio.Lock`, `asyncio.Semaphore`, `asyncio.Barrier` | `async_lock::Mutex`, `async_lock::Semaphore`, `async_lock::Barrier` (also `RwLock`) |
+//! | `asyncio.Event` | `event_listener::Event` (listen, check, await), or a closed `async_channel` as a one-shot |
 //! | `asyncio.open_connection(host, port)` | [`net::TcpStream::connect((host, port))`](net::TcpStream::connect): one stream, `AsyncRead` + `AsyncWrite` |
 //! | `await reader.readline()` | `futures::io::BufReader::new(&stream).lines()` (`AsyncBufReadExt`) |
 //! | `writer.write(data)`; `await writer.drain()` | `(&stream).write_all(data).await` (`AsyncWriteExt`) |
@@ -31,6 +35,11 @@
 //! | `loop.create_datagram_endpoint` | [`net::UdpSocket`] |
 //! | `loop.add_signal_handler(SIGINT, ...)`, `KeyboardInterrupt` | [`ctrl_c().await`](ctrl_c): SIGINT as a future, to stop a server cleanly |
 //! | debug mode's slow-callback warning | [`Report::Slow`](crate::kernel::Report::Slow) |
+//!
+//! Queues, locks, events, select and join come from the runtime-agnostic crates the whole
+//! ecosystem uses (`async-channel`, `async-lock`, `event-listener`, `futures`), which work on
+//! this loop unchanged (the crate's `tests/rt_ecosystem.rs` runs each of them here); `rt` builds
+//! only what needs the loop itself.
 //!
 //! ```
 //! use std::time::Duration;
