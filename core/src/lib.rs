@@ -1,6 +1,11 @@
-#![doc = "*New to generators, coroutines and event loops? [The guide](crate::guide) walks from a \
-function's stack frame to an asyncio-style event loop, one runnable chapter at a time.*\n\n"]
-#![doc = include_str!("../../README.md")]
+#![cfg_attr(
+    all(feature = "rt", unix),
+    doc = "*New to generators, coroutines and event loops? [The guide](crate::guide) walks from \
+a function's stack frame to an asyncio-style event loop, one runnable chapter at a time.*\n\n"
+)]
+// The README's examples run the kernel and rt: doc-tested only where those are built.
+#![cfg_attr(any(not(doctest), all(feature = "rt", unix)), doc = include_str!("../../README.md"))]
+#![doc = include_str!("features.md")]
 #![no_std]
 #![warn(
     missing_docs,
@@ -15,9 +20,15 @@ extern crate std;
 
 #[macro_use]
 mod generator;
-#[cfg(feature = "std")]
+#[cfg(feature = "kernel")]
+// The kernel's engine is also rt's: built without rt, what only rt calls goes unused, and the
+// kernel's docs that link to rt show those links as plain text.
+#[cfg_attr(
+    not(all(feature = "rt", unix)),
+    allow(dead_code, unused_imports, rustdoc::broken_intra_doc_links)
+)]
 pub mod kernel;
-#[cfg(all(feature = "std", unix))]
+#[cfg(all(feature = "rt", unix))]
 pub mod rt;
 #[cfg(feature = "alloc")]
 pub mod sched;
@@ -348,6 +359,6 @@ pub mod prelude {
 }
 
 // The guide: Markdown chapters, only in the documentation and in doc tests (which run every
-// snippet). It walks through `sched`, `kernel` and `rt`, so it needs `std` (and Unix, for `rt`).
-#[cfg(all(any(doc, doctest), feature = "std", unix))]
+// snippet). It walks through `sched`, `kernel` and `rt`, so it needs the `rt` feature (and Unix).
+#[cfg(all(any(doc, doctest), feature = "rt", unix))]
 pub mod guide;

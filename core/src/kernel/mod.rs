@@ -1,6 +1,8 @@
 //! A generator kernel: tasks are generators that yield system calls, after David Beazley's
 //! "operating system" of generators. Step 2 of the lineage, after [`sched::RoundRobin`](crate::sched::RoundRobin).
 //!
+//! *Feature `kernel` (on by default; it turns on `std`).*
+//!
 //! Round-robin already made generators into tasks, but a task that had to wait — for time to
 //! pass, for another task, for a socket — could only spin. Here a task *asks* the kernel by
 //! yielding a [`Syscall`], and is resumed, with `send` semantics, when the answer ([`Reply`]) is

@@ -86,6 +86,7 @@ pub enum Report {
     /// socket) leaves them unknown, and the report says so rather than guess.
     ///
     /// ```
+    /// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
     /// use std::{cell::RefCell, rc::Rc, time::Duration};
     /// use resumable::kernel::{Kernel, Report};
     /// use resumable::rt;
@@ -112,6 +113,7 @@ pub enum Report {
     /// let (from, to, ran, step) = slow.unwrap();
     /// assert_eq!((from, to, step), (yielded, Some(blocked), 2));
     /// assert!(ran >= Duration::from_millis(20));
+    /// # }
     /// ```
     Slow {
         /// The task; `None` for the future of a `block_on`, which is no task.
@@ -231,6 +233,7 @@ impl fmt::Display for Report {
 /// What a task is doing, or waiting for, as a [`Snapshot`] shows it.
 ///
 /// ```
+/// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
 /// use std::time::Duration;
 /// use resumable::kernel::{Kernel, Task, TaskState};
 /// use resumable::rt;
@@ -246,6 +249,7 @@ impl fmt::Display for Report {
 /// assert_eq!(TaskState::Sleeping { until: Duration::from_secs(2) }.to_string(),
 ///            "sleeping until 2s");
 /// # kernel.run();
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
@@ -328,6 +332,7 @@ pub struct TaskInfo {
 /// [`Kernel::snapshot`](super::Kernel::snapshot). Its `Display` is a table.
 ///
 /// ```
+/// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
 /// use std::time::Duration;
 /// use resumable::kernel::{Kernel, Task};
 /// use resumable::rt;
@@ -342,6 +347,7 @@ pub struct TaskInfo {
 /// assert!(table.contains("ticker"));
 /// assert_eq!(snapshot.timers, 1); // the ticker's
 /// # kernel.run();
+/// # }
 /// ```
 #[derive(Debug, Clone)]
 pub struct Snapshot {
@@ -355,6 +361,7 @@ pub struct Snapshot {
     /// what is live. The table does not show it.
     ///
     /// ```
+    /// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
     /// use std::time::Duration;
     /// use resumable::kernel::Kernel;
     /// use resumable::rt;
@@ -368,6 +375,7 @@ pub struct Snapshot {
     /// });
     /// assert_eq!(kernel.snapshot().timers, 0);
     /// assert_eq!(kernel.now(), Duration::ZERO);
+    /// # }
     /// ```
     pub timers: usize,
 }

@@ -21,6 +21,7 @@ use crate::sched::TaskId;
 /// A generator task and a future task on one kernel, the future waiting for the generator:
 ///
 /// ```
+/// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
 /// use std::time::Duration;
 /// use resumable::prelude::*;
 /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall};
@@ -39,6 +40,7 @@ use crate::sched::TaskId;
 /// });
 /// assert_eq!(got, Ok(Ok(42)));
 /// assert_eq!(kernel.now(), Duration::from_secs(1));
+/// # }
 /// ```
 pub struct Kernel {
     pub(super) core: Rc<Core>,
@@ -287,6 +289,7 @@ impl Kernel {
     /// On a virtual clock, the future's sleeps are instant too:
     ///
     /// ```
+    /// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
     /// use std::time::Duration;
     /// use resumable::kernel::Kernel;
     /// use resumable::rt;
@@ -299,6 +302,7 @@ impl Kernel {
     ///     rt::now()
     /// });
     /// assert_eq!(woke_at, Duration::from_secs(60));
+    /// # }
     /// ```
     ///
     /// Each poll of `future` counts as a step for the slow-task warning: one that holds the
@@ -403,6 +407,7 @@ impl Kernel {
     /// The kernel's clock: time since it was made (real or virtual).
     ///
     /// ```
+    /// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
     /// use std::time::Duration;
     /// use resumable::kernel::Kernel;
     /// use resumable::rt;
@@ -411,6 +416,7 @@ impl Kernel {
     /// assert_eq!(kernel.now(), Duration::ZERO);
     /// kernel.block_on(rt::sleep(Duration::from_millis(250)));
     /// assert_eq!(kernel.now(), Duration::from_millis(250));
+    /// # }
     /// ```
     pub fn now(&self) -> Duration {
         self.core.now()

@@ -332,6 +332,7 @@ impl Task {
     /// tasks, so each can join the other.
     ///
     /// ```
+    /// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
     /// use std::time::Duration;
     /// use resumable::prelude::*;
     /// use resumable::kernel::{sys, Cancelled, Kernel, Reply, Syscall, Task};
@@ -350,6 +351,7 @@ impl Task {
     /// let id = kernel.spawn("waiter", waiter());
     /// kernel.run();
     /// assert_eq!(kernel.take_return::<Result<u32, Cancelled>>(id), Ok(Ok(42)));
+    /// # }
     /// ```
     #[track_caller]
     pub fn from_future<F>(name: impl Into<Rc<str>>, future: F) -> Task
@@ -380,6 +382,7 @@ impl Task {
     /// keeping it (a connection handler, say). Joining it then answers `JoinError::Taken`.
     ///
     /// ```
+    /// # #[cfg(all(feature = "rt", unix))] { // rt's: tested where it is built
     /// use std::time::Duration;
     /// use resumable::kernel::{JoinError, Kernel, Task};
     /// use resumable::rt;
@@ -390,6 +393,7 @@ impl Task {
     /// kernel.run();
     /// assert!(kernel.is_empty()); // nothing is kept for it
     /// assert_eq!(kernel.take_return::<()>(id), Err(JoinError::Taken));
+    /// # }
     /// ```
     #[must_use]
     pub fn detached(mut self) -> Task {

@@ -1,6 +1,8 @@
 //! An asyncio-style event loop for `Future`s: step 3 of the lineage, on the same core as the
 //! [generator kernel](crate::kernel).
 //!
+//! *Feature `rt` (on by default; it turns on `kernel`), on Unix.*
+//!
 //! The kernel resumes a generator task when the answer to its system call is ready. A future is
 //! the same thing turned inside out: instead of yielding a request, it registers a *waker* with
 //! whatever it waits for (a timer, a socket) and returns `Pending`; when the waker fires, the loop

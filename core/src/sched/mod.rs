@@ -1,5 +1,7 @@
 //! Schedulers: many generators taking turns on one thread, as cooperative tasks.
 //!
+//! *Feature `alloc` (on by default, with `std`).*
+//!
 //! # A generator is already a task
 //!
 //! A generator suspended at a `yield_!` holds everything it needs to carry on — its local

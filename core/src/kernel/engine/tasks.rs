@@ -384,49 +384,58 @@ impl Bits {
 #[cfg(test)]
 mod tests {
     use alloc::rc::Rc;
-    use alloc::sync::Arc;
-    use alloc::task::Wake;
     use alloc::vec::Vec;
     use core::any::TypeId;
-    use core::future::Future;
-    use core::pin::Pin;
-    use core::task::{Context, Waker};
 
     use crate::kernel::engine::{enter, Core, Pass};
     use crate::kernel::Task;
-    use crate::rt::JoinHandle;
-    use crate::Stream;
 
-    struct Inert;
+    /// A join handle is rt's: built with the `kernel` feature alone, the kernel has none.
+    #[cfg(all(feature = "rt", unix))]
+    mod join_handle {
+        use alloc::rc::Rc;
+        use alloc::sync::Arc;
+        use alloc::task::Wake;
+        use core::future::Future;
+        use core::pin::Pin;
+        use core::task::{Context, Waker};
 
-    impl Wake for Inert {
-        fn wake(self: Arc<Self>) {}
-    }
+        use crate::kernel::engine::{enter, Core};
+        use crate::kernel::Task;
+        use crate::rt::JoinHandle;
+        use crate::Stream;
 
-    #[crate::generator(yield = u32, crate = crate)]
-    async fn awaits(handle: JoinHandle<()>) {
-        handle.await.unwrap();
-        yield_!(1);
-    }
+        struct Inert;
 
-    #[test]
-    #[cfg_attr(miri, ignore = "a core needs the operating system's poller (timerfd)")]
-    fn a_join_handle_polled_again_and_again_waits_once() {
-        let core = Rc::new(Core::new());
-        let target = core.spawn(Task::from_future("pending", core::future::pending::<()>()));
-        let waker = Waker::from(Arc::new(Inert));
-        let mut cx = Context::from_waker(&waker);
-        enter(&core, || {
-            let mut handle = JoinHandle::<()>::for_task(target);
-            // Directly, and from an async generator's body (polled with a waker of its own).
-            let mut stream = awaits(JoinHandle::for_task(target));
-            for _ in 0..1000 {
-                assert!(Pin::new(&mut handle).poll(&mut cx).is_pending());
-                assert!(Pin::new(&mut stream).poll_next(&mut cx).is_pending());
-            }
-        });
-        assert_eq!(core.state.borrow().joiners[&target].len(), 1);
-        core.shut_down();
+        impl Wake for Inert {
+            fn wake(self: Arc<Self>) {}
+        }
+
+        #[crate::generator(yield = u32, crate = crate)]
+        async fn awaits(handle: JoinHandle<()>) {
+            handle.await.unwrap();
+            yield_!(1);
+        }
+
+        #[test]
+        #[cfg_attr(miri, ignore = "a core needs the operating system's poller (timerfd)")]
+        fn a_join_handle_polled_again_and_again_waits_once() {
+            let core = Rc::new(Core::new());
+            let target = core.spawn(Task::from_future("pending", core::future::pending::<()>()));
+            let waker = Waker::from(Arc::new(Inert));
+            let mut cx = Context::from_waker(&waker);
+            enter(&core, || {
+                let mut handle = JoinHandle::<()>::for_task(target);
+                // Directly, and from an async generator's body (polled with a waker of its own).
+                let mut stream = awaits(JoinHandle::for_task(target));
+                for _ in 0..1000 {
+                    assert!(Pin::new(&mut handle).poll(&mut cx).is_pending());
+                    assert!(Pin::new(&mut stream).poll_next(&mut cx).is_pending());
+                }
+            });
+            assert_eq!(core.state.borrow().joiners[&target].len(), 1);
+            core.shut_down();
+        }
     }
 
     #[test]
