@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Measures what resumable costs a user's build: writes the user crates (generate.sh), then, with
-# hyperfine, (a) the debug rebuild after a one-line edit (edit.sh) and (b) the clean debug build
-# with dependencies, for each variant; then `cargo llvm-lines` of each crate (the LLVM IR rustc
-# generates for it, by function). Prints medians and the IR totals; keeps hyperfine's JSON and
-# the llvm-lines listings in OUT_DIR/results/.
+# hyperfine, for each variant: (a) the debug rebuild after a one-line edit (edit.sh), (a') the
+# same edit only type-checked (`cargo check`), (b) the clean debug build with dependencies; then
+# `cargo llvm-lines` of each crate (the LLVM IR rustc generates for it, by function). Prints
+# medians and the IR totals; keeps hyperfine's JSON and the llvm-lines listings in
+# OUT_DIR/results/.
 #
 #   benches/compile_time/run.sh [VARIANT...]     (default: hand resumable resumable-gen async-stream)
 #
@@ -31,6 +32,10 @@ mkdir -p "$out/results"
 results=$out/results
 
 times() { # $1: hyperfine's JSON -> "median wall time | mean CPU time (user + system)"
+    if [ ! -f "$1" ]; then
+        echo "- | -"
+        return
+    fi
     python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 print("%.2f | %.2f" % (r["median"], r["user"] + r["system"]))' "$1"
@@ -52,6 +57,11 @@ for v in "${variants[@]}"; do
     echo "== $v: load average $(cut -d' ' -f1-3 /proc/loadavg)"
     hyperfine -N --style basic --warmup 1 --runs "$edit_runs" \
         --prepare "bash $here/edit.sh $dir" --export-json "$results/$v-edit.json" "$build" >&2
+    # The same edit, type-checked only (`cargo check`: expansion, type and borrow checking, no
+    # code generation): what is left of the rebuild is code generation and linking.
+    hyperfine -N --style basic --warmup 1 --runs "$edit_runs" \
+        --prepare "bash $here/edit.sh $dir" --export-json "$results/$v-check.json" \
+        "cargo check -q --manifest-path $dir/Cargo.toml" >&2
     hyperfine -N --style basic --runs "$clean_runs" \
         --prepare "cargo clean -q --manifest-path $dir/Cargo.toml" \
         --export-json "$results/$v-clean.json" "$build" >&2
@@ -61,8 +71,8 @@ for v in "${variants[@]}"; do
 done
 
 echo
-echo "| variant | edit rebuild, wall (s) | edit rebuild, CPU (s) | clean build, wall (s) | clean build, CPU (s) | LLVM IR lines | per generator |"
-echo "|---|--:|--:|--:|--:|--:|--:|"
+echo "| variant | edit rebuild, wall (s) | edit rebuild, CPU (s) | edit check, wall (s) | edit check, CPU (s) | clean build, wall (s) | clean build, CPU (s) | LLVM IR lines | per generator |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 for v in "${variants[@]}"; do
     lines=-
     per=-
@@ -70,10 +80,11 @@ for v in "${variants[@]}"; do
         lines=$(awk '/\(TOTAL\)/ {print $1; exit}' "$results/$v-llvm-lines.txt")
         per=$((lines / n))
     fi
-    echo "| $v | $(times "$results/$v-edit.json") | $(times "$results/$v-clean.json") | $lines | $per |"
+    echo "| $v | $(times "$results/$v-edit.json") | $(times "$results/$v-check.json") | $(times "$results/$v-clean.json") | $lines | $per |"
 done
 echo
-echo "edit rebuild: a one-line edit (edit.sh), then a debug build; clean build: \`cargo clean\`, then a"
-echo "debug build with dependencies. Wall: median of $edit_runs edits and $clean_runs clean builds; CPU: mean"
-echo "user + system time of the same runs (less disturbed by other work on the machine than wall time)."
+echo "edit rebuild: a one-line edit (edit.sh), then a debug build; edit check: the same edit, then"
+echo "\`cargo check\` (no code generation); clean build: \`cargo clean\`, then a debug build with"
+echo "dependencies. Wall: median of $edit_runs edits and $clean_runs clean builds; CPU: mean user + system time"
+echo "of the same runs (less disturbed by other work on the machine than wall time)."
 echo "llvm-lines listings: $results/*-llvm-lines.txt"
