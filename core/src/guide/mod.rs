@@ -10,7 +10,8 @@
 //!
 //! * **the idea**, in a few paragraphs;
 //! * **the Python** the tutorials write, beside **the Rust** that does the same here (every Rust
-//!   snippet in these pages is compiled and run by `cargo test`);
+//!   snippet in these pages is compiled by `cargo test`, and run, except the one in chapter 4
+//!   that is there to show what does *not* compile);
 //! * **the example to run**, `cargo run --example NAME` from a checkout of the repository, and
 //!   the output it printed when this page was written;
 //! * **one "change this and see" exercise**;
