@@ -50,13 +50,29 @@ pub mod ch2_send_throw_close {}
 #[doc = include_str!("ch3_yield_from.md")]
 pub mod ch3_yield_from {}
 
+// A chapter with a picture is two Markdown files with the picture between them, and an empty
+// line on each side so that the picture is a block of its own. An SVG put in as text
+// (`include_str!("img/NAME.svg")`, since rustdoc does not copy local image files) needs that:
+// an HTML block cannot start inside a paragraph.
 #[doc = include_str!("ch4_round_robin.md")]
+#[doc = ""]
+#[doc = "![Round-robin timeline: count_up_to, fib and squares take turns; fib returns in turn 26 and squares runs in turn 27](img/round_robin.svg)"]
+#[doc = ""]
+#[doc = include_str!("ch4_round_robin_2.md")]
 pub mod ch4_round_robin {}
 
 #[doc = include_str!("ch5_kernel.md")]
+#[doc = ""]
+#[doc = "![The kernel's timeline: which task ran, slept, or waited on another, on the virtual clock](img/kernel.svg)"]
+#[doc = ""]
+#[doc = include_str!("ch5_kernel_2.md")]
 pub mod ch5_kernel {}
 
 #[doc = include_str!("ch6_event_loop.md")]
+#[doc = ""]
+#[doc = "![The event loop's timeline: the three naps, one after another and then side by side](img/rt.svg)"]
+#[doc = ""]
+#[doc = include_str!("ch6_event_loop_2.md")]
 pub mod ch6_event_loop {}
 
 #[doc = include_str!("ch7_network.md")]
