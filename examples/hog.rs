@@ -33,6 +33,9 @@ const TICK: Duration = Duration::from_millis(25);
 const WORK: Duration = Duration::from_millis(300);
 const CHUNK: Duration = Duration::from_millis(10);
 const THRESHOLD: Duration = Duration::from_millis(100);
+/// When the worker starts: between the ticker's second tick (due at 50 ms) and its third (75
+/// ms), with room for the first two to come late on a busy machine.
+const START: Duration = Duration::from_millis(70);
 
 fn ms(d: Duration) -> String {
     format!("{:>4} ms", d.as_millis())
@@ -48,20 +51,23 @@ fn crunch(d: Duration) -> u64 {
     x
 }
 
-/// Ticks every `TICK` until cancelled, and says how late each tick came.
+/// Ticks every `TICK`, and says how late each tick came.
 ///
 /// It reads the time with `Instant` rather than `sys::now()`: a system call, even one the
 /// kernel answers at once, sends the task to the back of the queue, behind the worker's next
 /// slice, and would add that slice to the lateness measured.
+///
+/// It stops after two ticks once `worker_done` is set; it returns how many ticks it made.
 #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
-fn ticker(epoch: Instant) -> Result<u32, Cancelled> {
-    let mut ticks = 0;
-    loop {
+fn ticker(epoch: Instant, worker_done: Rc<Cell<bool>>) -> Result<u32, Cancelled> {
+    let (mut ticks, mut after_the_worker) = (0, 0);
+    while after_the_worker < 2 {
         let asleep = Instant::now();
-        if yield_from!(sys::sleep(TICK)).is_err() {
-            return Ok(ticks); // cancelled: the demo is over
-        }
+        yield_from!(sys::sleep(TICK))?;
         ticks += 1;
+        if worker_done.get() {
+            after_the_worker += 1;
+        }
         let late = asleep.elapsed().saturating_sub(TICK);
         let note = if late > CHUNK + Duration::from_millis(2) {
             "  <-- starved: the worker held the thread"
@@ -74,6 +80,7 @@ fn ticker(epoch: Instant) -> Result<u32, Cancelled> {
             ms(late)
         );
     }
+    Ok(ticks)
 }
 
 /// 300 ms of work in one go: from its resume to its return, nobody else runs.
@@ -81,7 +88,7 @@ fn ticker(epoch: Instant) -> Result<u32, Cancelled> {
 fn hog(epoch: Instant) -> Result<(), Cancelled> {
     // A raw system call rather than `sys::sleep`, so that the kernel's report names this line:
     // it names the innermost yield, which for a `sys::` helper is a line of its source.
-    yield_!(Syscall::Sleep(Duration::from_millis(60)))?;
+    yield_!(Syscall::Sleep(START))?;
     let work = ms(WORK);
     println!(
         "  {}  hog     starts {} of work without a yield",
@@ -96,7 +103,7 @@ fn hog(epoch: Instant) -> Result<(), Cancelled> {
 /// The same work in chunks, with a yield after each.
 #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
 fn polite(epoch: Instant) -> Result<(), Cancelled> {
-    yield_from!(sys::sleep(Duration::from_millis(60)))?;
+    yield_from!(sys::sleep(START))?;
     println!(
         "  {}  polite  starts {} of work, yielding every {}",
         ms(epoch.elapsed()),
@@ -113,15 +120,16 @@ fn polite(epoch: Instant) -> Result<(), Cancelled> {
     Ok(())
 }
 
-/// Starts the ticker and the worker, waits for the worker, lets the ticker tick twice more,
-/// then cancels it.
+/// Starts the ticker and the worker, waits for the worker, then for the ticker, which ticks
+/// twice more.
 #[generator(yield = Syscall, resume = Reply, throw = Cancelled)]
 fn demo(epoch: Instant, worker: Task) -> Result<u32, Cancelled> {
-    let ticker = yield_from!(sys::spawn(Task::new("ticker", ticker(epoch))))?;
+    let worker_done = Rc::new(Cell::new(false));
+    let ticker = ticker(epoch, worker_done.clone());
+    let ticker = yield_from!(sys::spawn(Task::new("ticker", ticker)))?;
     let worker = yield_from!(sys::spawn(worker))?;
     yield_from!(sys::join::<Result<(), Cancelled>>(worker))?.expect("the worker ends")?;
-    yield_from!(sys::sleep(TICK * 2 + TICK / 5))?;
-    yield_from!(sys::cancel(ticker))?;
+    worker_done.set(true);
     let ticks = yield_from!(sys::join::<Result<u32, Cancelled>>(ticker))?;
     Ok(ticks.expect("the ticker ends")?)
 }
@@ -181,8 +189,9 @@ fn print_report(at: Duration, report: &Report) {
 
 fn main() {
     println!(
-        "A ticker should tick every {}. At 60 ms a worker starts {} of CPU work.\n",
+        "A ticker should tick every {}. At {} a worker starts {} of CPU work.\n",
         ms(TICK).trim(),
+        ms(START).trim(),
         ms(WORK).trim()
     );
 

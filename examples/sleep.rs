@@ -25,7 +25,9 @@
 //! ```
 //!
 //! Run with `cargo run --example sleep` (about 9 seconds). `cargo run --example sleep -- 100`
-//! makes a "second" 100 ms long, for the impatient.
+//! makes a "second" 100 ms long, for the impatient. Times are printed in whole "seconds",
+//! rounded: a timer fires a little after its deadline (a millisecond or so), and the point here
+//! is whole naps, not the milliseconds.
 use std::time::{Duration, Instant};
 
 use resumable::rt::{self, TaskGroup};
@@ -35,14 +37,19 @@ const NAPS: [(&str, u32); 3] = [("A", 3), ("B", 2), ("C", 1)];
 
 /// Sleeps for `seconds` units, saying when it starts and ends (time since `epoch`).
 async fn nap(name: &'static str, seconds: u32, unit: Duration, epoch: Instant) {
-    println!("  {}  {name} falls asleep for {seconds} s", at(epoch));
+    println!("  {}  {name} falls asleep for {seconds} s", at(epoch, unit));
     rt::sleep(unit * seconds).await; // the loop is free meanwhile
-    println!("  {}  {name} wakes up", at(epoch));
+    println!("  {}  {name} wakes up", at(epoch, unit));
 }
 
-/// The time since `epoch`, as `  3.002 s`.
-fn at(epoch: Instant) -> String {
-    format!("{:>7.3} s", epoch.elapsed().as_secs_f64())
+/// `d` in whole units ("seconds"), rounded.
+fn seconds(d: Duration, unit: Duration) -> u32 {
+    (d.as_secs_f64() / unit.as_secs_f64()).round() as u32
+}
+
+/// The time since `epoch`, as `  3 s`.
+fn at(epoch: Instant, unit: Duration) -> String {
+    format!("{:>3} s", seconds(epoch.elapsed(), unit))
 }
 
 fn main() {
@@ -66,8 +73,8 @@ fn main() {
         for (name, seconds) in NAPS {
             nap(name, seconds, unit, epoch).await;
         }
-        let sequential = epoch.elapsed();
-        println!("\n   took {sequential:.3?}: the sum of the naps.\n");
+        let sequential = seconds(epoch.elapsed(), unit);
+        println!("\n   took about {sequential} s: the sum of the naps.\n");
 
         println!(
             "2. Concurrently: all three start as tasks of a group, then we await the group.\n"
@@ -80,14 +87,14 @@ fn main() {
         for nap in group.await {
             nap.expect("a nap does not panic");
         }
-        let concurrent = epoch.elapsed();
-        println!("\n   took {concurrent:.3?}: the longest nap.\n");
+        let concurrent = seconds(epoch.elapsed(), unit);
+        println!("\n   took about {concurrent} s: the longest nap.\n");
         (sequential, concurrent)
     });
 
     println!(
-        "One after another: {sequential:.3?}. Concurrently: {concurrent:.3?} ({:.1}x faster).",
-        sequential.as_secs_f64() / concurrent.as_secs_f64()
+        "One after another: about {sequential} s. Concurrently: about {concurrent} s ({}x faster).",
+        sequential / concurrent.max(1)
     );
     println!();
     println!("Both ran on this one thread. A nap is a timer in the loop's heap, not a blocked");
