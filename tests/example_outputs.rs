@@ -43,6 +43,8 @@ enum Lines {
 
 /// Runs the example `name` with `args`; it must succeed and print its snapshot.
 fn prints_its_snapshot(name: &str, args: &[&str], lines: Lines) {
+    // Taken before building, too: a build beside a running example would slow it down.
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let binary = example_bin::example_binary(name);
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/example_outputs")
@@ -51,7 +53,6 @@ fn prints_its_snapshot(name: &str, args: &[&str], lines: Lines) {
         Lines::InOrder => Data::read_from(&path, None),
         Lines::AnyOrder => Data::read_from(&path, None).unordered(),
     };
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     // Text as printed: no `\` -> `/` rewriting (it is meant for paths, and would hide escapes).
     let assert = Assert::new()
         .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
