@@ -148,6 +148,63 @@ fn the_chess_picture_has_a_row_per_board() {
     check_svg(&kept, &boards);
 }
 
+/// The `<title>`s (tooltips) of the bars on the row labelled `label`.
+fn bars(svg: &str, label: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("XML");
+    let row = doc.root_element().children().find(|g| {
+        g.attribute("class") == Some("row")
+            && g.children()
+                .any(|t| t.has_tag_name("text") && t.text() == Some(label))
+    });
+    let row = row.unwrap_or_else(|| panic!("no row {label}"));
+    let bars = row.children().filter(|n| n.has_tag_name("rect"));
+    let titles = bars.filter_map(|r| r.children().find(|t| t.has_tag_name("title")));
+    titles
+        .filter_map(|t| t.text())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_hog_picture_shows_who_blocked_the_loop() {
+    let svg = drawn_by("hog");
+    let rows = ["1. ticker", "1. hog", "2. ticker", "2. polite"];
+    check_svg(&svg, &rows);
+    // The kernel's Report::Slow (through on_report) drew the hog's slice as blocking; the
+    // polite worker's slices are short, so none of them is.
+    let blocked = |label| {
+        let bars = bars(&svg, label);
+        bars.iter()
+            .filter(|t| t.contains("blocked the loop"))
+            .count()
+    };
+    assert_eq!(blocked("1. hog"), 1);
+    assert_eq!(blocked("2. polite"), 0);
+    assert!(
+        bars(&svg, "2. polite")
+            .iter()
+            .filter(|t| t.contains(": ran"))
+            .count()
+            >= 30
+    );
+    // Meanwhile the ticker was due and waited: ready for most of the hog's 300 ms.
+    let waited_long = bars(&svg, "1. ticker").iter().any(|t| {
+        let Some(span) = t.strip_prefix("1. ticker: ready, ") else {
+            return false;
+        };
+        let ms: Vec<u64> = span
+            .split(" to ")
+            .map(|end| end.trim_end_matches(" ms").parse().expect("a time in ms"))
+            .collect();
+        ms[1] - ms[0] > 250
+    });
+    assert!(waited_long, "{svg}");
+    check_svg(
+        &std::fs::read_to_string(picture("hog.svg")).expect("the guide's hog picture"),
+        &rows,
+    );
+}
+
 #[test]
 fn a_short_run_shows_over_a_long_sleep_and_a_run_that_took_no_time_shows_too() {
     let ms = Duration::from_millis;

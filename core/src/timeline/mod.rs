@@ -15,7 +15,7 @@
 //!
 //! Then [`to_svg`](Timeline::to_svg) draws it (a picture with a legend, for a page) and its
 //! `Display` writes it as text, a character per turn (for a terminal). The `kernel` example
-//! prints its passes this way, and it and the `chess` example draw theirs with `--svg FILE`.
+//! prints its passes this way; it, `hog` and `chess` draw theirs with `--svg FILE`.
 //!
 //! ```
 //! use resumable::prelude::*;
