@@ -1,38 +1,47 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of issue 5 (W1–W6) and prints the BENCHMARKS.md results section:
-# ns per operation, the ratio to the hand-written version, and each target met or missed.
+# Runs the benchmarks (issue 5's W1–W6; W6 with issue 14's multi-threaded servers) and prints
+# the BENCHMARKS.md results section: ns per operation, the ratio to the hand-written version,
+# round trips per second, and each target met or missed.
 #
 #   benches/report.sh                  run `cargo bench`, print the section
 #   benches/report.sh --write          ... and replace the results section of BENCHMARKS.md
 #   benches/report.sh --from FILE      render from a saved `cargo bench` output (no run)
+#   benches/report.sh --bench echo     run only that bench (repeatable: generators, switch, echo)
 #
-# The raw output of the run is kept in target/bench-output.txt. Needs python3.
+# Workloads missing from the output (a `--bench` run, or a FILE of some benches only) keep
+# their sections and target rows from the current BENCHMARKS.md, with a line naming the run
+# they came from. The raw output of the run is kept in target/bench-output.txt. Needs python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 write=false
 from=""
+benches=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --write) write=true ;;
         --from) from="$2"; shift ;;
-        *) echo "usage: $0 [--write] [--from FILE]" >&2; exit 2 ;;
+        --bench) benches+=(--bench "$2"); shift ;;
+        *) echo "usage: $0 [--write] [--from FILE | --bench NAME...]" >&2; exit 2 ;;
     esac
     shift
 done
+if [ ${#benches[@]} -eq 0 ]; then
+    benches=(--bench generators --bench switch --bench echo)
+fi
 
 if [ -z "$from" ]; then
     from=target/bench-output.txt
     mkdir -p target
-    cargo bench --bench generators --bench switch --bench echo 2>&1 | tee "$from" >&2
+    cargo bench "${benches[@]}" 2>&1 | tee "$from" >&2
 fi
 
 BENCH_MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), \
 $(free -g | awk '/Mem:/ {print $2}') GiB of memory; $(rustc --version); \
-commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- core macros || echo ' + uncommitted changes in core/ or macros/'); $(date +%Y-%m-%d)"
+commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- core macros benches || echo ' + uncommitted changes in core/, macros/ or benches/'); $(date +%Y-%m-%d)"
 export BENCH_MACHINE
 
-section=$(python3 - "$from" <<'PY'
+section=$(python3 - "$from" BENCHMARKS.md <<'PY'
 import os, re, sys
 
 text = open(sys.argv[1], encoding="utf-8").read()
@@ -67,6 +76,13 @@ for m in re.finditer(r"^w5-memory (\S+)\s+([\d.]+)\s+([\d.]+)", text, re.M):
 echo = {}
 for m in re.finditer(r"^w6-echo (\S+)\s+(\d+)\s+(\d+)\s+(\d+)", text, re.M):
     echo[m.group(1)] = tuple(int(m.group(i)) for i in (2, 3, 4))
+spread = {}  # server -> connections per listener and the run's rate, run by run ("5+3:140000")
+for m in re.finditer(r"^w6-spread (\S+) (.*)$", text, re.M):
+    runs = []
+    for run in m.group(2).split():
+        conns, _, rate = run.partition(":")
+        runs.append(f"{conns} ({int(rate) // 1000}k)" if rate else conns)
+    spread[m.group(1)] = runs
 
 NAMES = {
     "hand_written": "hand-written",
@@ -201,20 +217,72 @@ if w5:
                memory["resumable_rt"][0] <= memory["tokio"][0])
 
 if echo:
-    rows = ["| server | round trips/s (median) | min | max | × tokio |", "|---|--:|--:|--:|--:|"]
+    threads = re.search(r"multi-threaded servers run (\d+) server threads", text)
+    threads = threads.group(1) if threads else "?"
+    multi = {"resumable_rt_per_core", "tokio_multi_thread"}
     echo_names = {"resumable_kernel": "**resumable** kernel (`sys::read`/`sys::write_all`)",
                   "resumable_rt": "**resumable** `rt` (`rt::net`)",
-                  "tokio": "tokio current_thread (`tokio::net`)"}
+                  "tokio": "tokio current_thread (`tokio::net`)",
+                  "resumable_rt_per_core": "**resumable** `rt` thread-per-core (a loop and an "
+                                           "`SO_REUSEPORT` listener per thread)",
+                  "tokio_multi_thread": "tokio multi-thread (`tokio::net`, work stealing)"}
+    def ratio(med, base):
+        return f"{med / echo[base][0]:.2f}×" if base in echo else ""
+    rows = ["| server | server threads | round trips/s (median) | min | max | × tokio current_thread "
+            "| × tokio multi-thread |", "|---|--:|--:|--:|--:|--:|--:|"]
     for k, (med, lo, hi) in echo.items():
-        rows.append(f"| {echo_names.get(k, k)} | {med:,} | {lo:,} | {hi:,} | {med / echo['tokio'][0]:.2f}× |")
+        rows.append(f"| {echo_names.get(k, k)} | {threads if k in multi else 1} | {med:,} | {lo:,} "
+                    f"| {hi:,} | {ratio(med, 'tokio')} | {ratio(med, 'tokio_multi_thread')} |")
     head = re.search(r"^W6 echo: (.*)$", text, re.M)
-    sections.append("### W6 echo: " + (head.group(1) if head else "") + "\n\n" + "\n".join(rows) + "\n")
-    r = echo["resumable_rt"][0] / echo["tokio"][0]
-    target("W6 rt", "≥ 0.8× tokio's round trips/s", f"{r:.2f}×", r >= 0.8)
+    out = "### W6 echo: " + (head.group(1) if head else "") + "\n\n" + "\n".join(rows) + "\n"
+    if "resumable_rt_per_core" in spread:
+        out += ("\nConnections each loop of the thread-per-core server accepted, run by run (the "
+                "kernel spreads them over the listeners by a hash of their ports)"
+                + (", with that run's round trips per second"
+                   if "(" in spread["resumable_rt_per_core"][0] else "") + ": "
+                + ", ".join(spread["resumable_rt_per_core"]) + ".\n")
+    sections.append(out)
+    if "resumable_rt" in echo and "tokio" in echo:
+        r = echo["resumable_rt"][0] / echo["tokio"][0]
+        target("W6 rt", "≥ 0.8× tokio's round trips/s", f"{r:.2f}×", r >= 0.8)
 
 machine = os.environ.get("BENCH_MACHINE", "?")
+
+# A run of some of the benches (`--bench NAME`) leaves the other workloads as the current
+# BENCHMARKS.md has them: their sections and target rows, and where they were measured.
+present = {"W1": bool(w1), "W2": bool(w2), "W3": bool(w3a or w3b), "W4": bool(w4),
+           "W5": bool(w5), "W6": bool(echo)}
+old = re.search(r"<!-- results:begin.*?<!-- results:end -->",
+                open(sys.argv[2], encoding="utf-8").read() if os.path.exists(sys.argv[2]) else "", re.S)
+old = old.group(0) if old else ""
+old_origin = {}  # workload -> the machine line of the run that measured it
+m = re.search(r"^Machine: (.*)\.$", old, re.M)
+for k in present:
+    old_origin[k] = m.group(1) if m else "?"
+for m in re.finditer(r"^(W\d(?:, W\d)*): kept from an earlier run: (.*)\.$", old, re.M):
+    for k in m.group(1).split(", "):
+        old_origin[k] = m.group(2)
+old_sections = {re.match(r"### (W\d)", b).group(1): b.rstrip("\n") + "\n"
+                for b in re.split(r"^(?=### W\d)", old.split("<!-- results:end")[0], flags=re.M)
+                if re.match(r"### W\d", b)}
+old_targets = [line for line in old.splitlines() if re.match(r"\| W\d ", line)]
+kept = [k for k in present if not present[k] and k in old_sections]
+
+def key(block):
+    return re.match(r"(?:### |\| )(W\d)", block).group(1)
+
+sections = [b for b in sections if present[key(b)]] + [old_sections[k] for k in kept]
+sections.sort(key=key)
+targets = [t for t in targets if present[key(t)]] + [t for t in old_targets if key(t) in kept]
+targets.sort(key=key)  # stable: each workload's rows keep their order
+
 print("<!-- results:begin (generated by benches/report.sh; do not edit by hand) -->")
 print(f"Machine: {machine}.\n")
+origins = {}
+for k in kept:
+    origins.setdefault(old_origin[k], []).append(k)
+for origin, ks in origins.items():
+    print(f"{', '.join(ks)}: kept from an earlier run: {origin}.\n")
 print("## Targets\n")
 print("| workload | target | ours | |\n|---|---|---|---|")
 print("\n".join(targets))

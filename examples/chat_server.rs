@@ -1031,7 +1031,7 @@ fn run_server(addr: SocketAddr) -> io::Result<()> {
             addr.ip(),
             addr.port()
         );
-        std::future::pending::<io::Result<()>>().await?;
+        rt::ctrl_c().await?;
         println!("\nCtrl-C: stopping.");
         let stats = server.stop().await;
         println!(

@@ -221,11 +221,12 @@ fn svg_file() -> Option<String> {
 fn print_report(at: Duration, report: &Report) {
     match report {
         Report::Slow {
-            id,
+            id: Some(id),
             name,
             ran,
             from,
             to,
+            ..
         } => {
             println!(
                 "  {}  KERNEL  warning: task {id} {name:?} held the thread for {:.1?} (threshold {:?})",

@@ -905,7 +905,7 @@ fn a_task_holding_the_thread_too_long_is_reported_with_the_yields_around_the_sli
     let lines = Lines::default();
     let mut kernel = Kernel::new().with_slow_task_threshold(Some(ms(10)));
     let reports = capture_reports(&mut kernel);
-    let id = kernel.spawn("hog", hog(lines.clone(), ms(30)));
+    let (id, spawned_line) = (kernel.spawn("hog", hog(lines.clone(), ms(30))), line!());
     kernel.run();
 
     // Only the slice that slept counts; a quick slice pre-empted for 10ms on a loaded machine
@@ -929,7 +929,7 @@ fn a_task_holding_the_thread_too_long_is_reported_with_the_yields_around_the_sli
         from.expect("began at a yield"),
         to.expect("ended at a yield"),
     );
-    assert_eq!((*slow_id, &**name), (id, "hog"));
+    assert_eq!((*slow_id, &**name), (Some(id), "hog"));
     assert!(from.file().ends_with("kernel_syscalls.rs"), "{from}");
     assert!(to.file().ends_with("kernel_syscalls.rs"), "{to}");
     assert_eq!(
@@ -939,7 +939,10 @@ fn a_task_holding_the_thread_too_long_is_reported_with_the_yields_around_the_sli
     );
     let text = slow[0].to_string();
     assert!(
-        text.starts_with(&format!("task {id} \"hog\" held the thread for ")),
+        text.starts_with(&format!(
+            "task {id} \"hog\" (spawned at {}:{spawned_line}) held the thread for ",
+            file!()
+        )),
         "{text}"
     );
     assert!(

@@ -206,6 +206,7 @@ fn a_future_task_is_charged_its_steps_and_busy_time() {
         .with_virtual_clock()
         .with_slow_task_threshold(Some(ms(5)));
     let reports = capture_reports(&mut kernel);
+    let yield_line = line!() + 4;
     let id = kernel.spawn_task(Task::from_future("hog", async {
         for _ in 0..2 {
             thread::sleep(ms(10));
@@ -220,6 +221,9 @@ fn a_future_task_is_charged_its_steps_and_busy_time() {
     let info = snapshot.tasks.iter().find(|t| t.id == id).unwrap();
     assert_eq!((info.steps, info.state), (3, TaskState::Awaiting));
     assert!(info.busy >= ms(20), "{:?}", info.busy);
+    // Each slow poll, with the `.await`s it resumed from and stopped at (rt's `yield_now`
+    // remembers its line): the first from its start.
+    let line = |at: &Option<&std::panic::Location<'_>>| at.map(|at| at.line());
     let slow: Vec<_> = reports
         .borrow()
         .iter()
@@ -229,14 +233,24 @@ fn a_future_task_is_charged_its_steps_and_busy_time() {
                 ran,
                 from,
                 to,
+                step,
                 ..
-            } if *who == id => Some((*ran, from.is_none() && to.is_none())),
+            } if *who == Some(id) => Some((*ran, *step, line(from), line(to))),
             _ => None,
         })
         .collect();
     assert_eq!(slow.len(), 2, "{slow:?}");
-    assert!(slow
+    assert!(slow.iter().all(|&(ran, ..)| ran >= ms(10)), "{slow:?}");
+    let lines: Vec<_> = slow
         .iter()
-        .all(|&(ran, no_lines)| ran >= ms(10) && no_lines));
+        .map(|&(_, step, from, to)| (step, from, to))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (1, None, Some(yield_line)),
+            (2, Some(yield_line), Some(yield_line))
+        ]
+    );
     drop(kernel);
 }

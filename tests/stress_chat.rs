@@ -440,3 +440,32 @@ fn connect_small(addr: SocketAddr) -> io::Result<TcpStream> {
     rustix::net::connect(&socket, &addr)?;
     Ok(TcpStream::from(socket))
 }
+
+#[test]
+fn ctrl_c_says_goodbye_to_everyone_and_exits_cleanly() {
+    let mut server = Server::start("chat_server");
+    let clients: Vec<TcpStream> = (0..3)
+        .map(|k| {
+            let client = connect(server.addr).expect("connect");
+            named("stay")(k, &client).expect("name");
+            client
+        })
+        .collect();
+    probe(server.addr).unwrap_or_else(|e| server.fail(format_args!("probe: {e}")));
+    let status = server.interrupt(Duration::from_secs(10));
+    if !status.success() {
+        server.fail(format_args!("exited with {status} after SIGINT"));
+    }
+    for client in &clients {
+        let mut lines = Lines::new(client);
+        let mut heard = Vec::new();
+        while let Ok(Some(line)) = lines.next_line() {
+            heard.push(line);
+        }
+        if !heard.iter().any(|line| line.contains("shutting down")) {
+            server.fail(format_args!(
+                "a client heard no goodbye before the end: {heard:?}"
+            ));
+        }
+    }
+}

@@ -1,3 +1,5 @@
+#![doc = "*New to generators, coroutines and event loops? [The guide](crate::guide) walks from a \
+function's stack frame to an asyncio-style event loop, one runnable chapter at a time.*\n\n"]
 #![doc = include_str!("../../README.md")]
 #![no_std]
 #![warn(
@@ -346,3 +348,8 @@ pub mod prelude {
     pub use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
     pub use futures_core::Stream;
 }
+
+// The guide: Markdown chapters, only in the documentation and in doc tests (which run every
+// snippet). It walks through `sched`, `kernel` and `rt`, so it needs `std` (and Unix, for `rt`).
+#[cfg(all(any(doc, doctest), feature = "std", unix))]
+pub mod guide;

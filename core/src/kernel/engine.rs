@@ -26,6 +26,7 @@ use std::time::Instant;
 
 use super::clock::{Clock, Deadline, StepClock, Waiter};
 use super::reactor::{Direction, Reactor, Woken};
+use super::sites::Site;
 use super::table::{Key, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
 use super::timers::{TimerKey, Timers};
@@ -41,6 +42,7 @@ mod tasks;
 mod wake;
 
 pub(crate) use contain::{drop_payload, refuse_nested};
+pub(crate) use wake::{pending_at, resumed_at};
 
 #[cfg(unix)]
 use std::os::fd::RawFd;
@@ -60,6 +62,8 @@ enum Wait {
 
 struct Entry {
     name: Rc<str>,
+    /// Where it was spawned, for the slow-task warning.
+    spawned: Site,
     body: Body,
     wait: Wait,
     /// In `ready` or `later` (so it is never queued twice).
@@ -626,6 +630,14 @@ impl Core {
         let mut woken = Woken::default();
         self.reactor.borrow_mut().close(fd, &mut woken);
         self.wake_io(woken);
+    }
+
+    /// Stops `waker` waiting on `fd` for `dir` (see `Reactor::forget_waker`), so a descriptor
+    /// that stays open (the pipe of `rt::ctrl_c`) does not keep the loop waiting for it.
+    #[cfg(unix)]
+    pub(crate) fn forget_fd_waker(&self, fd: RawFd, dir: Direction, waker: &Waker) {
+        let gone = self.reactor.borrow_mut().forget_waker(fd, dir, waker);
+        drop(gone);
     }
 
     /// Wakes whom a closed descriptor woke, in the next pass: a generator task's wait answers

@@ -50,8 +50,10 @@
 //!   [`JoinError::Panicked`]. So are the other faults a task can cause: see
 //!   [below](#faults-are-contained).
 //! * **Poorly behaved tasks are caught in the act**: a task that keeps the thread longer than a
-//!   threshold between two yields is reported ([`Report::Slow`]) with the source locations of
-//!   the yields where that slice began and ended.
+//!   threshold between two yields is reported ([`Report::Slow`]) with where it was spawned and
+//!   the source locations of the yields where that step began and ended; a future task, or the
+//!   future of a `block_on`, with the poll that blocked and the `.await`s of `rt`'s futures it
+//!   resumed from and stopped at.
 //! * **A virtual clock** ([`Kernel::with_virtual_clock`]) jumps to the next deadline when every
 //!   task is asleep: tests of sleeping tasks are instant and exactly reproducible.
 //! * **[`Kernel::snapshot`]** lists every task (id, name, state, what it waits on, steps taken,
@@ -121,6 +123,7 @@ pub(crate) mod reactor;
 mod report;
 mod returns;
 mod run;
+mod sites;
 pub mod sys;
 mod syscall;
 mod table;

@@ -189,6 +189,28 @@ impl Reactor {
         rearm(&self.poller, &mut self.waiting, &mut self.busy, fd, true);
     }
 
+    /// Stops the future whose waker is `waker` waiting on `fd` (it no longer wants to know, and
+    /// the descriptor stays open: `rt::ctrl_c`'s); returns the waiters it removed, for the
+    /// caller to drop once the reactor is no longer borrowed.
+    #[cfg(unix)]
+    pub(crate) fn forget_waker(&mut self, fd: RawFd, dir: Direction, waker: &Waker) -> Vec<Waiter> {
+        let Some(waiters) = self.waiting.get_mut(&fd) else {
+            return Vec::new();
+        };
+        let list = match dir {
+            Direction::Read => &mut waiters.readers,
+            Direction::Write => &mut waiters.writers,
+        };
+        let (gone, kept): (Vec<Waiter>, Vec<Waiter>) = core::mem::take(list)
+            .into_iter()
+            .partition(|w| matches!(w, Waiter::Waker(x) if x.will_wake(waker)));
+        *list = kept;
+        if !gone.is_empty() {
+            rearm(&self.poller, &mut self.waiting, &mut self.busy, fd, true);
+        }
+        gone
+    }
+
     /// Forgets `fd` before it is closed: it is deleted from the poller while still open, and
     /// its waiters go to `woken` (the futures will find their socket gone; a generator task's
     /// wait answers normally and its next read fails).

@@ -65,19 +65,73 @@ pub enum Report {
         /// The panic message.
         message: String,
     },
-    /// A task kept the thread longer than the threshold between two yields: no other task, and
-    /// no I/O, could run meanwhile.
+    /// A task — or the future of a `block_on` — kept the thread longer than the threshold in
+    /// one step (a generator task's resume, up to its next yield that waits; a future's poll):
+    /// no other task, and no I/O, could run meanwhile. asyncio's debug mode says
+    /// `Executing <Task ...> took 0.201 seconds`.
+    ///
+    /// Its `Display` names the task, where it was spawned, and where the step began and ended:
+    ///
+    /// ```text
+    /// task 3 "worker" (spawned at src/main.rs:12) held the thread for 201ms without yielding, from src/main.rs:15 to src/main.rs:19
+    /// the future of block_on at src/main.rs:8 held the thread for 250ms without yielding, from its start to its return
+    /// ```
+    ///
+    /// A generator task says where it is suspended, so `from` and `to` are its yields. A future
+    /// cannot; but rt's own futures (`rt::yield_now`, `rt::sleep`, `rt::timeout`, a task group's
+    /// `join_next` and `join_all`, `rt::ctrl_c`) remember the line that awaits them, and tell
+    /// the poll: `from` is the one that was ready after having been pending (the `.await` the
+    /// poll resumed from), `to` the one that was pending (where it stopped); when several did
+    /// (a `join!`, a `select!`), the last. Awaiting anything else (a `JoinHandle`, a channel, a
+    /// socket) leaves them unknown, and the report says so rather than guess.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc, time::Duration};
+    /// use resumable::kernel::{Kernel, Report};
+    /// use resumable::rt;
+    ///
+    /// let mut kernel = Kernel::new().with_slow_task_threshold(Some(Duration::from_millis(5)));
+    /// let reports = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = reports.clone();
+    /// kernel.on_report(move |r| sink.borrow_mut().push(r.clone()));
+    /// let (yielded, blocked) = (line!() + 3, line!() + 5);
+    /// kernel.block_on(async {
+    ///     let worker = rt::spawn_named("worker", async {
+    ///         rt::yield_now().await;
+    ///         std::thread::sleep(Duration::from_millis(20)); // blocks the loop
+    ///         rt::yield_now().await;
+    ///     });
+    ///     worker.await.unwrap();
+    /// });
+    /// let reports = reports.borrow();
+    /// let slow = reports.iter().find_map(|r| match r {
+    ///     Report::Slow { name, from: Some(from), to, ran, step, .. } if &**name == "worker" =>
+    ///         Some((from.line(), to.map(|to| to.line()), *ran, *step)),
+    ///     _ => None,
+    /// });
+    /// let (from, to, ran, step) = slow.unwrap();
+    /// assert_eq!((from, to, step), (yielded, Some(blocked), 2));
+    /// assert!(ran >= Duration::from_millis(20));
+    /// ```
     Slow {
-        /// The task.
-        id: TaskId,
-        /// Its name.
+        /// The task; `None` for the future of a `block_on`, which is no task.
+        id: Option<TaskId>,
+        /// Its name (`"block_on"` for the future of a `block_on`).
         name: Rc<str>,
+        /// Where it was spawned (`rt::spawn`, `Task::new`, ...) or where `block_on` was called.
+        spawned: &'static Location<'static>,
         /// How long it ran.
         ran: Duration,
-        /// The yield it was resumed at, where the slice began (`None` for its first run).
+        /// Which of its steps this was: 1 for its first.
+        step: u64,
+        /// The yield or `.await` it was resumed at, where the step began: `None` for its first
+        /// step, or if it is not known (see above).
         from: Option<&'static Location<'static>>,
-        /// The yield it stopped at, where the slice ended (`None` if it returned).
+        /// The yield or `.await` it stopped at, where the step ended: `None` if it ended in
+        /// this step, or if it is not known.
         to: Option<&'static Location<'static>>,
+        /// It returned (or panicked) in this step.
+        ended: bool,
     },
     /// The kernel was dropped with this task still pending; it is dropped with the kernel.
     Pending {
@@ -96,15 +150,35 @@ pub enum Report {
     },
 }
 
-struct At(Option<&'static Location<'static>>);
+/// A source location, as reports print it: `file:line`.
+struct At<'a>(&'a Location<'a>);
 
-impl fmt::Display for At {
+impl fmt::Display for At<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(at) => write!(f, "{}:{}", at.file(), at.line()),
-            None => f.write_str("its start"),
-        }
+        write!(f, "{}:{}", self.0.file(), self.0.line())
     }
+}
+
+/// The head of a slow report: who held the thread.
+fn slow_who(
+    f: &mut fmt::Formatter<'_>,
+    id: Option<TaskId>,
+    name: &str,
+    spawned: &Location<'_>,
+) -> fmt::Result {
+    let Some(id) = id else {
+        return write!(f, "the future of block_on at {}", At(spawned));
+    };
+    write!(f, "task {id} {name:?}")?;
+    // `rt::spawn` names a task after the place it was spawned: no need to say it twice.
+    let named_after = name
+        .strip_prefix(spawned.file())
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|line| line.parse() == Ok(spawned.line()));
+    if !named_after {
+        write!(f, " (spawned at {})", At(spawned))?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for Report {
@@ -116,18 +190,25 @@ impl fmt::Display for Report {
             Report::Slow {
                 id,
                 name,
+                spawned,
                 ran,
+                step,
                 from,
                 to,
+                ended,
             } => {
-                write!(
-                    f,
-                    "task {id} {name:?} held the thread for {ran:?} without yielding, from {}",
-                    At(*from)
-                )?;
+                slow_who(f, *id, name, spawned)?;
+                write!(f, " held the thread for {ran:?} without yielding, from ")?;
+                match from {
+                    Some(at) => write!(f, "{}", At(at))?,
+                    None if *step <= 1 => f.write_str("its start")?,
+                    None => f.write_str("an unknown point")?,
+                }
+                f.write_str(" to ")?;
                 match to {
-                    Some(_) => write!(f, " to {}", At(*to)),
-                    None => f.write_str(" to its return"),
+                    Some(at) => write!(f, "{}", At(at)),
+                    None if *ended => f.write_str("its return"),
+                    None => f.write_str("an unknown point"),
                 }
             }
             Report::Pending { id, name, state } => {

@@ -3,6 +3,7 @@
 use alloc::rc::Rc;
 use core::fmt;
 use core::future::Future;
+use core::panic::Location;
 use core::pin::pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
@@ -97,7 +98,8 @@ impl Kernel {
         self
     }
 
-    /// Sets how long a task may hold the thread between two yields before it is reported
+    /// Sets how long a task may hold the thread in one step — a generator task between two
+    /// yields, a future task or the future of a `block_on` in one poll — before it is reported
     /// ([`Report::Slow`]); `None` turns the warning off. The default is 100 ms.
     ///
     /// Every step's running time is read when it ends. On Linux, for a threshold of 25 ticks of
@@ -186,6 +188,7 @@ impl Kernel {
     /// kernel.run();
     /// assert_eq!(kernel.take_return::<Result<u32, Cancelled>>(id), Ok(Ok(42)));
     /// ```
+    #[track_caller]
     pub fn spawn(&mut self, name: impl Into<Rc<str>>, generator: impl TaskGenerator) -> TaskId {
         self.spawn_task(Task::new(name, generator))
     }
@@ -298,6 +301,10 @@ impl Kernel {
     /// assert_eq!(woke_at, Duration::from_secs(60));
     /// ```
     ///
+    /// Each poll of `future` counts as a step for the slow-task warning: one that holds the
+    /// thread too long is reported as "the future of block_on at" this call ([`Report::Slow`]
+    /// with no task id).
+    ///
     /// # Panics
     /// If waiting on the operating system fails; when called inside a running loop (see
     /// [`run`](Kernel::run)): `.await` the future there instead, or spawn it. A panic of
@@ -305,16 +312,20 @@ impl Kernel {
     #[track_caller]
     pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
         refuse_nested("Kernel::block_on");
+        let called_at = Location::caller();
         let core = &self.core;
         enter(core, || {
             let mut future = pin!(future);
             let waker = core.main_waker();
             let mut cx = Context::from_waker(&waker);
             let mut woken = true;
+            let mut polls = 0;
             loop {
                 if woken {
                     core.reset_budget();
-                    if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+                    polls += 1;
+                    let poll = || future.as_mut().poll(&mut cx);
+                    if let Poll::Ready(value) = core.poll_main(called_at, polls, poll) {
                         return value;
                     }
                 }

@@ -10,6 +10,7 @@ use core::panic::Location;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use super::sites::Site;
 use super::{Reply, Syscall, TaskInput};
 use crate::{Body, DynGen, DynGenerator, Gen, Generator, GeneratorState, State};
 
@@ -151,9 +152,10 @@ where
 /// resumed with a [`TaskInput`]. The kernel reports where such a task is suspended. Any other
 /// [`Generator`] runs through [`Task::from_generator`].
 pub trait TaskGenerator: sealed::Sealed {
-    /// The task named `name` running the generator (in the task's own allocation).
+    /// The task named `name` running the generator (in the task's own allocation), made at
+    /// `spawned`.
     #[doc(hidden)]
-    fn into_task(self, name: Rc<str>) -> Task;
+    fn into_task(self, name: Rc<str>, spawned: &'static Location<'static>) -> Task;
 }
 
 mod sealed {
@@ -168,11 +170,12 @@ where
     B: Body<Syscall, I> + 'static,
     B::Output: 'static,
 {
-    fn into_task(self, name: Rc<str>) -> Task {
+    fn into_task(self, name: Rc<str>, spawned: &'static Location<'static>) -> Task {
         Task {
             name,
             body: TaskBody::Generator(Box::pin(self)),
             detached: false,
+            spawned: Site::of(spawned),
         }
     }
 }
@@ -185,11 +188,12 @@ where
     D: ?Sized + DynGenerator<Yield = Syscall, Resume = I> + 'static,
     D::Return: 'static,
 {
-    fn into_task(self, name: Rc<str>) -> Task {
+    fn into_task(self, name: Rc<str>, spawned: &'static Location<'static>) -> Task {
         Task {
             name,
             body: TaskBody::Generator(Box::pin(self)),
             detached: false,
+            spawned: Site::of(spawned),
         }
     }
 }
@@ -230,6 +234,8 @@ pub struct Task {
     name: Rc<str>,
     pub(crate) body: TaskBody,
     detached: bool,
+    /// Where it was made, for the slow-task warning.
+    spawned: Site,
 }
 
 impl Task {
@@ -271,8 +277,9 @@ impl Task {
     /// kernel.run();
     /// assert_eq!(kernel.take_return::<Result<u8, Cancelled>>(id), Ok(Ok(1)));
     /// ```
+    #[track_caller]
     pub fn new(name: impl Into<Rc<str>>, generator: impl TaskGenerator) -> Task {
-        generator.into_task(name.into())
+        generator.into_task(name.into(), Location::caller())
     }
 
     /// A task running any other [`Generator`]; the kernel cannot say where it is suspended.
@@ -306,6 +313,7 @@ impl Task {
     /// assert_eq!(kernel.take_return::<Vec<String>>(id).unwrap(), ["Start", "Done", "Done", "Done"]);
     /// assert_eq!(kernel.now(), Duration::from_secs(3));
     /// ```
+    #[track_caller]
     pub fn from_generator<I, G>(name: impl Into<Rc<str>>, generator: G) -> Task
     where
         I: TaskInput,
@@ -316,6 +324,7 @@ impl Task {
             name: name.into(),
             body: TaskBody::Generator(Box::pin(Foreign(generator, PhantomData))),
             detached: false,
+            spawned: Site::of(Location::caller()),
         }
     }
 
@@ -342,6 +351,7 @@ impl Task {
     /// kernel.run();
     /// assert_eq!(kernel.take_return::<Result<u32, Cancelled>>(id), Ok(Ok(42)));
     /// ```
+    #[track_caller]
     pub fn from_future<F>(name: impl Into<Rc<str>>, future: F) -> Task
     where
         F: Future + 'static,
@@ -350,6 +360,7 @@ impl Task {
             name: name.into(),
             body: TaskBody::Future(Box::pin(FutureTask(future))),
             detached: false,
+            spawned: Site::of(Location::caller()),
         }
     }
 
@@ -386,8 +397,22 @@ impl Task {
         self
     }
 
-    pub(crate) fn into_parts(self) -> (Rc<str>, TaskBody, bool) {
-        (self.name, self.body, self.detached)
+    /// Where it was made: the line that called `Task::new` (or `from_future`,
+    /// `from_generator`), or the `rt::spawn`, `Kernel::spawn`, ... that made it. Slow-task
+    /// reports name it.
+    ///
+    /// ```
+    /// use resumable::kernel::Task;
+    ///
+    /// let task = Task::from_future("t", async {});
+    /// assert_eq!((task.spawned_at().file(), task.spawned_at().line()), (file!(), line!() - 1));
+    /// ```
+    pub fn spawned_at(&self) -> &'static Location<'static> {
+        self.spawned.location()
+    }
+
+    pub(crate) fn into_parts(self) -> (Rc<str>, TaskBody, bool, Site) {
+        (self.name, self.body, self.detached, self.spawned)
     }
 }
 
@@ -430,7 +455,7 @@ mod tests {
             *first + values.len() as u32
         };
         let task = Task::from_future("t", future);
-        let (_, body, _) = task.into_parts();
+        let (_, body, _, _) = task.into_parts();
         let TaskBody::Future(mut body) = body else {
             panic!("a future makes a future task")
         };

@@ -21,6 +21,7 @@ use super::task::site_name;
 use super::JoinError;
 use crate::kernel::engine::{current, Core};
 use crate::kernel::{Task, TaskId};
+use join::AwaitedAt;
 pub use join::{JoinAll, JoinNext};
 use member::{run_member, Done, Member, Shared};
 
@@ -189,8 +190,12 @@ impl<T: 'static> TaskGroup<T> {
     ///     assert_eq!(group.join_next().await, None);
     /// });
     /// ```
+    #[track_caller]
     pub fn join_next(&mut self) -> JoinNext<'_, T> {
-        JoinNext { group: self }
+        JoinNext {
+            group: self,
+            at: AwaitedAt::caller(),
+        }
     }
 
     /// [`join_next`](TaskGroup::join_next), with the member's task id.
@@ -252,10 +257,12 @@ impl<T: 'static> TaskGroup<T> {
     ///
     /// Dropping the future before it is done drops the group, so its members are cancelled
     /// (a [`timeout`](super::timeout) around `join_all` stops them all).
+    #[track_caller]
     pub fn join_all(self) -> JoinAll<T> {
         JoinAll {
             group: self,
             results: Vec::new(),
+            at: AwaitedAt::caller(),
         }
     }
 

@@ -22,14 +22,24 @@
 //! | `await asyncio.sleep(s)` | [`sleep(duration).await`](sleep) |
 //! | `await asyncio.sleep(0)` | [`yield_now().await`](yield_now) |
 //! | `asyncio.wait_for(aw, s)` | [`timeout(duration, fut).await`](timeout) |
+//! | `asyncio.wait(aws, return_when=FIRST_COMPLETED)` | `futures::select!`, `futures::future::select` |
 //! | `loop.run_in_executor(None, f)` | [`spawn_blocking(f).await`](spawn_blocking) |
+//! | `asyncio.Queue(maxsize)` | `async_channel::bounded(n)` (`unbounded()` for no limit): `send().await`, `recv().await`, `close()` |
+//! | `asyncio.Lock`, `asyncio.Semaphore`, `asyncio.Barrier` | `async_lock::Mutex`, `async_lock::Semaphore`, `async_lock::Barrier` (also `RwLock`) |
+//! | `asyncio.Event` | `event_listener::Event` (listen, check, await), or a closed `async_channel` as a one-shot |
 //! | `asyncio.open_connection(host, port)` | [`net::TcpStream::connect((host, port))`](net::TcpStream::connect): one stream, `AsyncRead` + `AsyncWrite` |
 //! | `await reader.readline()` | `futures::io::BufReader::new(&stream).lines()` (`AsyncBufReadExt`) |
 //! | `writer.write(data)`; `await writer.drain()` | `(&stream).write_all(data).await` (`AsyncWriteExt`) |
 //! | `asyncio.start_server(cb, host, port)` | [`net::TcpListener::bind`] + [`incoming()`](net::TcpListener::incoming), a [`spawn`] per connection |
 //! | `open_unix_connection`, `start_unix_server` | [`net::UnixStream::connect`], [`net::UnixListener`] |
 //! | `loop.create_datagram_endpoint` | [`net::UdpSocket`] |
+//! | `loop.add_signal_handler(SIGINT, ...)`, `KeyboardInterrupt` | [`ctrl_c().await`](ctrl_c): SIGINT as a future, to stop a server cleanly |
 //! | debug mode's slow-callback warning | [`Report::Slow`](crate::kernel::Report::Slow) |
+//!
+//! Queues, locks, events, select and join come from the runtime-agnostic crates the whole
+//! ecosystem uses (`async-channel`, `async-lock`, `event-listener`, `futures`), which work on
+//! this loop unchanged (the crate's `tests/rt_ecosystem.rs` runs each of them here); `rt` builds
+//! only what needs the loop itself.
 //!
 //! ```
 //! use std::time::Duration;
@@ -61,16 +71,72 @@
 //! value even if tasks left pending panic as they are dropped. The blocking pool loses no
 //! thread to a job: a panic in it comes back as [`JoinError::Panicked`], and one of a result
 //! dropped on its thread (nobody waited for it any more) is caught there.
+//!
+//! # Which loop, how many threads
+//!
+//! A loop is one thread. How many to run, and whose, depends on the work:
+//!
+//! - **One loop** ([`block_on`]): what one core keeps up with, which for I/O is most
+//!   programs. Tasks share state with `Rc` and `RefCell`, need not be `Send`, and a switch is
+//!   the cheapest there is (BENCHMARKS.md, W5). Blocking or CPU-heavy pieces go to
+//!   [`spawn_blocking`].
+//! - **A loop per core** (`examples/thread_per_core.rs`): when one core is not enough and the
+//!   work comes as independent connections. Each thread runs its own `block_on` and accepts on
+//!   its own listener, all bound to one port with `SO_REUSEPORT` (Linux spreads the
+//!   connections over them); nothing is shared, so still no `Send` and no lock. The price: no
+//!   work stealing. A connection stays on the loop that accepted it, so a few heavy ones can
+//!   keep one core busy while another idles, and an uneven spread stays uneven.
+//! - **tokio's multi-threaded runtime** (`examples/tokio_interop.rs`): when the load is uneven
+//!   (heavy and light tasks mixed, long computations), or tasks share state across threads.
+//!   Its workers steal tasks from each other; every task, and what it holds across an
+//!   `.await`, must be `Send`. The async generators written with this crate run there as they
+//!   are (they are `Stream`s, `Send` when what they hold is); their bodies then await tokio's
+//!   timers and sockets instead of `rt`'s.
+//!
+//! A loop per thread, each with its own tasks (here sharing an `Rc` that never leaves its
+//! thread):
+//!
+//! ```
+//! use std::{cell::Cell, rc::Rc, thread};
+//! use resumable::rt;
+//!
+//! let loops: Vec<_> = (0..2)
+//!     .map(|no| {
+//!         thread::spawn(move || {
+//!             rt::block_on(async move {
+//!                 let done = Rc::new(Cell::new(0)); // not Send, and need not be
+//!                 let tasks: Vec<_> = (0..10)
+//!                     .map(|_| {
+//!                         let done = done.clone();
+//!                         rt::spawn(async move {
+//!                             rt::yield_now().await;
+//!                             done.set(done.get() + 1);
+//!                         })
+//!                     })
+//!                     .collect();
+//!                 for task in tasks {
+//!                     task.await.unwrap();
+//!                 }
+//!                 (no, done.get())
+//!             })
+//!         })
+//!     })
+//!     .collect();
+//! let served: Vec<_> = loops.into_iter().map(|t| t.join().unwrap()).collect();
+//! assert_eq!(served, [(0, 10), (1, 10)]);
+//! ```
 
 mod blocking;
 mod group;
 pub mod net;
+mod signal;
 mod task;
 mod time;
 
 pub use crate::kernel::JoinError;
 pub use blocking::{spawn_blocking, BlockingTask};
 pub use group::{JoinAll, JoinNext, TaskGroup};
+pub use signal::{ctrl_c, CtrlC};
 pub use task::{spawn, spawn_generator, spawn_named, task_id, JoinHandle};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Elapsed, Sleep, Timeout, YieldNow};
 

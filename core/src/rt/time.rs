@@ -9,7 +9,7 @@ use core::task::{Context, Poll};
 use core::time::Duration;
 
 use crate::kernel::clock::Deadline;
-use crate::kernel::engine::{current, try_current};
+use crate::kernel::engine::{current, pending_at, resumed_at, try_current};
 use crate::kernel::timers::TimerKey;
 
 /// The loop's clock: time since the loop was made (virtual on a kernel made
@@ -156,7 +156,8 @@ pub fn sleep_until(deadline: Duration) -> Sleep {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Deadline,
-    /// Where it was made, for the panic if it is polled outside of a loop.
+    /// Where it was made: for the panic if it is polled outside of a loop, and the slow-task
+    /// warning.
     made_at: &'static Location<'static>,
     /// The timer set, once polled.
     timer: Option<TimerKey>,
@@ -203,6 +204,7 @@ impl Future for Sleep {
         if now >= deadline {
             if let Some(timer) = self.timer.take() {
                 core.cancel_timer(timer);
+                resumed_at(self.made_at);
             }
             return Poll::Ready(());
         }
@@ -212,6 +214,7 @@ impl Future for Sleep {
             // Not set yet, or gone (it fired).
             _ => self.timer = Some(core.add_timer(deadline, cx.waker().clone())),
         }
+        pending_at(self.made_at);
         Poll::Pending
     }
 }
@@ -337,15 +340,20 @@ impl<F: Future> Future for Timeout<F> {
 }
 
 /// Lets every other ready task, and I/O, run before this one goes on (asyncio's
-/// `await asyncio.sleep(0)`).
+/// `await asyncio.sleep(0)`). It remembers the line that calls it, for the slow-task warning
+/// ([`Report::Slow`](crate::kernel::Report::Slow) names the `.await` a slow poll resumed from).
 ///
 /// ```
 /// use resumable::rt;
 ///
 /// rt::block_on(async { rt::yield_now().await });
 /// ```
+#[track_caller]
 pub fn yield_now() -> YieldNow {
-    YieldNow(false)
+    YieldNow {
+        yielded: false,
+        at: Location::caller(),
+    }
 }
 
 /// The future of [`yield_now`]: pending once, so the tasks that are ready run, then ready.
@@ -366,17 +374,23 @@ pub fn yield_now() -> YieldNow {
 /// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
-pub struct YieldNow(bool);
+pub struct YieldNow {
+    yielded: bool,
+    /// The line that awaits it.
+    at: &'static Location<'static>,
+}
 
 impl Future for YieldNow {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
+        if self.yielded {
+            resumed_at(self.at);
             return Poll::Ready(());
         }
-        self.0 = true;
+        self.yielded = true;
         cx.waker().wake_by_ref();
+        pending_at(self.at);
         Poll::Pending
     }
 }

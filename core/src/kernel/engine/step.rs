@@ -2,13 +2,15 @@
 //! of it: a generator task with the answer to its last call, a future task with its waker.
 //!
 //! The two kinds are stepped apart. A future's step is the switch `rt` makes millions of times a
-//! second, so it does only what a future needs: no resume value, no source locations (a future
-//! has none to report), and a future that woke itself during its poll is queued again then and
-//! there, with its entry at hand (see [`Polling`]).
+//! second, so it does only what a future needs: no resume value, no source locations asked of
+//! it (a future cannot say where it is suspended: rt's own futures tell the poll as they go,
+//! and the step reads that only for a slow poll), and a future that woke itself during its
+//! poll is queued again then and there, with its entry at hand (see [`Polling`]).
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::any::{Any, TypeId};
+use core::panic::Location;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
@@ -147,6 +149,39 @@ impl Core {
         Pass::Ran
     }
 
+    /// Polls `block_on`'s future once, with `poll`, and times that poll as a step: one that
+    /// holds the thread longer than the slow-task threshold is reported as the future of the
+    /// `block_on` called at `called_at`; `step` counts its polls, this one included.
+    pub(crate) fn poll_main<T>(
+        &self,
+        called_at: &'static Location<'static>,
+        step: u64,
+        poll: impl FnOnce() -> Poll<T>,
+    ) -> Poll<T> {
+        let mut clock = self.state.borrow().step_clock.read();
+        Polling::begin_slice();
+        let result = poll();
+        let mut state = self.state.borrow_mut();
+        let ran = state.step_clock.charge(&mut clock);
+        if state.step_clock.is_slow(ran) {
+            let ended = result.is_ready();
+            let (from, to) = Polling::slice();
+            state.deferred.push(Deferred::Report(Report::Slow {
+                id: None,
+                name: "block_on".into(),
+                spawned: called_at,
+                ran: Duration::from_nanos(ran),
+                step,
+                from,
+                to: to.filter(|_| !ended),
+                ended,
+            }));
+            drop(state);
+            self.flush();
+        }
+        result
+    }
+
     /// Resumes each task of the pass's queue once, first in, first out.
     pub(super) fn run_queue(&self) {
         let mut queue = core::mem::take(&mut self.state.borrow_mut().ready);
@@ -219,7 +254,9 @@ impl Core {
         let state = &mut *guard;
         let ran = state.step_clock.charge(clock);
         if state.step_clock.is_slow(ran) {
-            state.report_slow(key, ran, None);
+            let ended = !matches!(result, Ok(Poll::Pending));
+            let (from, to) = Polling::slice();
+            state.report_slow(key, ran, from, to.filter(|_| !ended), ended);
         }
         let entry = state
             .tasks
@@ -313,11 +350,11 @@ impl Core {
         let state = &mut *guard;
         let ran = state.step_clock.charge(clock);
         if state.step_clock.is_slow(ran) {
-            let to = match stop {
-                Stop::Call(_) | Stop::Killed => body.suspended_at(),
-                Stop::Returned(_) | Stop::Panicked(_) => None,
+            let (to, ended) = match stop {
+                Stop::Call(_) | Stop::Killed => (body.suspended_at(), false),
+                Stop::Returned(_) | Stop::Panicked(_) => (None, true),
             };
-            state.report_slow(key, ran, Some((from, to)));
+            state.report_slow(key, ran, from, to, ended);
         }
         let entry = state
             .tasks
@@ -458,16 +495,20 @@ impl State {
         self.end(key, Exit::Killed);
     }
 
+    /// The step of the task at `key` that just ran for `ran` nanoseconds was slow: it began at
+    /// `from` and ended at `to` (or `ended` the task).
     #[cold]
-    fn report_slow(&mut self, key: Key, ran: u64, at: Option<Locations>) {
-        let name = self.tasks.get(key).expect("present").name.clone();
-        let (from, to) = at.unwrap_or((None, None));
+    fn report_slow(&mut self, key: Key, ran: u64, from: At, to: At, ended: bool) {
+        let entry = self.tasks.get(key).expect("present");
         self.deferred.push(Deferred::Report(Report::Slow {
-            id: key.id,
-            name,
+            id: Some(key.id),
+            name: entry.name.clone(),
+            spawned: entry.spawned.location(),
             ran: Duration::from_nanos(ran),
+            step: entry.steps + 1,
             from,
             to,
+            ended,
         }));
     }
 
@@ -487,8 +528,5 @@ impl State {
     }
 }
 
-/// Where a generator task's slice began and ended.
-type Locations = (
-    Option<&'static core::panic::Location<'static>>,
-    Option<&'static core::panic::Location<'static>>,
-);
+/// Where a step began or ended, if known.
+type At = Option<&'static core::panic::Location<'static>>;

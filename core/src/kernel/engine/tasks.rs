@@ -20,9 +20,10 @@ impl State {
     pub(super) fn insert(&mut self, task: Task, remote: &Arc<Remote>) -> TaskId {
         let id = self.next_id;
         self.next_id = id.next();
-        let (name, body, detached) = task.into_parts();
+        let (name, body, detached, spawned) = task.into_parts();
         let key = self.tasks.insert_with(id, |key| Entry {
             name,
+            spawned,
             body: match body {
                 TaskBody::Generator(body) => Body::Generator {
                     body: Some(body),

@@ -22,6 +22,7 @@ use alloc::sync::Arc;
 use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::cell::Cell;
+use core::panic::Location;
 use core::task::Waker;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -166,15 +167,24 @@ impl Wake for MainWaker {
     }
 }
 
-/// The future task being polled on this thread, and whether it woke itself meanwhile.
+/// The future task being polled on this thread, whether it woke itself meanwhile, and where
+/// the poll resumed and stopped (for the slow-task warning).
 ///
 /// Its waker is known by the address of its data (the `TaskWaker`, which every clone of the
 /// waker shares), compared and never dereferenced. A poll saves the one of the poll it runs
 /// inside (a loop run from a task) and puts it back.
+///
+/// A future cannot say where it is suspended, but rt's own futures know the line that awaits
+/// them (`#[track_caller]`): each tells the poll it runs in when it is ready after having been
+/// pending ([`resumed_at`]: the `.await` the task resumed from) and when it is pending
+/// ([`pending_at`]: where it stopped). A poll starts with neither; if several tell it (a
+/// `join!`, a `select!`), the last one wins: a plain store, so that a switch pays two.
 pub(super) struct Polling {
     waker: Cell<*const ()>,
     /// It woke itself after every wake it made of other tasks (see `Core::wake_local`).
     woken: Cell<bool>,
+    from: Cell<Option<&'static Location<'static>>>,
+    to: Cell<Option<&'static Location<'static>>>,
 }
 
 std::thread_local! {
@@ -182,8 +192,24 @@ std::thread_local! {
         Polling {
             waker: Cell::new(core::ptr::null()),
             woken: Cell::new(false),
+            from: Cell::new(None),
+            to: Cell::new(None),
         }
     };
+}
+
+/// An rt future awaited at `at` is ready after having been pending: the poll running on this
+/// thread resumed there.
+#[inline(always)]
+pub(crate) fn resumed_at(at: &'static Location<'static>) {
+    POLLING.with(|p| p.from.set(Some(at)));
+}
+
+/// An rt future awaited at `at` is pending: the poll running on this thread stops there (unless
+/// another is pending after it).
+#[inline(always)]
+pub(crate) fn pending_at(at: &'static Location<'static>) {
+    POLLING.with(|p| p.to.set(Some(at)));
 }
 
 impl Polling {
@@ -191,7 +217,11 @@ impl Polling {
     /// the future woke itself (and that wake is not queued yet).
     #[inline(always)]
     pub(super) fn run<T>(waker: &Waker, poll: impl FnOnce() -> T) -> (T, bool) {
-        let outer = POLLING.with(|p| (p.waker.replace(waker.data()), p.woken.replace(false)));
+        let outer = POLLING.with(|p| {
+            p.from.set(None);
+            p.to.set(None);
+            (p.waker.replace(waker.data()), p.woken.replace(false))
+        });
         let result = poll();
         let woken = POLLING.with(|p| {
             p.waker.set(outer.0);
@@ -210,6 +240,23 @@ impl Polling {
             }
             own
         })
+    }
+
+    /// Forgets where the last poll resumed and stopped: `block_on`'s future is polled next.
+    pub(super) fn begin_slice() {
+        POLLING.with(|p| {
+            p.from.set(None);
+            p.to.set(None);
+        });
+    }
+
+    /// Where the last poll on this thread resumed and where it stopped, as far as rt's futures
+    /// told it.
+    pub(super) fn slice() -> (
+        Option<&'static Location<'static>>,
+        Option<&'static Location<'static>>,
+    ) {
+        POLLING.with(|p| (p.from.get(), p.to.get()))
     }
 
     /// Takes the noted self-wake of the future polled with `waker`, if there is one: it must

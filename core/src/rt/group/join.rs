@@ -3,25 +3,56 @@
 use alloc::vec::Vec;
 use core::fmt;
 use core::future::{Future, IntoFuture};
+use core::panic::Location;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::TaskGroup;
+use crate::kernel::engine::{pending_at, resumed_at};
 use crate::rt::JoinError;
+
+/// The line that awaits a group, told to the poll it runs in for the slow-task warning (see
+/// [`Report::Slow`](crate::kernel::Report::Slow)): where it stopped, where it resumed.
+pub(super) struct AwaitedAt {
+    at: &'static Location<'static>,
+    /// It was pending once.
+    waited: bool,
+}
+
+impl AwaitedAt {
+    #[track_caller]
+    pub(super) fn caller() -> AwaitedAt {
+        AwaitedAt {
+            at: Location::caller(),
+            waited: false,
+        }
+    }
+
+    fn note<T>(&mut self, poll: &Poll<T>) {
+        if poll.is_pending() {
+            self.waited = true;
+            pending_at(self.at);
+        } else if self.waited {
+            resumed_at(self.at);
+        }
+    }
+}
 
 /// The future of [`TaskGroup::join_next`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinNext<'a, T> {
     pub(super) group: &'a mut TaskGroup<T>,
+    pub(super) at: AwaitedAt,
 }
 
 impl<T: 'static> Future for JoinNext<'_, T> {
     type Output = Option<Result<T, JoinError>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.group
-            .poll_done(cx)
-            .map(|done| done.map(|done| done.result))
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let poll = this.group.poll_done(cx);
+        this.at.note(&poll);
+        poll.map(|done| done.map(|done| done.result))
     }
 }
 
@@ -40,6 +71,7 @@ pub struct JoinAll<T> {
     pub(super) group: TaskGroup<T>,
     /// With their spawn index.
     pub(super) results: Vec<(u64, Result<T, JoinError>)>,
+    pub(super) at: AwaitedAt,
 }
 
 impl<T: 'static> Future for JoinAll<T> {
@@ -49,12 +81,14 @@ impl<T: 'static> Future for JoinAll<T> {
         let this = self.get_mut();
         while let Poll::Ready(done) = this.group.poll_done(cx) {
             let Some(done) = done else {
+                this.at.note(&Poll::Ready(()));
                 let mut results = core::mem::take(&mut this.results);
                 results.sort_by_key(|&(index, _)| index);
                 return Poll::Ready(results.into_iter().map(|(_, r)| r).collect());
             };
             this.results.push((done.index, done.result));
         }
+        this.at.note(&Poll::<()>::Pending);
         Poll::Pending
     }
 }
@@ -76,6 +110,7 @@ impl<T: 'static> IntoFuture for TaskGroup<T> {
     type Output = Vec<Result<T, JoinError>>;
     type IntoFuture = JoinAll<T>;
 
+    #[track_caller]
     fn into_future(self) -> JoinAll<T> {
         self.join_all()
     }
