@@ -81,12 +81,14 @@ macro_rules! examples {
 }
 
 examples! {
+    aiofile;
     averager;
     chat_server;
     chess;
     delegation;
     echo_server;
     fib;
+    frames;
     hog;
     http_client;
     inspect;
@@ -94,6 +96,7 @@ examples! {
     pipeline;
     round_robin;
     sleep ["100"];
+    thread_per_core ["--loops", "2", "--seconds", "0.5"];
     threads_vs_async;
     throw_close;
     ticker;
