@@ -205,6 +205,66 @@ fn the_hog_picture_shows_who_blocked_the_loop() {
     );
 }
 
+/// A time as a tooltip says it (`250 ms`, `3.012 s`), in seconds.
+fn seconds(said: &str) -> f64 {
+    match said.split_once(' ') {
+        Some((n, "ms")) => n.parse::<f64>().expect("a number") / 1000.0,
+        Some((n, "s")) => n.parse().expect("a number"),
+        _ => panic!("not a time: {said:?}"),
+    }
+}
+
+/// The (start, end) of the one sleep on the row labelled `label`.
+fn slept(svg: &str, label: &str) -> (f64, f64) {
+    let bars = bars(svg, label);
+    let mut sleeps = bars.iter().filter_map(|t| t.split_once(": slept, "));
+    let (_, when) = sleeps
+        .next()
+        .unwrap_or_else(|| panic!("{label} slept: {bars:?}"));
+    assert!(sleeps.next().is_none(), "one sleep each");
+    let (start, end) = when.split_once(" to ").expect("from .. to ..");
+    (seconds(start), seconds(end))
+}
+
+#[test]
+fn the_rt_picture_shows_the_naps_one_after_another_then_side_by_side() {
+    // A "second" of 50 ms: the picture is drawn in the example's seconds all the same.
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sleep.svg");
+    let status = Command::new(example_bin::example_binary("sleep"))
+        .args(["50", "--svg"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the example runs");
+    assert!(status.success());
+    let svg = std::fs::read_to_string(&file).expect("the example wrote its picture");
+    let rows = ["1. A", "1. B", "1. C", "2. A", "2. B", "2. C"];
+    check_svg(&svg, &rows);
+    // A timer never fires early, and may fire late: up to a "second" (50 ms) on a busy machine.
+    let close = |a: f64, b: f64| a > b - 0.01 && a < b + 1.0;
+    // One after another: each nap starts when the one before ends.
+    let (a, b, c) = (
+        slept(&svg, "1. A"),
+        slept(&svg, "1. B"),
+        slept(&svg, "1. C"),
+    );
+    assert!(close(a.0, 0.0) && close(a.1, 3.0), "{a:?}");
+    assert!(b.0 >= a.1 && close(b.1, 5.0), "{b:?}");
+    assert!(c.0 >= b.1 && close(c.1, 6.0), "{c:?}");
+    // Side by side: all start at once, each ends after its own length.
+    for (label, length) in [("2. A", 3.0), ("2. B", 2.0), ("2. C", 1.0)] {
+        let (start, end) = slept(&svg, label);
+        assert!(
+            close(start, 0.0) && close(end, length),
+            "{label}: {start}..{end}"
+        );
+    }
+    check_svg(
+        &std::fs::read_to_string(picture("rt.svg")).expect("the guide's rt picture"),
+        &rows,
+    );
+}
+
 #[test]
 fn a_short_run_shows_over_a_long_sleep_and_a_run_that_took_no_time_shows_too() {
     let ms = Duration::from_millis;

@@ -205,10 +205,15 @@ fn axis<P: Position>(svg: &mut String, timeline: &Timeline<P>, scale: &Scale, ro
         let line = scale.x(at);
         let x = scale.x(if P::CELLS { at + 0.5 } else { at });
         let half = CHAR * label.chars().count() as f64 / 2.0;
-        if x - half < free_from {
+        // Centred on its place; or starting there, if only that clears the one before.
+        let (anchor, right) = if x - half >= free_from {
+            ("middle", x + half)
+        } else if x >= free_from {
+            ("start", x + 2.0 * half)
+        } else {
             continue; // it would overlap the one before
-        }
-        free_from = x + half + CHAR;
+        };
+        free_from = right + CHAR;
         let _ = writeln!(
             svg,
             "    <line x1=\"{line:.1}\" y1=\"{:.1}\" x2=\"{line:.1}\" y2=\"{rows_end:.1}\" \
@@ -217,7 +222,7 @@ fn axis<P: Position>(svg: &mut String, timeline: &Timeline<P>, scale: &Scale, ro
         );
         let _ = writeln!(
             svg,
-            "    <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            "    <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
             TOP - 10.0,
             escape(&label)
         );
