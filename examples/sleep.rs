@@ -73,7 +73,8 @@ async fn nap(name: &'static str, seconds: u32, part: Part) {
     println!("  {}  {name} falls asleep for {seconds} s", part.at());
     let asleep = part.now();
     part.note(name, Activity::Ran, asleep..asleep);
-    rt::sleep(part.unit * seconds).await; // the loop is free meanwhile
+    let unit = part.unit;
+    rt::sleep(unit * seconds).await; // the loop is free meanwhile
     let woke = part.now();
     part.note(name, Activity::Slept, asleep..woke);
     part.note(name, Activity::Ran, woke..woke);

@@ -69,15 +69,40 @@ fn prints_its_snapshot(name: &str, args: &[&str], lines: Lines) {
 /// One test per example, named after it, run with these arguments, its lines in order unless
 /// said otherwise.
 macro_rules! examples {
-    ($($name:ident $([$($arg:literal),*])? $(($lines:ident))?;)*) => {$(
-        #[test]
-        fn $name() {
-            #[allow(unused_variables)]
-            let lines = Lines::InOrder;
-            $(let lines = Lines::$lines;)?
-            prints_its_snapshot(stringify!($name), &[$($($arg),*)?], lines);
-        }
-    )*};
+    ($($name:ident $([$($arg:literal),*])? $(($lines:ident))?;)*) => {
+        /// The examples tested here.
+        const TESTED: &[&str] = &[$(stringify!($name)),*];
+        $(
+            #[test]
+            fn $name() {
+                #[allow(unused_variables)]
+                let lines = Lines::InOrder;
+                $(let lines = Lines::$lines;)?
+                prints_its_snapshot(stringify!($name), &[$($($arg),*)?], lines);
+            }
+        )*
+    };
+}
+
+/// Every example in `examples/` has its test here, and every snapshot its example: a new
+/// example fails this until it is listed below and its snapshot written.
+#[test]
+fn every_example_is_tested_and_every_snapshot_has_its_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let names = |dir: &str, extension: &str| {
+        let entries = std::fs::read_dir(root.join(dir)).expect("the directory");
+        let mut names: Vec<String> = entries
+            .map(|entry| entry.expect("an entry").path())
+            .filter(|path| path.extension().is_some_and(|e| e == extension))
+            .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let mut tested: Vec<&str> = TESTED.to_vec();
+    tested.sort_unstable();
+    assert_eq!(names("examples", "rs"), tested);
+    assert_eq!(names("tests/example_outputs", "stdout"), tested);
 }
 
 examples! {
