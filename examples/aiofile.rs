@@ -187,7 +187,7 @@ async fn read_all(paths: &[PathBuf], how: Where) {
     );
     // Blocked: a tick was due while the files were read, and none came until they all were.
     if reading_until - start < TICK {
-        println!("   the reads were done before the first tick was due.");
+        println!("   the loop had no tick due yet: the reads took less than one.");
     } else if during.is_empty() {
         println!("   the loop was blocked while a file was read.");
     } else {

@@ -50,27 +50,32 @@ pub mod ch2_send_throw_close {}
 #[doc = include_str!("ch3_yield_from.md")]
 pub mod ch3_yield_from {}
 
-// A chapter with a picture is two Markdown files with the picture between them, and an empty
-// line on each side so that the picture is a block of its own. An SVG put in as text
-// (`include_str!("img/NAME.svg")`, since rustdoc does not copy local image files) needs that:
-// an HTML block cannot start inside a paragraph.
+// A chapter with pictures is in several Markdown files, with a picture between two of them.
+// The pictures are SVG, put in the page as text because rustdoc does not copy local image
+// files; the empty line on each side makes each one an HTML block of its own (one cannot start
+// inside a paragraph). `tests/timelines.rs` checks that they are what the code draws now
+// (`SNAPSHOTS=overwrite cargo test --test timelines` draws them again).
 #[doc = include_str!("ch4_round_robin.md")]
 #[doc = ""]
-#[doc = "![Round-robin timeline: count_up_to, fib and squares take turns; fib returns in turn 26 and squares runs in turn 27](img/round_robin.svg)"]
+#[doc = include_str!("img/round_robin.svg")]
 #[doc = ""]
 #[doc = include_str!("ch4_round_robin_2.md")]
 pub mod ch4_round_robin {}
 
 #[doc = include_str!("ch5_kernel.md")]
 #[doc = ""]
-#[doc = "![The kernel's timeline: which task ran, slept, or waited on another, on the virtual clock](img/kernel.svg)"]
+#[doc = include_str!("img/kernel.svg")]
 #[doc = ""]
 #[doc = include_str!("ch5_kernel_2.md")]
+#[doc = ""]
+#[doc = include_str!("img/hog.svg")]
+#[doc = ""]
+#[doc = include_str!("ch5_kernel_3.md")]
 pub mod ch5_kernel {}
 
 #[doc = include_str!("ch6_event_loop.md")]
 #[doc = ""]
-#[doc = "![The event loop's timeline: the three naps, one after another and then side by side](img/rt.svg)"]
+#[doc = include_str!("img/rt.svg")]
 #[doc = ""]
 #[doc = include_str!("ch6_event_loop_2.md")]
 pub mod ch6_event_loop {}
@@ -79,6 +84,10 @@ pub mod ch6_event_loop {}
 pub mod ch7_network {}
 
 #[doc = include_str!("ch8_threads_vs_async.md")]
+#[doc = ""]
+#[doc = include_str!("img/chess.svg")]
+#[doc = ""]
+#[doc = include_str!("ch8_threads_vs_async_2.md")]
 pub mod ch8_threads_vs_async {}
 
 #[doc = include_str!("ch9_files.md")]
