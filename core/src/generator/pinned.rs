@@ -16,14 +16,16 @@ use crate::generator::chain::{Shortcut, Stepped};
 use crate::generator::channel::{BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
-/// What the generator holds: the body before it starts, the running body, or nothing.
-enum Stage<B, F> {
+/// What the generator holds: the body before it starts, the running body, or, once the body
+/// is gone, the return value an iterator's `next` kept (see `PinnedGen::take_return`), in the
+/// body's place.
+enum Stage<B, F: Future> {
     /// Not resumed yet: the closure holding the arguments.
     Created(B),
     /// Started: the `async` block's state machine. Structurally pinned.
     Running(F),
-    /// Returned, closed or poisoned: the body has been dropped.
-    Done,
+    /// Returned, closed or poisoned: the body has been dropped. Not pinned.
+    Done(Option<F::Output>),
 }
 
 /// The stage, kept where shared references to the generator do not reach it.
@@ -32,15 +34,15 @@ enum Stage<B, F> {
 /// at). Reading those bytes through `&PinnedGen` — as `state()` does — would, under the aliasing
 /// model, invalidate those self-references. Inside an `UnsafeCell` they are never read through a
 /// shared reference: the stage is only reached with `&mut` (`UnsafeCell::get_mut`).
-struct StageCell<B, F>(UnsafeCell<Stage<B, F>>);
+struct StageCell<B, F: Future>(UnsafeCell<Stage<B, F>>);
 
 // SAFETY: the cell is only accessed through `&mut StageCell` (`get_mut`), never through `&self`,
 // so sharing `&StageCell` across threads gives access to nothing; moving it moves a `Stage`.
-unsafe impl<B: Send, F: Send> Send for StageCell<B, F> {}
+unsafe impl<B: Send, F: Future + Send> Send for StageCell<B, F> where F::Output: Send {}
 // SAFETY: as above: `&StageCell` exposes nothing.
-unsafe impl<B: Sync, F: Sync> Sync for StageCell<B, F> {}
+unsafe impl<B: Sync, F: Future + Sync> Sync for StageCell<B, F> where F::Output: Sync {}
 
-impl<B, F> StageCell<B, F> {
+impl<B, F: Future> StageCell<B, F> {
     fn get(&mut self) -> &mut Stage<B, F> {
         self.0.get_mut()
     }
@@ -109,7 +111,6 @@ impl Drop for PoisonOnUnwind<'_> {
 pub struct PinnedGen<Y, R, B: Body<Y, R>> {
     body: BodyCell<Y, R, B>,
     marks: B::Marks,
-    ret: Option<B::Output>,
     _pinned: PhantomPinned,
 }
 
@@ -131,7 +132,7 @@ impl<Y, R, B: Body<Y, R>> Drop for DropOnUnwind<Y, R, B> {
         // panic that unwinds here ended every use of the body the shortcut step had made.
         let body = unsafe { self.0.as_mut() };
         body.status = Status::Poisoned;
-        *body.stage.get() = Stage::Done;
+        *body.stage.get() = Stage::Done(None);
     }
 }
 
@@ -232,7 +233,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         let poison = PoisonOnUnwind(status);
         let stage = stage.get();
         if let Some(first) = start {
-            let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
+            let Stage::Created(body) = mem::replace(stage, Stage::Done(None)) else {
                 unreachable!()
             };
             *id = BodyId::next();
@@ -250,7 +251,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         mem::forget(poison);
         match poll {
             Poll::Ready(out) => {
-                *stage = Stage::Done;
+                *stage = Stage::Done(None);
                 self.status = Status::Returned;
                 Poll::Ready(out)
             }
@@ -311,7 +312,6 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
                 id: BodyId::NONE,
             },
             marks: B::Marks::NEW,
-            ret: None,
             _pinned: PhantomPinned,
         }
     }
@@ -704,7 +704,11 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             delegation.descending.set(false);
         }
         this.marks.at().set(None);
-        *this.body.stage.get() = Stage::Done;
+        // A return value kept for `take_return` stays.
+        let stage = this.body.stage.get();
+        if !matches!(stage, Stage::Done(_)) {
+            *stage = Stage::Done(None);
+        }
     }
 
     /// [`close_with`](Self::close_with), with the resume argument that carries the error.
@@ -863,15 +867,22 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.as_mut().take_return(), None);
     /// ```
     pub fn take_return(self: Pin<&mut Self>) -> Option<B::Output> {
-        // SAFETY: only the unpinned return value is moved out.
-        unsafe { self.get_unchecked_mut() }.ret.take()
+        // SAFETY: only the return value is moved out, from the stage after the body, which is
+        // not pinned.
+        match unsafe { self.get_unchecked_mut() }.body.stage.get() {
+            Stage::Done(ret) => ret.take(),
+            _ => None,
+        }
     }
 
     /// Keeps the return value for [`take_return`](Self::take_return).
     #[cfg(feature = "alloc")]
     pub(crate) fn keep_return(self: Pin<&mut Self>, value: B::Output) {
-        // SAFETY: only the unpinned return value is written.
-        unsafe { self.get_unchecked_mut() }.ret = Some(value);
+        // SAFETY: only the return value is written, into the stage after the body, which is not
+        // pinned.
+        if let Stage::Done(ret) = unsafe { self.get_unchecked_mut() }.body.stage.get() {
+            *ret = Some(value);
+        }
     }
 }
 
