@@ -140,6 +140,14 @@ fn main() {
 
     println!("\n2. The tutorial's loop: `for task in tasks:` with `tasks.remove(task)` inside.");
     let tutorial = tutorial_loop();
+    // The lines (numbered from 1) where the two orders differ.
+    let differs: Vec<String> = fair
+        .iter()
+        .zip(&tutorial)
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
     let first = fair
         .iter()
         .zip(&tutorial)
@@ -147,9 +155,10 @@ fn main() {
         .unwrap_or(fair.len());
     let from = first.saturating_sub(1);
     println!(
-        "   The first {first} lines are the same. From line {} on, side by side:\n",
-        from + 1
+        "   The first {first} lines are the same; lines {} differ.",
+        differs.join(" and ")
     );
+    println!("   From line {} on, side by side:\n", from + 1);
     println!("   fair (part 1)     tutorial's loop");
     for (a, b) in fair[from..].iter().zip(&tutorial[from..]) {
         let mark = if a == b { "" } else { "<- differs" };
