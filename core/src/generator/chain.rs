@@ -1,8 +1,8 @@
 //! The delegation chain a suspended generator keeps (see [`Shortcut`]), so that a resume runs
 //! one body of the chain at a time, whatever its depth: the innermost subgenerator is resumed
 //! directly, a subgenerator's return goes up one level, and a new `yield_from!` goes down one,
-//! each by a turn of the resume's loop (`PinnedGen::resume_chain`), never by a native call per
-//! level.
+//! each by a turn of the resume's loop (`PinnedGen::resume_chain` and `climb`), never by a
+//! native call per level.
 
 use core::cell::Cell;
 use core::ptr::NonNull;
