@@ -17,7 +17,8 @@
 //! `cargo bench --bench out_of_line` for ns; `benches/out_of_line.sh` for the table with
 //! callgrind instructions per operation next to the ns. That script runs this binary as
 //! `out_of_line --callgrind GROUP/ROW OPS`, which performs one iteration of that row with `OPS`
-//! operations and prints its result (no divan), and `--list`, which prints the rows.
+//! operations and prints its result (no divan); `--list`, which prints the rows; and `--check`,
+//! which checks every row computes what its group's hand-written row does.
 //!
 //! Debug builds (what `cargo test` runs): the `bench-o0` and `bench-o1` profiles are the `dev`
 //! profile at opt-level 0 and 1, so `cargo bench --bench out_of_line --profile bench-o1 -- w1 w2`.
@@ -79,40 +80,55 @@ macro_rules! group {
     };
 }
 
-group!(w1_out_of_line = w1, ops = N, samples = 500, [
-    hand_written,
-    resumable_boxed,
-    resumable_boxed_iter,
-    resumable_pinned,
-    resumable_boxgen,
-    genawaiter_stack,
-    genawaiter_rc,
-    next_gen,
-    corosensei,
-    async_stream,
-]);
+group!(
+    w1_out_of_line = w1,
+    ops = N,
+    samples = 500,
+    [
+        hand_written,
+        resumable_boxed,
+        resumable_boxed_iter,
+        resumable_pinned,
+        resumable_boxgen,
+        genawaiter_stack,
+        genawaiter_rc,
+        next_gen,
+        corosensei,
+        async_stream,
+    ]
+);
 
-group!(w2_out_of_line = w2, ops = N, samples = 500, [
-    hand_written,
-    resumable_boxed,
-    resumable_pinned,
-    resumable_boxgen,
-    genawaiter_stack,
-    genawaiter_rc,
-    next_gen,
-    corosensei,
-]);
+group!(
+    w2_out_of_line = w2,
+    ops = N,
+    samples = 500,
+    [
+        hand_written,
+        resumable_boxed,
+        resumable_pinned,
+        resumable_boxgen,
+        genawaiter_stack,
+        genawaiter_rc,
+        next_gen,
+        corosensei,
+    ]
+);
 
-group!(w4_black_boxed = w4, ops = GENS, samples = 100, [
-    hand_written,
-    resumable_boxed,
-    resumable_pinned,
-    genawaiter_stack,
-    genawaiter_rc,
-    next_gen,
-    corosensei_reused_stack,
-    async_stream,
-]);
+group!(
+    w4_black_boxed = w4,
+    ops = GENS,
+    samples = 100,
+    [
+        hand_written,
+        resumable_boxed,
+        resumable_pinned,
+        genawaiter_stack,
+        genawaiter_rc,
+        next_gen,
+        corosensei_reused_stack,
+        async_stream,
+    ]
+);
 
 /// Every row, named `group/row` as divan names them.
 fn rows() -> impl Iterator<Item = (String, Row)> {
@@ -122,13 +138,33 @@ fn rows() -> impl Iterator<Item = (String, Row)> {
         ("w4_black_boxed", w4_black_boxed::ROWS),
     ]
     .into_iter()
-    .flat_map(|(group, rows)| rows.iter().map(move |&(row, f)| (format!("{group}/{row}"), f)))
+    .flat_map(|(group, rows)| {
+        rows.iter()
+            .map(move |&(row, f)| (format!("{group}/{row}"), f))
+    })
+}
+
+/// Runs every row with a few operations and checks it computes what its group's hand-written
+/// row computes (so no row measures less work than the others).
+fn check() {
+    let mut expected = std::collections::HashMap::new();
+    for (name, row) in rows() {
+        let (group, _) = name.split_once('/').expect("group/row");
+        let got = row(&mut Env::new(), 1000);
+        let want = *expected.entry(group.to_owned()).or_insert(got);
+        assert_eq!(
+            got, want,
+            "{name} computes {got}, the hand-written row {want}"
+        );
+    }
+    println!("every row computes its group's hand-written result");
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("--list") => rows().for_each(|(name, _)| println!("{name}")),
+        Some("--check") => check(),
         Some("--callgrind") => {
             let [_, name, ops] = &args[..] else {
                 panic!("usage: out_of_line --callgrind GROUP/ROW OPS");
