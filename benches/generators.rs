@@ -1,5 +1,6 @@
-//! Issue 5, workloads W1–W4: resumable's generators side by side with the peers, on the same
-//! work, with a hand-written `Iterator` / state machine as the physical limit.
+//! Issue 5, workloads W1–W4, and issue 16's W7: resumable's generators side by side with the
+//! peers, on the same work, with a hand-written `Iterator` / state machine as the physical
+//! limit.
 //!
 //! `cargo bench --bench generators` (or `benches/report.sh` for the BENCHMARKS.md tables).
 //!
@@ -14,6 +15,11 @@
 //!   value at the top. resumable uses `yield_from!`; the peers, which have no delegation, a
 //!   re-yield loop per level (what `yield from` does by hand); hand-written: nested iterators.
 //! * W4 create + drain: 1,000,000 generators of 3 yields each; ns per generator.
+//! * W7 recursion: an in-order walk of a binary tree shaped as a spine (each node: the rest of
+//!   the spine on the left, a leaf on the right), 100 to 100,000 levels deep, values at every
+//!   level; ns per value. resumable: a recursive generator, `yield_from!` at each subtree;
+//!   the peers: the same recursion, re-yielding at every level; hand-written: an iterator with
+//!   an explicit stack.
 //!
 //! The generator is made inside the timed loop (it is part of the work: one allocation for the
 //! boxed forms, nothing for the stack-pinned ones), except corosensei's stack, which is
@@ -31,6 +37,7 @@ use corosensei::{Coroutine, CoroutineResult, Yielder};
 use divan::Bencher;
 use futures_core::Stream;
 use resumable::prelude::*;
+use resumable::LocalBoxGen;
 
 fn main() {
     divan::main();
@@ -817,6 +824,179 @@ mod w4_create_drain {
                     yield a + 2;
                 }))
             })
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// W7 recursion
+// ---------------------------------------------------------------------------------------------
+
+/// A binary tree shaped as a spine: each node has the rest of the spine on its left and a leaf
+/// on its right, so an in-order walk goes all the way down first, then yields at every level
+/// on the way back up: half of the values come from the middle of a chain as deep as the tree.
+struct Node {
+    value: u64,
+    left: Option<Box<Node>>,
+    right: Option<Box<Node>>,
+}
+
+impl Node {
+    /// A spine with `values` nodes (odd): `(values + 1) / 2` levels deep.
+    fn spine(values: u64) -> Box<Node> {
+        let leaf = |value| {
+            Box::new(Node {
+                value,
+                left: None,
+                right: None,
+            })
+        };
+        let mut t = leaf(0);
+        for k in 1..values.div_ceil(2) {
+            t = Box::new(Node {
+                value: 2 * k - 1,
+                left: Some(t),
+                right: Some(leaf(2 * k)),
+            });
+        }
+        t
+    }
+}
+
+/// Dropped level by level: the recursive drop of a deep tree would take a frame per level.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut next = self.left.take();
+        while let Some(mut node) = next {
+            next = node.left.take();
+        }
+    }
+}
+
+/// Hand-written: an in-order iterator with an explicit stack of the nodes to come back to.
+struct InOrder<'a> {
+    stack: Vec<&'a Node>,
+    next: Option<&'a Node>,
+}
+
+impl<'a> InOrder<'a> {
+    fn new(t: &'a Node) -> Self {
+        InOrder {
+            stack: Vec::new(),
+            next: Some(t),
+        }
+    }
+}
+
+impl Iterator for InOrder<'_> {
+    type Item = u64;
+    fn next(&mut self) -> Option<u64> {
+        while let Some(node) = self.next {
+            self.stack.push(node);
+            self.next = node.left.as_deref();
+        }
+        let node = self.stack.pop()?;
+        self.next = node.right.as_deref();
+        Some(node.value)
+    }
+}
+
+/// resumable: `yield_from!` the walk of each subtree (boxed: a recursive generator's type
+/// would contain itself).
+fn walk(t: &Node) -> LocalBoxGen<'_, u64> {
+    coroutine! {
+        if let Some(left) = &t.left {
+            yield_from!(walk(left));
+        }
+        yield t.value;
+        if let Some(right) = &t.right {
+            yield_from!(walk(right));
+        }
+    }
+    .boxed_local()
+}
+
+/// genawaiter (rc): each level re-yields what the walk of each subtree yields, boxed.
+fn walk_genawaiter_rc(t: &Node) -> Box<dyn Iterator<Item = u64> + '_> {
+    Box::new(
+        genawaiter::rc::Gen::new(move |co| async move {
+            if let Some(left) = &t.left {
+                for v in walk_genawaiter_rc(left) {
+                    co.yield_(v).await;
+                }
+            }
+            co.yield_(t.value).await;
+            if let Some(right) = &t.right {
+                for v in walk_genawaiter_rc(right) {
+                    co.yield_(v).await;
+                }
+            }
+        })
+        .into_iter(),
+    )
+}
+
+type NextGenWalk<'a> =
+    Pin<Box<dyn next_gen::generator::Generator<(), Yield = u64, Return = ()> + 'a>>;
+
+#[next_gen::generator(yield(u64))]
+fn walk_next_gen_body(t: &Node) {
+    if let Some(left) = &t.left {
+        let mut sub = walk_next_gen(left);
+        while let next_gen::generator::GeneratorState::Yielded(v) = sub.as_mut().resume(()) {
+            yield_!(v);
+        }
+    }
+    yield_!(t.value);
+    if let Some(right) = &t.right {
+        let mut sub = walk_next_gen(right);
+        while let next_gen::generator::GeneratorState::Yielded(v) = sub.as_mut().resume(()) {
+            yield_!(v);
+        }
+    }
+}
+
+/// next-gen: each level re-yields what the walk of each subtree yields, boxed.
+fn walk_next_gen(t: &Node) -> NextGenWalk<'_> {
+    next_gen::mk_gen!(let g = box walk_next_gen_body(t));
+    g
+}
+
+/// W7: a recursive in-order walk of a spine `(values + 1) / 2` deep; ns per value. The peers,
+/// which have no delegation, re-yield at every level, so a value costs them its depth; the
+/// deepest trees are walked by the hand-written iterator and resumable only.
+#[divan::bench_group(sample_count = 20)]
+mod w7_recursion {
+    use super::*;
+
+    #[divan::bench(args = [199, 1_999, 19_999, 199_999])]
+    fn hand_written(b: Bencher, values: u64) {
+        let tree = Node::spine(values);
+        b.bench_local(|| drain_iter(InOrder::new(black_box(&tree))));
+    }
+
+    #[divan::bench(args = [199, 1_999, 19_999, 199_999])]
+    fn resumable_yield_from(b: Bencher, values: u64) {
+        let tree = Node::spine(values);
+        b.bench_local(|| drain_iter(walk(black_box(&tree))));
+    }
+
+    #[divan::bench(args = [199, 1_999])]
+    fn genawaiter_rc(b: Bencher, values: u64) {
+        let tree = Node::spine(values);
+        b.bench_local(|| drain_iter(walk_genawaiter_rc(black_box(&tree))));
+    }
+
+    #[divan::bench(args = [199, 1_999])]
+    fn next_gen(b: Bencher, values: u64) {
+        let tree = Node::spine(values);
+        b.bench_local(|| {
+            let mut g = walk_next_gen(black_box(&tree));
+            let mut sum = 0u64;
+            while let next_gen::generator::GeneratorState::Yielded(v) = g.as_mut().resume(()) {
+                sum = sum.wrapping_add(black_box(v));
+            }
+            sum
         });
     }
 }

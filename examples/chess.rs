@@ -34,11 +34,13 @@
 //!     return [g.result() for g in games]
 //! ```
 //!
-//! Run with `cargo run --example chess` (about 2.5 seconds).
+//! Run with `cargo run --example chess` (about 2.5 seconds); `-- --svg FILE` also draws the
+//! simultaneous exhibition, move by move, as an SVG picture in FILE.
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use resumable::rt::{self, TaskGroup};
+use resumable::timeline::{Activity, Timeline};
 
 const OPPONENTS: usize = 10;
 const MOVES: u32 = 10;
@@ -47,6 +49,15 @@ const OPPONENT_MOVE: Duration = Duration::from_millis(20);
 
 /// When a game began and ended, on the kernel's clock.
 type Span = (Duration, Duration);
+
+/// One move pair, on the kernel's clock: when the master began to think, when he moved (and
+/// the opponent began to think), and when the game went on after the opponent's move.
+type Move = (Duration, Duration, Duration);
+
+/// When a game of these moves began and ended.
+fn span(moves: &[Move]) -> Span {
+    (moves[0].0, moves[moves.len() - 1].2)
+}
 
 /// The master thinks: CPU work that holds the thread for `d`, with no yield in it.
 fn think(d: Duration) -> u64 {
@@ -59,17 +70,21 @@ fn think(d: Duration) -> u64 {
 }
 
 /// One game: `MOVES` times, the master moves (busy), then the opponent thinks (a sleep).
-async fn game() -> Span {
-    let began = rt::now();
+/// Returns when each move was made.
+async fn game() -> Vec<Move> {
+    let mut moves = Vec::new();
     for _ in 0..MOVES {
+        let thinks = rt::now();
         think(MASTER_MOVE);
+        let moved = rt::now();
         rt::sleep(OPPONENT_MOVE).await;
+        moves.push((thinks, moved, rt::now()));
     }
-    (began, rt::now())
+    moves
 }
 
 /// One game after the other: each game is awaited before the next one starts.
-async fn sequential() -> Vec<Span> {
+async fn sequential() -> Vec<Vec<Move>> {
     let mut spans = Vec::new();
     for _ in 0..OPPONENTS {
         spans.push(game().await);
@@ -78,7 +93,7 @@ async fn sequential() -> Vec<Span> {
 }
 
 /// All games at once: a task per board, in a group, awaited together.
-async fn simultaneous() -> Vec<Span> {
+async fn simultaneous() -> Vec<Vec<Move>> {
     let boards = TaskGroup::new();
     for board in 1..=OPPONENTS {
         boards.spawn_named(format!("board {board}"), game());
@@ -90,12 +105,47 @@ async fn simultaneous() -> Vec<Span> {
         .collect()
 }
 
-/// Runs one exhibition on a fresh loop (real clock); returns the games' spans and the
+/// Runs one exhibition on a fresh loop (real clock); returns the games' moves and the
 /// wall-clock time it took.
-fn exhibition(play: impl std::future::Future<Output = Vec<Span>>) -> (Vec<Span>, Duration) {
+fn exhibition(
+    play: impl std::future::Future<Output = Vec<Vec<Move>>>,
+) -> (Vec<Vec<Move>>, Duration) {
     let started = Instant::now();
-    let spans = rt::block_on(play);
-    (spans, started.elapsed())
+    let games = rt::block_on(play);
+    (games, started.elapsed())
+}
+
+/// The exhibition as a picture: a row per board; the master's moves (he had the thread), the
+/// opponent's thinking (the task slept), and the time a board's move was due but the master
+/// was busy at another board (the task was ready, waiting for its turn).
+fn timeline(title: &str, games: &[Vec<Move>]) -> Timeline<Duration> {
+    let mut timeline = Timeline::new(title);
+    for (board, moves) in games.iter().enumerate() {
+        let row = timeline.row(format!("board {}", board + 1));
+        let mut ready = Duration::ZERO; // a task is ready from when it is spawned
+        for &(thinks, moved, went_on) in moves {
+            let due = moved + OPPONENT_MOVE;
+            timeline
+                .span(row, Activity::Ready, ready..thinks)
+                .span(row, Activity::Ran, thinks..moved)
+                .span(row, Activity::Slept, moved..due.min(went_on));
+            ready = due.min(went_on);
+        }
+    }
+    timeline
+}
+
+/// The file `--svg FILE` names, if any.
+fn svg_file() -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    match (args.next().as_deref(), args.next()) {
+        (None, _) => None,
+        (Some("--svg"), Some(path)) => Some(path),
+        _ => {
+            eprintln!("usage: chess [--svg FILE]");
+            std::process::exit(2);
+        }
+    }
 }
 
 /// `1234 ms`: one unit throughout, so the numbers compare at a glance.
@@ -104,6 +154,7 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
+    let svg = svg_file();
     let pair = MASTER_MOVE + OPPONENT_MOVE;
     let per_game = pair * MOVES;
     let boards = OPPONENTS as u32;
@@ -121,7 +172,8 @@ fn main() {
     );
 
     println!("1. Sequential: game after game (game().await in a loop).");
-    let (seq_spans, seq_wall) = exhibition(sequential());
+    let (seq_games, seq_wall) = exhibition(sequential());
+    let seq_spans: Vec<Span> = seq_games.iter().map(|moves| span(moves)).collect();
     let seq_expected = per_game * boards;
     println!(
         "   measured wall-clock: {}   (expected: {OPPONENTS} games x {} = {})",
@@ -131,7 +183,8 @@ fn main() {
     );
 
     println!("\n2. Simultaneous: a task per board in a TaskGroup, all on the same one thread.");
-    let (sim_spans, sim_wall) = exhibition(simultaneous());
+    let (sim_games, sim_wall) = exhibition(simultaneous());
+    let sim_spans: Vec<Span> = sim_games.iter().map(|moves| span(moves)).collect();
     // A round of moves lasts the longer of one lap of the boards and one move pair; the last
     // board starts (OPPONENTS - 1) master moves after the first.
     let round = (MASTER_MOVE * boards).max(pair);
@@ -179,6 +232,14 @@ fn main() {
         "  slower master (or more boards) makes it the bottleneck. The sleeps overlap; the busy"
     );
     println!("  loops never do: concurrency, not parallelism.");
+
+    if let Some(path) = svg {
+        let title =
+            format!("The simultaneous exhibition: {OPPONENTS} boards, one master, one thread");
+        let picture = timeline(&title, &sim_games).to_svg();
+        std::fs::write(&path, picture).expect("the SVG file can be written");
+        println!("\n(The simultaneous exhibition, move by move, is drawn in {path}.)");
+    }
 }
 
 /// Draws a row per board: `█` while its game was on, `·` before it began.

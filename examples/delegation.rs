@@ -76,7 +76,9 @@ fn main() {
     let text: String = s.by_ref().collect();
     println!("   {text:?}, return value {:?}", s.take_return());
 
-    println!("\n3. A throw travels down two levels, is caught at the bottom, and the value comes back up:");
+    println!(
+        "\n3. A throw goes through branch down into leaf, is caught there, and the value comes back up:"
+    );
     let mut b = branch();
     b.start();
     b.send(Ok(()));

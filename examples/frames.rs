@@ -99,10 +99,15 @@ fn holds_buffer() {
     yield_!(buffer.len() as u32); // `buffer` is used after a yield: it is kept
 }
 
-/// The same buffer, finished with before the first yield: it is not kept.
+/// The same buffer, in a block that ends before the first yield: it is not kept. (Without the
+/// block it would be: a local that has been borrowed, by `buffer.iter()` here, is kept as long
+/// as it is in scope.)
 #[generator(yield = u32, pinned)]
 fn drops_buffer() {
-    let sum: u32 = [7u8; 1024].iter().map(|&b| u32::from(b)).sum();
+    let sum: u32 = {
+        let buffer = [7u8; 1024];
+        buffer.iter().map(|&b| u32::from(b)).sum()
+    }; // `buffer`'s scope ends here
     yield_!(1);
     yield_!(sum); // only `sum` (4 bytes) lives across the yield
 }

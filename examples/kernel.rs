@@ -24,12 +24,14 @@
 //! The kernel runs on a virtual clock, so the trace below takes no real time and is the same on
 //! every run: time stands still while tasks run and jumps to the next deadline when all sleep.
 //!
-//! Run with `cargo run --example kernel`.
+//! Run with `cargo run --example kernel`; `-- --svg FILE` also draws part 1's timeline as an
+//! SVG picture in FILE.
 use std::pin::Pin;
 use std::time::Duration;
 
 use resumable::kernel::{sys, Cancelled, JoinError, Kernel, Reply, Syscall, Task, TaskState};
 use resumable::prelude::*;
+use resumable::timeline::Timeline;
 use resumable::LocalBoxGen;
 
 fn ms(n: u64) -> Duration {
@@ -288,17 +290,36 @@ fn total() -> Result<u64, Cancelled> {
     Ok(a + b)
 }
 
+/// The file `--svg FILE` names, if any.
+fn svg_file() -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    match (args.next().as_deref(), args.next()) {
+        (None, _) => None,
+        (Some("--svg"), Some(path)) => Some(path),
+        _ => {
+            eprintln!("usage: kernel [--svg FILE]");
+            std::process::exit(2);
+        }
+    }
+}
+
 fn main() {
     println!("Part 1: spawn, join, kill, cancel and sleep. Every line is printed by a task,");
     println!("stamped with the kernel's (virtual) clock, its id and its name.\n");
     println!("{:>6}  {:<3} {:<8} what happened", "clock", "id", "task");
 
+    let svg = svg_file();
     let mut kernel = Kernel::new().with_virtual_clock();
     let boss_id = kernel.spawn("boss", boss());
-    // `run()` would do; stepping pass by pass lets us stop and look in the middle.
+    // `run()` would do; stepping pass by pass lets us stop and look in the middle, and draw
+    // what each task did in each pass from the snapshots before and after it.
+    let mut timeline = Timeline::new("The kernel example, pass by pass");
+    let mut before = kernel.snapshot();
     let mut shown = false;
     while kernel.run_once() {
         let snapshot = kernel.snapshot();
+        timeline.record_pass(&before, &snapshot);
+        before = snapshot.clone();
         let parked = snapshot.tasks.iter().all(|t| t.state != TaskState::Ready);
         if !shown && kernel.now() >= ms(20) && parked {
             shown = true;
@@ -317,6 +338,16 @@ fn main() {
     );
     println!("kill closed `forever` at once (its Guard's destructor ran; join got Err(Killed));");
     println!("cancel threw Cancelled into `careful` at its sleep, and it cleaned up and returned.");
+
+    println!("\nWhat each task did in each pass (a column per pass; the clock where it moved):\n");
+    for line in timeline.to_string().lines().skip(1) {
+        println!("  {line}");
+    }
+    println!("  Many passes happen at one instant: the clock moves only when every task waits.");
+    if let Some(path) = svg {
+        std::fs::write(&path, timeline.to_svg()).expect("the SVG file can be written");
+        println!("  (drawn in {path})");
+    }
 
     println!("\nPart 2: a sub-routine that waits, two ways.\n");
     println!("a) Trampoline (Python before 3.3, Beazley's pyos): a generator cannot call another");

@@ -54,9 +54,11 @@
 //! Part 1 runs the queue (`sched::RoundRobin`); part 2 runs the tutorial's loop, written out in
 //! Rust, and shows where the two differ.
 //!
-//! Run with `cargo run --example round_robin`.
+//! Run with `cargo run --example round_robin` (`-- --svg FILE` also draws the timeline as an
+//! SVG picture, the one in the guide's chapter 4).
 use resumable::prelude::*;
-use resumable::sched::{RoundRobin, Step, TaskId};
+use resumable::sched::{RoundRobin, Step};
+use resumable::timeline::Timeline;
 use resumable::LocalBoxGen;
 
 /// 0, 1, …, `n - 1`, like Python's `range(n)`.
@@ -87,12 +89,6 @@ fn squares(n: u64) {
     }
 }
 
-/// What happened in one turn: which task ran, and whether that turn ended it.
-struct Turn {
-    id: TaskId,
-    finished: bool,
-}
-
 fn main() {
     println!("Three generators, one thread: count_up_to(10), fib(8), squares(11).\n");
     println!("1. A fair round-robin: sched::RoundRobin keeps the tasks in a FIFO queue. Each turn");
@@ -110,36 +106,47 @@ fn main() {
     // Drive the scheduler turn by turn; `step` also reports the turn in which a task returns.
     // (`for event in &mut sched` or `sched.run(...)` would give just the yields.)
     let mut fair = Vec::new();
-    let mut timeline = Vec::new();
+    let mut timeline = Timeline::new("Round robin: three generators, one thread, a turn each");
+    for &(id, name) in &tasks {
+        timeline.task_row(id, name);
+    }
+    let mut fib_end = 0;
     while let Some(step) = sched.step() {
         if let Step::Yielded(event) = &step {
             let line = format!("{}: {}", event.name, event.value);
             println!("{line}");
             fair.push(line);
         }
-        timeline.push(Turn {
-            id: step.id(),
-            finished: step.is_finished(),
-        });
+        timeline.record_step(&step);
+        if step.id() == tasks[1].0 && step.is_finished() {
+            fib_end = sched.turns();
+        }
     }
 
     println!(
-        "\nTimeline: one row per task, one column per turn ({} turns).",
+        "\nThe same as a timeline: one row per task, one column per turn ({} turns).",
         sched.turns()
     );
-    print_timeline(&tasks, &timeline);
-    println!();
-    println!("  █ resumed: ran to its next yield   ✓ ran and returned   · waiting in the queue");
-    let fib_end = timeline
-        .iter()
-        .position(|t| t.id == tasks[1].0 && t.finished)
-        .map_or(0, |i| i + 1);
+    print!("{timeline}");
+    println!("  (ran: to its next yield; ended: ran and returned; ready: waiting in the queue)");
+    if let Some(path) = svg_file() {
+        std::fs::write(&path, timeline.to_svg()).expect("the SVG file can be written");
+        println!("  (drawn as an SVG picture in {path})");
+    }
     println!("  Every task runs once per pass, in spawn order. When fib returns (turn {fib_end}),");
     println!("  squares still gets the very next turn: a finished task leaves the queue and");
     println!("  costs no one a turn.");
 
     println!("\n2. The tutorial's loop: `for task in tasks:` with `tasks.remove(task)` inside.");
     let tutorial = tutorial_loop();
+    // The lines (numbered from 1) where the two orders differ.
+    let differs: Vec<String> = fair
+        .iter()
+        .zip(&tutorial)
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
     let first = fair
         .iter()
         .zip(&tutorial)
@@ -147,9 +154,10 @@ fn main() {
         .unwrap_or(fair.len());
     let from = first.saturating_sub(1);
     println!(
-        "   The first {first} lines are the same. From line {} on, side by side:\n",
-        from + 1
+        "   The first {first} lines are the same; lines {} differ.",
+        differs.join(" and ")
     );
+    println!("   From line {} on, side by side:\n", from + 1);
     println!("   fair (part 1)     tutorial's loop");
     for (a, b) in fair[from..].iter().zip(&tutorial[from..]) {
         let mark = if a == b { "" } else { "<- differs" };
@@ -161,6 +169,19 @@ fn main() {
     println!("   the loop has just visited, so squares is skipped in that pass, and again when");
     println!("   count_up_to ends. A queue has no slot to skip: in part 1 squares runs right");
     println!("   after count_up_to 8, then count_up_to 9 runs.");
+}
+
+/// The file `--svg FILE` names, if any: the timeline is also drawn there as a picture.
+fn svg_file() -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    match (args.next().as_deref(), args.next()) {
+        (None, _) => None,
+        (Some("--svg"), Some(path)) => Some(path),
+        _ => {
+            eprintln!("usage: round_robin [--svg FILE]");
+            std::process::exit(2);
+        }
+    }
 }
 
 /// The tutorial's loop, written out: Python's `for` over a list walks it by index, and
@@ -188,45 +209,4 @@ fn tutorial_loop() -> Vec<String> {
         }
     }
     lines
-}
-
-/// Draws one row per task: `█` where it yielded, `✓` where it returned, `·` while it waited.
-fn print_timeline(tasks: &[(TaskId, &str)], timeline: &[Turn]) {
-    let labels: Vec<String> = tasks
-        .iter()
-        .map(|(id, name)| format!("{id} {name}"))
-        .collect();
-    let width = labels
-        .iter()
-        .map(|label| label.chars().count())
-        .max()
-        .unwrap_or(0);
-    println!("{:width$}  {}", "turn", ruler(timeline.len()).trim_end());
-    for (&(id, _), label) in tasks.iter().zip(&labels) {
-        let end = timeline.iter().position(|t| t.id == id && t.finished);
-        let row: String = timeline
-            .iter()
-            .enumerate()
-            .map(|(i, turn)| match (turn.id == id, end) {
-                (true, Some(end)) if end == i => '✓',
-                (true, _) => '█',
-                (false, Some(end)) if i > end => ' ',
-                (false, _) => '·',
-            })
-            .collect();
-        println!("{label:width$}  {}", row.trim_end());
-    }
-}
-
-/// A scale for `turns` columns: the turn number above the first turn and every fifth one.
-fn ruler(turns: usize) -> String {
-    let mut ruler = vec![' '; turns];
-    for turn in (1..=turns).filter(|t| *t == 1 || t % 5 == 0) {
-        for (column, digit) in (turn - 1..).zip(turn.to_string().chars()) {
-            if column < turns {
-                ruler[column] = digit;
-            }
-        }
-    }
-    ruler.into_iter().collect()
 }

@@ -21,11 +21,13 @@ use std::time::{Duration, Instant};
 use resumable::prelude::*;
 use resumable::rt;
 
-/// Counts down from `from`, one number every `every`, on tokio's clock.
+/// Counts down from `from`, one number every `every`, on tokio's clock. It sleeps *until* each
+/// number is due rather than *for* `every`, so lateness does not pile up.
 #[generator(yield = u64)]
 async fn countdown(from: u64, every: Duration) {
-    for n in (1..=from).rev() {
-        tokio::time::sleep(every).await;
+    let start = tokio::time::Instant::now();
+    for (k, n) in (1..=from).rev().enumerate() {
+        tokio::time::sleep_until(start + every * (k as u32 + 1)).await;
         yield_!(n);
     }
 }
@@ -79,7 +81,7 @@ fn main() {
         println!("1. Async generators whose bodies await tokio::time::sleep, each consumed in its own");
         println!("   tokio::spawn task; three at once on the two workers.\n");
         let started = Instant::now();
-        let consumers: Vec<_> = [("a", 40), ("b", 55), ("c", 70)]
+        let consumers: Vec<_> = [("a", 30), ("b", 50), ("c", 70)]
             .into_iter()
             .map(|(name, ms)| {
                 // Send, because it holds nothing that is not: tokio::spawn would refuse it otherwise.

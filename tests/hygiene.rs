@@ -77,4 +77,9 @@ fn expansions_compile_without_warnings_and_with_shadowed_names() {
     let _stream = async_gen();
     let c = coroutine! { yield 1u8; };
     assert_eq!(c.count(), 1);
+    // A body that is one expression, in braces after `pinned`.
+    let mut sub = ::core::pin::pin!(coroutine!(pinned { yield_from!(coroutine! { yield 2u8; }) }));
+    assert_eq!(sub.as_mut().send(()), GeneratorState::Yielded(2));
+    let mut one = ::core::pin::pin!(coroutine!(pinned { 7u8 }));
+    assert_eq!(one.as_mut().send(()), GeneratorState::<u8, u8>::Complete(7));
 }

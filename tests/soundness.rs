@@ -349,7 +349,10 @@ fn a_direct_delegation_dropped_half_way_unlinks_itself() {
     let log = new_log();
     let sub_log = log.clone();
     let g = resumable::Gen::new(move |mut co: Co<u64, ()>, _| async move {
-        let sub = counting(sub_log);
+        // Started, so that it has something to close: a delegation that may be stepped
+        // records itself before it polls its subgenerator, for the resume to step it.
+        let mut sub = counting(sub_log);
+        assert_eq!(sub.start(), GeneratorState::Yielded(0));
         let delegation = SharedTag.delegate(&mut co, sub, Some(()), true);
         if let Either::Left(()) = race(delegation, std::future::ready(())).await {
             unreachable!()

@@ -114,15 +114,26 @@ fn chat_server_survives_abuse_and_returns_to_baseline() {
     // 2. Clients that stop reading with lines still on their way, then half-close: kept open
     // (and unread) to the end, they must not keep the server's side open. (Early, so the
     // other phases run while the server waits for them.)
-    let (stalled, stuck) = stall_then_half_close(&server);
+    // How many clients land between "everything in the socket buffers" and "too far behind"
+    // varies with how the system sized the buffers (one or two, usually): a round where none
+    // did tests nothing, so it is run again, up to three rounds, all of them kept open.
+    let (mut stalled, mut stuck, mut rounds) = (Vec::new(), 0, 0);
+    while stuck == 0 && rounds < 3 {
+        let (clients, held) = stall_then_half_close(&server);
+        stalled.extend(clients);
+        (stuck, rounds) = (held, rounds + 1);
+    }
     figures.note(format_args!(
-        "{} clients stopped reading, fell behind by 0 to {} MiB and half-closed: {stuck} of them \
-         still held open by the server 2 s later, with lines they will never take",
+        "{} clients (in {rounds} round(s)) stopped reading, fell behind by 0 to {} MiB and \
+         half-closed: {stuck} of the last round still held open by the server 2 s later, with \
+         lines they will never take",
         stalled.len(),
-        stalled.len() / 8
+        stalled.len() / rounds / 8
     ));
     if stuck == 0 {
-        server.fail("no client was left with lines it would never take: the phase is void");
+        server.fail(
+            "in three rounds no client was left with lines it would never take: the phase is void",
+        );
     }
 
     // 3. Out of descriptors: accept fails with EMFILE; the server must wait and resume.

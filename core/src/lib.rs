@@ -32,6 +32,8 @@ pub mod kernel;
 pub mod rt;
 #[cfg(feature = "alloc")]
 pub mod sched;
+#[cfg(feature = "alloc")]
+pub mod timeline;
 
 #[doc(hidden)]
 #[path = "generator/private.rs"]

@@ -338,6 +338,13 @@ impl Parse for Coroutine {
                 );
             }
             closure_body(closure)?
+        } else if input.peek(syn::token::Brace) && {
+            let fork = input.fork();
+            fork.parse::<Block>().is_ok() && fork.is_empty()
+        } {
+            // `coroutine!(pinned { .. })`: the braces are the body's, not a block in it (which
+            // would draw `unused_braces` around a body that is one expression).
+            CoroutineBody::Block(input.parse()?)
         } else {
             let stmts = input.call(Block::parse_within)?;
             CoroutineBody::Block(Block {

@@ -137,7 +137,9 @@ impl<'a> Rewriter<'a> {
     /// `let r = yield_from!(sub, first)` desugars into a delegation future chosen for the type
     /// of `sub` (see `resumable::__private::Probe`), awaited in place: it evaluates to `sub`'s
     /// return value. The last argument of `delegate` says whether the `yield_from!` is awaited
-    /// directly in the body, rather than inside another macro's arguments.
+    /// directly in the body, rather than inside another macro's arguments. The `.await` comes
+    /// after the `match`, so that only the future holds `sub` across it (see
+    /// `resumable::__private::Probe`'s module).
     fn yield_from_expr(&mut self, mac: &Macro) -> TokenStream {
         let span = mac.path.span();
         let args =
@@ -191,9 +193,9 @@ impl<'a> Rewriter<'a> {
                 (#probe, #first_name) => (&#probe)
                     .__resumable_tag()
                     .within(#kind)
-                    .#delegate(&mut #co, #probe.0, #first_name, #direct)
-                    .await,
+                    .#delegate(&mut #co, #probe.0, #first_name, #direct),
             }
+            .await
         }
     }
 

@@ -8,7 +8,11 @@
 #![allow(dead_code)]
 
 pub mod clients;
+#[path = "../example_bin/mod.rs"]
+mod example_bin;
 mod phases;
+
+pub use example_bin::example_binary;
 
 pub use phases::{churn_leaves_nothing, out_of_descriptors};
 
@@ -16,7 +20,6 @@ use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -36,40 +39,6 @@ pub const IDLE_TICKS: u64 = 1;
 /// sleeps in the poller without a timeout and is woken 0 times; one that polls (even every
 /// 100 ms, too little to show as CPU time) is woken 10 times or more.
 pub const IDLE_SWITCHES: u64 = 2;
-
-/// The example binary `name`, built by cargo beside this test's own executable
-/// (`target/PROFILE/examples/NAME`). `cargo test` builds the examples before it runs the tests;
-/// a narrower run (`--test NAME`) does not, so it is built (or brought up to date) here, by the
-/// cargo that runs the test: a no-op when it is fresh.
-pub fn example_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    // target/PROFILE/deps/TEST-HASH
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test runs from target/PROFILE/deps");
-    let binary = profile_dir.join("examples").join(name);
-    if let Some(cargo) = option_env!("CARGO") {
-        let profile = match profile_dir.file_name().and_then(|p| p.to_str()) {
-            Some("debug") | None => "dev".to_string(),
-            Some(other) => other.to_string(),
-        };
-        let built = Command::new(cargo)
-            .args(["build", "--quiet", "--example", name, "--profile", &profile])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status();
-        match built {
-            Ok(status) if status.success() => {}
-            other => eprintln!("`cargo build --example {name}` did not succeed ({other:?})"),
-        }
-    }
-    assert!(
-        binary.exists(),
-        "{} is missing: build it with `cargo build --example {name}`",
-        binary.display()
-    );
-    binary
-}
 
 /// Raises this process's soft limit on open descriptors to `wanted` if the hard limit allows;
 /// returns the limit now in force. Child processes inherit it.

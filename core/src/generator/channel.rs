@@ -30,8 +30,9 @@ use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::panic::Location;
 use core::pin::Pin;
-use core::ptr::NonNull;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+use crate::generator::chain::{Enclosing, Recorded, Shortcut};
 
 /// What one generator keeps between resumes, written by its body and its delegations: where
 /// it suspended, and, for a body that can delegate, the marks of its delegation. A body
@@ -77,13 +78,18 @@ pub struct DelegationMarks<Y, R> {
     /// Where the body suspended: the innermost `yield_!` when delegating.
     at: Cell<Option<&'static Location<'static>>>,
     /// The innermost delegation the generator is suspended in, if any: a resume steps its
-    /// subgenerator directly (see `Shortcut`), and it is discarded when that subgenerator
-    /// returns or the body is stepped any other way.
+    /// subgenerator directly, and the delegations above it one by one as subgenerators return
+    /// (see `Shortcut`). Discarded when the delegation in the generator's own body returns, or
+    /// when the body is stepped any other way.
     pub(crate) innermost: Cell<Option<Shortcut<Y, R>>>,
     /// The outermost `yield_from!` the generator is suspended in, if any: the one in its own
-    /// body. Each delegation sets it when it suspends (the outermost last, as the suspension
-    /// unwinds) and clears it when its subgenerator returns.
+    /// body. A delegation that lies in that body, or that cannot be stepped (so that the one
+    /// around it is polled after it), sets it when it suspends and clears it when its
+    /// subgenerator returns.
     pub(crate) outermost: Cell<Option<&'static Location<'static>>>,
+    /// Set when the delegation that became the innermost recorded itself without polling its
+    /// subgenerator, for the resume to step it (see `Shortcut`); taken by the resume.
+    pub(crate) descending: Cell<bool>,
     /// Set while `close_with` resumes the generator: a subgenerator that returns then ends
     /// its delegation instead of handing its value to the body (see `Frame::ends_delegation`).
     pub(crate) closing: Cell<bool>,
@@ -103,6 +109,7 @@ impl<Y, R> Marks<Y, R> for DelegationMarks<Y, R> {
         at: Cell::new(None),
         innermost: Cell::new(None),
         outermost: Cell::new(None),
+        descending: Cell::new(false),
         closing: Cell::new(false),
         ended: Cell::new(false),
     };
@@ -265,6 +272,8 @@ pub(crate) enum Fault {
     OtherBody,
     /// A yield was polled again in the resume it suspended in, so no argument came for it.
     NoArgument,
+    /// Delegations were polled nested deeper than [`NESTING_LIMIT`].
+    TooDeep,
 }
 
 /// One resume, on the resuming stack: what crosses between the generator and its body. The
@@ -287,7 +296,23 @@ pub struct Frame<'a, Y, R> {
     /// is dropped before that (code the macros cannot see cancelled it), its drop takes it
     /// back out, so the frame never hands on a delegation that is gone.
     pub(crate) recorded: Cell<Option<Recorded<Y, R>>>,
+    /// What the body being polled lies in, for its delegations: the outermost generator, or a
+    /// delegation, which may be stepped or not (see `Shortcut`). Set by each delegation for
+    /// its subgenerator's poll, and put back with `header.body`.
+    pub(crate) enclosing: Cell<Enclosing<Y, R>>,
+    /// How many delegations this resume is polling, each inside the one before (see
+    /// [`NESTING_LIMIT`]).
+    pub(crate) nesting: Cell<u32>,
 }
+
+/// How many delegations one resume may poll each inside the one before, each poll a native
+/// call inside the last: the `yield_from!`s that cannot be stepped by the delegation chain (see
+/// `Shortcut`), written inside another macro's arguments. (Those written directly in a body
+/// are stepped one at a time, at any depth.) Deeper than this, the resume panics before the
+/// stack overflows, as Python raises `RecursionError`. A nested poll takes about 2.6 KiB of
+/// stack in a debug build and 0.5 KiB in an optimized one, so the limits leave at least half
+/// of a test thread's 2 MiB to the code around the resume.
+pub(crate) const NESTING_LIMIT: u32 = if cfg!(debug_assertions) { 256 } else { 2048 };
 
 impl<'a, Y, R> Frame<'a, Y, R> {
     #[inline]
@@ -304,6 +329,11 @@ impl<'a, Y, R> Frame<'a, Y, R> {
             yielded: Cell::new(None),
             resumed: Cell::new(arg),
             recorded: Cell::new(None),
+            enclosing: Cell::new(match marks.delegation() {
+                Some(_) => Enclosing::Top,
+                None => Enclosing::Opaque,
+            }),
+            nesting: Cell::new(0),
         }
     }
 
@@ -407,6 +437,12 @@ impl Fault {
                 "a yield was polled again without a resume argument: code the macros cannot see \
                  polled it twice in one resume"
             ),
+            Fault::TooDeep => panic!(
+                "delegation deeper than {NESTING_LIMIT} levels inside other macros' arguments \
+                 (Python: RecursionError): a `yield_from!` written directly in the body, not \
+                 inside another macro's arguments, is resumed one level at a time at any depth; \
+                 this one is polled inside the one around it, on the stack"
+            ),
         }
     }
 }
@@ -425,6 +461,7 @@ impl<Y, R> Drop for Frame<'_, Y, R> {
             // (see `Recorded`).
             unsafe { recorded.link.as_ref() }.set(None);
             marks.innermost.set(Some(recorded.shortcut));
+            marks.descending.set(recorded.descends);
         }
     }
 }
@@ -458,141 +495,6 @@ unsafe fn frame_wake(data: *const ()) {
 }
 
 unsafe fn frame_drop(_: *const ()) {}
-
-/// A type-erased handle on the innermost `yield_from!` of a suspended delegation chain.
-///
-/// Resuming a chain of `n` delegating generators the plain way polls `n` bodies to reach the
-/// one that yields. The outermost generator keeps this handle instead, and steps the innermost
-/// subgenerator directly: each resume costs the same however deep the delegation. When that
-/// subgenerator returns, its value is parked in its delegation future and the chain is polled
-/// once the plain way, so its parent picks the value up and goes on.
-///
-/// How a delegation becomes the handle, and why it is then safe to step:
-/// * While a resume polls the chain, the deepest delegation that suspends records itself in the
-///   resume's [`Frame`] (`Frame::recorded`) if it may: it was written as a `yield_from!` the
-///   macros saw awaited directly in the body (not inside another macro's arguments, where
-///   `select!` or `join!` may poll it beside other futures), and it lies inside the state of
-///   the body that awaits it (not in a box that body could leak). Any delegation around it
-///   that may not record (one inside another macro's arguments, or outside its body's state)
-///   takes the record back out: the handle would skip the code around it.
-/// * The record and the delegation are linked both ways while the resume lasts, so that if
-///   the delegation is dropped (by code the macros cannot see) its drop takes the record out.
-///   When the resume's frame ends, the record becomes the generator's handle and the link is
-///   cut.
-/// * So when the frame ends, every delegation of the chain lies in its body's own state, where
-///   it can only end by being dropped in place (it is pinned), and its body is suspended at it.
-///   Until the next resume nothing runs these bodies: the outermost generator owns the chain
-///   (each subgenerator is owned or borrowed, `&mut`, by the delegation above it), and only
-///   its resume steps it. Its close and its drop discard the handle with the body.
-///
-/// Invariant: the handle is only used by the outermost generator, while it is suspended, and
-/// only for as long as nothing but the handle has stepped its body since the resume that
-/// recorded it: any other step (a plain poll, a close, a step by a generator delegating to this
-/// one) discards it, as does its subgenerator's return, and a panic leaves the generator never
-/// to run again. The delegation future it points to is then still alive, unmoved, inside the
-/// suspended body the generator owns, and nothing else is using it.
-pub struct Shortcut<Y, R> {
-    delegation: NonNull<()>,
-    step: ErasedStep<Y, R>,
-}
-
-/// A delegation recorded in a resume's [`Frame`]: the handle it will become, and the cell in
-/// the delegation that points back at the frame (its drop empties `Frame::recorded` through
-/// it; the frame's end empties it). Not public API.
-pub struct Recorded<Y, R> {
-    pub(crate) shortcut: Shortcut<Y, R>,
-    pub(crate) link: NonNull<Link>,
-}
-
-impl<Y, R> Clone for Recorded<Y, R> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<Y, R> Copy for Recorded<Y, R> {}
-
-/// A delegation's side of its link to the frame it is recorded in (a `Frame<'_, Y, R>` of the
-/// delegation's types): see [`Recorded`].
-#[derive(Default)]
-pub(crate) struct Link(Cell<Option<NonNull<()>>>);
-
-// SAFETY: a link is set only while a resume lasts (a call on one thread, whose frame is on that
-// thread's stack), and is empty between resumes, when a generator can move to another thread.
-unsafe impl Send for Link {}
-// SAFETY: nothing reads or writes a link through a shared reference to what holds it but the
-// resume in progress, on the thread that runs it.
-unsafe impl Sync for Link {}
-
-impl Link {
-    #[inline]
-    pub(crate) fn set(&self, frame: Option<NonNull<()>>) {
-        self.0.set(frame);
-    }
-
-    #[inline]
-    pub(crate) fn take(&self) -> Option<NonNull<()>> {
-        self.0.take()
-    }
-}
-
-/// The step of a type-erased delegation: see `Shortcut`. It is a whole resume of the innermost
-/// subgenerator: it takes what a resume's [`Frame`] is made of (the outermost generator's waker
-/// and marks, and the resume argument), makes the frame itself and hands back what the body
-/// did. With the frame its own and the body's poll inlined into it, the compiler keeps the
-/// frame in registers, as it does for a resume of a generator that does not delegate, and the
-/// value comes back in registers too.
-pub(crate) type ErasedStep<Y, R> =
-    unsafe fn(NonNull<()>, &Waker, &DelegationMarks<Y, R>, Option<R>) -> Stepped<Y>;
-
-/// What one step of a body did, seen from the generator that stepped it.
-pub(crate) enum Stepped<Y> {
-    /// It suspended at a yield, with this value.
-    Yielded(Y),
-    /// It suspended awaiting a future that is not a yield (only an async generator may).
-    Awaiting,
-    /// It returned (through the shortcut: its value is parked in its delegation future).
-    Returned,
-}
-
-impl<Y, R> Clone for Shortcut<Y, R> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<Y, R> Copy for Shortcut<Y, R> {}
-
-impl<Y, R> Shortcut<Y, R> {
-    /// # Safety
-    /// `step(delegation, ..)` must be sound to call, with the parts of a resume of a generator
-    /// of types `Y` and `R`, whenever the invariant above holds.
-    pub(crate) unsafe fn new(delegation: NonNull<()>, step: ErasedStep<Y, R>) -> Self {
-        Shortcut { delegation, step }
-    }
-
-    /// The delegation the handle steps.
-    pub(crate) fn delegation(self) -> NonNull<()> {
-        self.delegation
-    }
-
-    /// Resumes the innermost subgenerator with `arg`; if it returned, its value is parked for
-    /// the delegation future.
-    ///
-    /// # Safety
-    /// The invariant above must hold, and `marks` be those of the generator holding the handle,
-    /// in a resume of that generator polled with `waker`.
-    #[inline(always)]
-    pub(crate) unsafe fn step(
-        self,
-        waker: &Waker,
-        marks: &DelegationMarks<Y, R>,
-        arg: Option<R>,
-    ) -> Stepped<Y> {
-        // SAFETY: the caller upholds the invariant, which is `new`'s contract.
-        unsafe { (self.step)(self.delegation, waker, marks, arg) }
-    }
-}
 
 /// The handle a generator body uses to yield. Not public API: the macros create and use it;
 /// user code never names it.

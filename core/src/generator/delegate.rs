@@ -2,8 +2,10 @@
 //! handed on, and the subgenerator's body is polled in place. It yields straight to the
 //! caller and reads resume arguments (sent values and thrown errors alike) straight from it,
 //! so each level of delegation costs one poll, not one re-yield; and from then on the
-//! outermost generator resumes the innermost delegation directly (see `Shortcut`). What
-//! `yield_from!` becomes, and how other generators are delegated to, is in `yield_from`.
+//! outermost generator resumes the innermost delegation directly, and a return or a new
+//! `yield_from!` moves it one level, so a resume costs the same at any depth (see `Shortcut`,
+//! in `chain`). What `yield_from!` becomes, and how other generators are delegated to, is in
+//! `yield_from`.
 
 use core::future::Future;
 use core::marker::{PhantomData, PhantomPinned};
@@ -14,9 +16,8 @@ use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
 use crate::generator::body::Body;
-use crate::generator::channel::{
-    BodyId, Co, DelegationMarks, Frame, Link, Recorded, Shortcut, Stepped,
-};
+use crate::generator::chain::{Enclosing, Link, Parent, Recorded, Shortcut, Stepped};
+use crate::generator::channel::{BodyId, Co, DelegationMarks, Fault, Frame, NESTING_LIMIT};
 #[cfg(feature = "alloc")]
 use crate::Gen;
 use crate::{GeneratorState, PinnedGen};
@@ -142,7 +143,7 @@ impl<D: ?Sized + crate::DynGenerator> Shared<D::Yield, D::Resume> for &mut crate
 /// The future `yield_from!` awaits for a generator of this crate.
 ///
 /// It is pinned (`!Unpin`): while a resume that recorded it as the innermost delegation lasts,
-/// and after it as the generator's shortcut, it is reached through its address (see
+/// and after it as a handle of the generator's chain, it is reached through its address (see
 /// `Shortcut`).
 #[must_use = "futures do nothing unless polled"]
 pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
@@ -153,12 +154,18 @@ pub struct SharedDelegate<'c, Y, R, G: Shared<Y, R>> {
     sub: G,
     /// What the subgenerator is started with (see `yield_from`).
     first: Option<R>,
-    /// Whether the subgenerator has been made ready (its first poll).
+    /// The delegation stepping the body this one lies in, if this one may be stepped and does
+    /// not lie in the outermost body: where a return goes up to (see `Shortcut`).
+    parent: Parent<Y, R>,
+    /// Whether the subgenerator has been made ready (its first poll or step).
     begun: bool,
     done: bool,
     /// Whether the macros saw this `yield_from!` awaited directly in its body, so that while it
     /// is pending its body is suspended at it and nowhere else (see `Shortcut`).
     direct: bool,
+    /// Whether it lies in a subgenerator's body and may be stepped: the `yield_from!` of the
+    /// outermost body is then another one, which keeps the generator's `outermost` mark.
+    nested: bool,
     /// The subgenerator's return value, when it returned during a shortcut step.
     parked: Option<G::Output>,
     /// Where the `yield_from!` is.
@@ -184,9 +191,11 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
             body: co.body(),
             sub,
             first,
+            parent: Parent(None),
             begun: false,
             done: false,
             direct,
+            nested: false,
             parked: None,
             at,
             link: Link::default(),
@@ -194,7 +203,30 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
         }
     }
 
-    /// The shortcut's step (see `Shortcut`): resumes the subgenerator with a frame of its own
+    /// The handle on this delegation (see `Shortcut`), from the pointer `this` it is reached
+    /// through.
+    fn handle(this: NonNull<Self>) -> Shortcut<Y, R> {
+        // SAFETY: `step_erased` is sound to call while `Shortcut`'s invariant holds: then this
+        // delegation is alive and pinned inside the suspended body that owns it, and nothing
+        // else is using it.
+        unsafe { Shortcut::new(this.cast(), Self::step_erased) }
+    }
+
+    /// The handle a delegation records itself with when it descends (see `poll`): its first
+    /// step starts the subgenerator.
+    fn descent(this: NonNull<Self>) -> Shortcut<Y, R> {
+        // SAFETY: as `handle`, for `descend_erased`.
+        unsafe { Shortcut::new(this.cast(), Self::descend_erased) }
+    }
+
+    /// Makes the subgenerator ready, and hands `frame` the argument it starts with.
+    fn begin(&mut self, frame: &Frame<'_, Y, R>) {
+        self.begun = true;
+        self.sub.begin_shared(self.first.as_ref(), self.at);
+        frame.resumed.set(self.first.take());
+    }
+
+    /// A step of the chain (see `Shortcut`): resumes the subgenerator with a frame of its own
     /// made from the outermost resume's parts, parking its return value.
     ///
     /// # Safety
@@ -205,9 +237,50 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
         marks: &DelegationMarks<Y, R>,
         arg: Option<R>,
     ) -> Stepped<Y> {
-        // SAFETY: guaranteed by the caller.
-        let this = unsafe { this.cast::<Self>().as_mut() };
         let frame = Frame::new(waker, marks, arg);
+        // SAFETY: guaranteed by the caller.
+        unsafe { Self::step_with(this.cast(), marks, frame) }
+    }
+
+    /// The first step of a delegation that descended: starts the subgenerator, which the
+    /// delegation has not polled, and steps it. From here on the delegation is stepped the
+    /// usual way.
+    ///
+    /// # Safety
+    /// As `step_erased`.
+    unsafe fn descend_erased(
+        this: NonNull<()>,
+        waker: &Waker,
+        marks: &DelegationMarks<Y, R>,
+        arg: Option<R>,
+    ) -> Stepped<Y> {
+        // The argument of the resume went to the body that entered this `yield_from!`.
+        debug_assert!(
+            arg.is_none(),
+            "a delegation descends within the resume that entered it"
+        );
+        let frame = Frame::new(waker, marks, arg);
+        marks.innermost.set(Some(Self::handle(this.cast())));
+        // SAFETY: guaranteed by the caller.
+        unsafe { this.cast::<Self>().as_mut() }.begin(&frame);
+        // SAFETY: guaranteed by the caller.
+        unsafe { Self::step_with(this.cast(), marks, frame) }
+    }
+
+    /// A step with `frame`, made from the outermost resume's parts.
+    ///
+    /// # Safety
+    /// As `step_erased`.
+    #[inline(always)]
+    unsafe fn step_with(
+        this: NonNull<Self>,
+        marks: &DelegationMarks<Y, R>,
+        frame: Frame<'_, Y, R>,
+    ) -> Stepped<Y> {
+        // The bodies the subgenerator delegates to come back here, through the same pointer.
+        frame.enclosing.set(Enclosing::In(Self::handle(this)));
+        // SAFETY: guaranteed by the caller.
+        let this = unsafe { &mut *this.as_ptr() };
         let waker = frame.waker();
         match this
             .sub
@@ -215,27 +288,36 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
         {
             Poll::Ready(out) => {
                 this.parked = Some(out);
+                marks.innermost.set(this.parent.0);
                 Stepped::Returned
             }
             Poll::Pending => match frame.yielded.take() {
                 Some(value) => Stepped::Yielded(value),
+                // The frame's end makes the delegation recorded the innermost.
+                None if frame.recorded.get().is_some_and(|r| r.descends) => Stepped::Descended,
                 None => Stepped::Awaiting,
             },
         }
     }
 
-    /// Records this delegation in `frame` as the innermost one (see `Shortcut`), in place of
-    /// what is there: nothing, or this same delegation from an earlier poll in this resume.
-    fn record(&mut self, frame: &Frame<'_, Y, R>) {
+    /// Records this delegation, reached through `this`, in `frame` as the innermost one (see
+    /// `Shortcut`), in place of what is there: nothing, or this same delegation from an earlier
+    /// poll in this resume. `descends`: it has not polled its subgenerator, for the resume to
+    /// step it.
+    fn record(this: NonNull<Self>, frame: &Frame<'_, Y, R>, descends: bool) {
         unlink(frame);
-        let this = NonNull::from(&mut *self);
-        let link = NonNull::from(&self.link);
-        // SAFETY: `step_erased` is sound to call while `Shortcut`'s invariant holds: then this
-        // delegation is alive and pinned inside the suspended body that owns it, and nothing
-        // else is using it.
-        let shortcut = unsafe { Shortcut::new(this.cast(), Self::step_erased) };
-        self.link.set(Some(NonNull::from(frame).cast()));
-        frame.recorded.set(Some(Recorded { shortcut, link }));
+        // SAFETY: `this` points to this live delegation (see `poll`); the link is a cell.
+        let link = unsafe { &this.as_ref().link };
+        link.set(Some(NonNull::from(frame).cast()));
+        frame.recorded.set(Some(Recorded {
+            shortcut: if descends {
+                Self::descent(this)
+            } else {
+                Self::handle(this)
+            },
+            link: NonNull::from(link),
+            descends,
+        }));
     }
 }
 
@@ -275,7 +357,11 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G::Output> {
         // SAFETY: nothing is moved out of `self`; `sub` is `Unpin`.
-        let this = unsafe { self.get_unchecked_mut() };
+        let ptr = NonNull::from(unsafe { self.get_unchecked_mut() });
+        // Every use of the delegation in this poll goes through `ptr`, so that its handles,
+        // which are `ptr`, stay valid after the poll (see `Shortcut`).
+        // SAFETY: `ptr` is the `&mut` above; nothing else uses the delegation meanwhile.
+        let this = unsafe { &mut *ptr.as_ptr() };
         // SAFETY: `frame` is only used in this poll.
         let Some(frame) = (unsafe { Frame::<Y, R>::of(cx, this.body) }) else {
             return Poll::Pending;
@@ -283,16 +369,47 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         if let Some(out) = this.parked.take() {
             return this.returned(frame, out);
         }
-        if !this.begun {
-            this.begun = true;
-            this.sub.begin_shared(this.first.as_ref(), this.at);
-            frame.resumed.set(this.first.take());
-        }
         let place = frame.header.place.get();
+        let enclosing = frame.enclosing.get();
+        // Whether this delegation may be stepped by a handle (see `Shortcut`), and then which
+        // delegation its subgenerator's return goes up to.
+        let steppable =
+            this.direct && place.contains(this) && !matches!(enclosing, Enclosing::Opaque);
+        (this.nested, this.parent.0) = match enclosing {
+            Enclosing::In(parent) if steppable => (true, Some(parent)),
+            _ => (false, None),
+        };
+        if !this.begun {
+            if steppable {
+                // Descends: the resume steps this delegation next, rather than its
+                // subgenerator being polled here, inside the polls of the bodies around it.
+                Self::record(ptr, frame, true);
+                if let (false, Some(marks)) = (this.nested, frame.delegation) {
+                    marks.outermost.set(Some(this.at));
+                }
+                return Poll::Pending;
+            }
+            this.begin(frame);
+        }
+        // The subgenerator is polled inside this poll: a native call per level (see
+        // `NESTING_LIMIT`).
+        let nesting = frame.nesting.get();
+        if nesting == NESTING_LIMIT {
+            frame.header.fault.set(Some(Fault::TooDeep));
+            return Poll::Pending;
+        }
+        frame.nesting.set(nesting + 1);
+        frame.enclosing.set(if steppable {
+            Enclosing::In(Self::handle(ptr))
+        } else {
+            Enclosing::Opaque
+        });
         let poll = this.sub.step_shared(frame, cx);
         // The subgenerator's poll made the frame its own; the body goes on here.
         frame.header.body.set(this.body);
         frame.header.place.set(place);
+        frame.enclosing.set(enclosing);
+        frame.nesting.set(nesting);
         if let Poll::Ready(out) = poll {
             return this.returned(frame, out);
         }
@@ -301,18 +418,18 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         let Some(marks) = frame.delegation else {
             return Poll::Pending;
         };
-        // The delegations around this one overwrite it as the suspension unwinds.
-        marks.outermost.set(Some(this.at));
+        // A delegation that may not be stepped is polled inside the one around it, which then
+        // overwrites this as the poll unwinds; the outermost one's stays.
+        if !this.nested {
+            marks.outermost.set(Some(this.at));
+        }
         // The innermost delegation records itself, and the ones around it leave it there, if
         // the chain may be stepped past them: see `Shortcut`.
-        let direct = this.direct && place.contains(this);
         match frame.recorded.get() {
-            _ if !direct => unlink(frame),
-            None => this.record(frame),
-            // Polled again in the same resume: recorded again, from this poll's reference.
-            Some(r) if r.shortcut.delegation() == NonNull::from(&mut *this).cast() => {
-                this.record(frame)
-            }
+            _ if !steppable => unlink(frame),
+            None => Self::record(ptr, frame, false),
+            // Polled again in the same resume: recorded again, from this poll's pointer.
+            Some(r) if r.shortcut.delegation() == ptr.cast() => Self::record(ptr, frame, false),
             Some(_) => {}
         }
         Poll::Pending
@@ -325,7 +442,7 @@ impl<Y, R, G: Shared<Y, R>> SharedDelegate<'_, Y, R, G> {
     #[inline]
     fn returned(&mut self, frame: &Frame<'_, Y, R>, out: G::Output) -> Poll<G::Output> {
         self.done = true;
-        if let Some(delegation) = frame.delegation {
+        if let (false, Some(delegation)) = (self.nested, frame.delegation) {
             delegation.outermost.set(None);
         }
         if frame.ends_delegation() {

@@ -18,8 +18,10 @@
 //!    `Unpin`.
 //! 7. `erased` — [`BoxGen`](crate::BoxGen) and [`LocalBoxGen`](crate::LocalBoxGen), generators
 //!    you can name.
-//! 8. `yield_from` — what `yield_from!` (PEP 380) becomes, chosen by what is delegated to; and
-//!    `delegate`, delegation to a generator of this crate, polled in place.
+//! 8. `yield_from` — what `yield_from!` (PEP 380) becomes, chosen by what is delegated to;
+//!    `delegate`, delegation to a generator of this crate, polled in place; and `chain`, the
+//!    handles a suspended chain of delegations keeps, so a resume steps one body of it at a
+//!    time.
 //! 9. `async_gen` — async generators (PEP 525): bodies that `.await`, driven as streams.
 //! 10. `macros` — `coroutine!`, `yield_!`, `yield_from!`; and `private`, everything the macros'
 //!     expansions name (mounted at the crate root as `__private`).
@@ -30,6 +32,7 @@ pub(crate) mod async_gen;
 pub(crate) mod body;
 #[cfg(feature = "alloc")]
 pub(crate) mod boxed;
+pub(crate) mod chain;
 pub(crate) mod channel;
 pub(crate) mod delegate;
 #[cfg(feature = "alloc")]

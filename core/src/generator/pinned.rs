@@ -12,19 +12,20 @@ use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
 use crate::generator::body::{Body, Starts};
-use crate::generator::channel::{
-    BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks, Shortcut, Stepped,
-};
+use crate::generator::chain::{Shortcut, Stepped};
+use crate::generator::channel::{BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
-/// What the generator holds: the body before it starts, the running body, or nothing.
-enum Stage<B, F> {
+/// What the generator holds: the body before it starts, the running body, or, once the body
+/// is gone, the return value an iterator's `next` kept (see `PinnedGen::take_return`), in the
+/// body's place.
+enum Stage<B, F: Future> {
     /// Not resumed yet: the closure holding the arguments.
     Created(B),
     /// Started: the `async` block's state machine. Structurally pinned.
     Running(F),
-    /// Returned, closed or poisoned: the body has been dropped.
-    Done,
+    /// Returned, closed or poisoned: the body has been dropped. Not pinned.
+    Done(Option<F::Output>),
 }
 
 /// The stage, kept where shared references to the generator do not reach it.
@@ -33,15 +34,15 @@ enum Stage<B, F> {
 /// at). Reading those bytes through `&PinnedGen` — as `state()` does — would, under the aliasing
 /// model, invalidate those self-references. Inside an `UnsafeCell` they are never read through a
 /// shared reference: the stage is only reached with `&mut` (`UnsafeCell::get_mut`).
-struct StageCell<B, F>(UnsafeCell<Stage<B, F>>);
+struct StageCell<B, F: Future>(UnsafeCell<Stage<B, F>>);
 
 // SAFETY: the cell is only accessed through `&mut StageCell` (`get_mut`), never through `&self`,
 // so sharing `&StageCell` across threads gives access to nothing; moving it moves a `Stage`.
-unsafe impl<B: Send, F: Send> Send for StageCell<B, F> {}
+unsafe impl<B: Send, F: Future + Send> Send for StageCell<B, F> where F::Output: Send {}
 // SAFETY: as above: `&StageCell` exposes nothing.
-unsafe impl<B: Sync, F: Sync> Sync for StageCell<B, F> {}
+unsafe impl<B: Sync, F: Future + Sync> Sync for StageCell<B, F> where F::Output: Sync {}
 
-impl<B, F> StageCell<B, F> {
+impl<B, F: Future> StageCell<B, F> {
     fn get(&mut self) -> &mut Stage<B, F> {
         self.0.get_mut()
     }
@@ -110,7 +111,6 @@ impl Drop for PoisonOnUnwind<'_> {
 pub struct PinnedGen<Y, R, B: Body<Y, R>> {
     body: BodyCell<Y, R, B>,
     marks: B::Marks,
-    ret: Option<B::Output>,
     _pinned: PhantomPinned,
 }
 
@@ -132,7 +132,7 @@ impl<Y, R, B: Body<Y, R>> Drop for DropOnUnwind<Y, R, B> {
         // panic that unwinds here ended every use of the body the shortcut step had made.
         let body = unsafe { self.0.as_mut() };
         body.status = Status::Poisoned;
-        *body.stage.get() = Stage::Done;
+        *body.stage.get() = Stage::Done(None);
     }
 }
 
@@ -233,7 +233,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         let poison = PoisonOnUnwind(status);
         let stage = stage.get();
         if let Some(first) = start {
-            let Stage::Created(body) = mem::replace(stage, Stage::Done) else {
+            let Stage::Created(body) = mem::replace(stage, Stage::Done(None)) else {
                 unreachable!()
             };
             *id = BodyId::next();
@@ -251,7 +251,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         mem::forget(poison);
         match poll {
             Poll::Ready(out) => {
-                *stage = Stage::Done;
+                *stage = Stage::Done(None);
                 self.status = Status::Returned;
                 Poll::Ready(out)
             }
@@ -312,7 +312,6 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
                 id: BodyId::NONE,
             },
             marks: B::Marks::NEW,
-            ret: None,
             _pinned: PhantomPinned,
         }
     }
@@ -370,13 +369,14 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         if let Some(delegation) = self.marks.delegation() {
             delegation.innermost.set(None);
             delegation.outermost.set(None);
+            delegation.descending.set(false);
         }
         self.marks.at().set(None);
     }
 
-    /// One resume of the outermost generator, polled with `waker`: through the shortcut to
-    /// the innermost delegation when the last resume left one (see `Shortcut`), else the plain
-    /// way. Returns the body's poll and what it yielded.
+    /// One resume of the outermost generator, polled with `waker`: through its delegation
+    /// chain when the last resume left one (see `Shortcut`), else the plain way. Returns the
+    /// body's poll and what it yielded.
     ///
     /// The frame is made here for a plain resume, and by the shortcut's step for a shortcut one,
     /// so that it is always made in the function that polls the body: there the compiler can
@@ -387,18 +387,32 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         let body = &mut self.body;
         if let Some(delegation) = self.marks.delegation() {
             if let Some(shortcut) = delegation.innermost.get() {
-                return Self::resume_shortcut(body, delegation, shortcut, waker, arg);
+                return Self::resume_chain(body, delegation, shortcut, waker, arg);
             }
         }
-        body.resume_plain(waker, &self.marks, arg)
+        let resumed = body.resume_plain(waker, &self.marks, arg);
+        if let (Poll::Pending, None) = resumed {
+            // The body entered a `yield_from!` that recorded itself to be stepped.
+            if let Some(delegation) = self.marks.delegation() {
+                if delegation.descending.take() {
+                    let mut out = None;
+                    return match Self::climb(body, delegation, waker, Stepped::Descended, &mut out)
+                    {
+                        Stepped::Yielded(value) => (Poll::Pending, Some(value)),
+                        _ => (out.map_or(Poll::Pending, Poll::Ready), None),
+                    };
+                }
+            }
+        }
+        resumed
     }
 
-    /// The shortcut way of `resume`: `shortcut` is the one in `marks`. It stays there while the
-    /// subgenerator suspends again (or is replaced by a deeper delegation it entered), and is
-    /// discarded when it returns.
+    /// The chain's way of `resume` (see `Shortcut`): `shortcut` is the innermost delegation in
+    /// `marks`. Its subgenerator is stepped; if that yields (or awaits), that is the resume,
+    /// else the chain moves (see `climb`).
     #[inline]
     #[track_caller]
-    fn resume_shortcut(
+    fn resume_chain(
         body: &mut BodyCell<Y, R, B>,
         marks: &DelegationMarks<Y, R>,
         shortcut: Shortcut<Y, R>,
@@ -407,33 +421,100 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     ) -> (Poll<B::Output>, Option<Y>) {
         // A generator with a shortcut has started and is suspended; if not, the plain poll
         // says why it cannot run.
-        if body.status == Status::Suspended {
-            // A resume of this generator recorded the shortcut and nothing but the shortcut
-            // has stepped the body since (a plain step or a close discards it), so the
-            // delegation it points to is alive and unmoved in the suspended body, and unused:
-            // `Shortcut`'s invariant. If the subgenerator panics, the panic does not unwind
-            // through the bodies around it, as a plain step's would: `DropOnUnwind` drops
-            // them, innermost first, instead.
-            let unwinding = DropOnUnwind(NonNull::from(&mut *body));
-            // SAFETY: see above; `marks` are this generator's, in its resume with `waker`.
-            let stepped = unsafe { shortcut.step(waker, marks, arg) };
-            mem::forget(unwinding);
-            match stepped {
-                Stepped::Yielded(value) => return (Poll::Pending, Some(value)),
-                Stepped::Awaiting => return (Poll::Pending, None),
-                // Its parent takes the returned value the plain way; the argument went to the
-                // subgenerator, so none is left for the parent. (Polled here rather than after
-                // the `if` with the case below: joined, the two cost the shortcut's path an
-                // instruction per value.)
-                Stepped::Returned => {
-                    marks.innermost.set(None);
-                    return body.resume_plain(waker, marks, None);
+        if body.status != Status::Suspended {
+            marks.innermost.set(None);
+            return body.resume_plain(waker, marks, arg);
+        }
+        // SAFETY: the generator is suspended, with the chain its last resume left.
+        match unsafe { Self::step_chain(body, marks, shortcut, waker, arg) } {
+            Stepped::Yielded(value) => (Poll::Pending, Some(value)),
+            Stepped::Awaiting => (Poll::Pending, None),
+            moved => {
+                // The outcome comes back from `climb` as a small `Stepped` (in registers, for a
+                // small `Y`) rather than as the resume's pair, which would make the value go
+                // through memory on the path above too.
+                let mut out = None;
+                match Self::climb(body, marks, waker, moved, &mut out) {
+                    Stepped::Yielded(value) => (Poll::Pending, Some(value)),
+                    _ => (out.map_or(Poll::Pending, Poll::Ready), None),
                 }
             }
         }
-        // The generator cannot run: the plain poll says why.
-        marks.innermost.set(None);
-        body.resume_plain(waker, marks, arg)
+    }
+
+    /// One step of the chain: `shortcut`, a delegation of it, is stepped with `arg`.
+    ///
+    /// # Safety
+    /// The generator is suspended, and `shortcut` is the innermost delegation of the chain a
+    /// resume of it recorded, or the chain's steps since then left (`marks.innermost`).
+    #[inline(always)]
+    unsafe fn step_chain(
+        body: &mut BodyCell<Y, R, B>,
+        marks: &DelegationMarks<Y, R>,
+        shortcut: Shortcut<Y, R>,
+        waker: &Waker,
+        arg: Option<R>,
+    ) -> Stepped<Y> {
+        // A resume of this generator recorded the chain and nothing but its steps has stepped
+        // the body since (a plain step or a close discards it), so the delegation `shortcut`
+        // points to is alive and unmoved in the suspended body, and unused, and the ones below
+        // it are suspended or have returned: `Shortcut`'s invariant. If a subgenerator panics,
+        // the panic does not unwind through the bodies around it, as a plain step's would:
+        // `DropOnUnwind` drops them, innermost first, instead.
+        let unwinding = DropOnUnwind(NonNull::from(&mut *body));
+        // SAFETY: see above; `marks` are this generator's, in its resume with `waker`.
+        let stepped = unsafe { shortcut.step(waker, marks, arg) };
+        mem::forget(unwinding);
+        stepped
+    }
+
+    /// The rest of a resume whose chain moved in its last step (`stepped`): a loop, one body
+    /// per turn, until a body yields or awaits what is not a yield. If a subgenerator returned,
+    /// the delegation above it (now the innermost) is stepped: its subgenerator's body takes
+    /// the value and goes on; at the top, the generator's own body is polled. If a body entered
+    /// a `yield_from!` that recorded itself, that delegation (now the innermost) is stepped.
+    /// Apart from a resume that stepped the innermost delegation only, so that the compiler
+    /// sees that one whole.
+    ///
+    /// Returns `Yielded` with the value, or `Awaiting`, with the generator's return value in
+    /// `out` if its body returned.
+    #[inline(never)]
+    #[track_caller]
+    fn climb(
+        body: &mut BodyCell<Y, R, B>,
+        marks: &DelegationMarks<Y, R>,
+        waker: &Waker,
+        mut stepped: Stepped<Y>,
+        out: &mut Option<B::Output>,
+    ) -> Stepped<Y> {
+        loop {
+            match stepped {
+                Stepped::Yielded(_) | Stepped::Awaiting => return stepped,
+                // The step's frame left the delegation it entered as the innermost.
+                Stepped::Descended => {}
+                // The step left the delegation above as the innermost; the argument went to the
+                // subgenerator, so none is left for it.
+                Stepped::Returned => {
+                    if marks.innermost.get().is_none() {
+                        // The delegation in the generator's own body: the body takes the value.
+                        match body.resume_plain(waker, marks, None) {
+                            (Poll::Pending, None) if marks.descending.take() => {}
+                            (Poll::Pending, None) => return Stepped::Awaiting,
+                            (Poll::Pending, Some(value)) => return Stepped::Yielded(value),
+                            (Poll::Ready(value), _) => {
+                                *out = Some(value);
+                                return Stepped::Awaiting;
+                            }
+                        }
+                    }
+                }
+            }
+            let Some(next) = marks.innermost.get() else {
+                return Stepped::Awaiting;
+            };
+            // SAFETY: `next` is the innermost delegation the last step left (see above).
+            stepped = unsafe { Self::step_chain(body, marks, next, waker, None) };
+        }
     }
 
     /// One resume from the outside: `arg` goes in (`None` for `start()`), a state comes out.
@@ -620,9 +701,14 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         if let Some(delegation) = this.marks.delegation() {
             delegation.innermost.set(None);
             delegation.outermost.set(None);
+            delegation.descending.set(false);
         }
         this.marks.at().set(None);
-        *this.body.stage.get() = Stage::Done;
+        // A return value kept for `take_return` stays.
+        let stage = this.body.stage.get();
+        if !matches!(stage, Stage::Done(_)) {
+            *stage = Stage::Done(None);
+        }
     }
 
     /// [`close_with`](Self::close_with), with the resume argument that carries the error.
@@ -781,15 +867,22 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.as_mut().take_return(), None);
     /// ```
     pub fn take_return(self: Pin<&mut Self>) -> Option<B::Output> {
-        // SAFETY: only the unpinned return value is moved out.
-        unsafe { self.get_unchecked_mut() }.ret.take()
+        // SAFETY: only the return value is moved out, from the stage after the body, which is
+        // not pinned.
+        match unsafe { self.get_unchecked_mut() }.body.stage.get() {
+            Stage::Done(ret) => ret.take(),
+            _ => None,
+        }
     }
 
     /// Keeps the return value for [`take_return`](Self::take_return).
     #[cfg(feature = "alloc")]
     pub(crate) fn keep_return(self: Pin<&mut Self>, value: B::Output) {
-        // SAFETY: only the unpinned return value is written.
-        unsafe { self.get_unchecked_mut() }.ret = Some(value);
+        // SAFETY: only the return value is written, into the stage after the body, which is not
+        // pinned.
+        if let Stage::Done(ret) = unsafe { self.get_unchecked_mut() }.body.stage.get() {
+            *ret = Some(value);
+        }
     }
 }
 

@@ -3,9 +3,15 @@
 //! ```text
 //! let r = yield_from!(sub, first);
 //!   ==> match (Probe(sub), first) {
-//!           (probe, first) => (&probe).__resumable_tag().delegate(&mut co, probe.0, first, direct).await,
+//!           (probe, first) => (&probe).__resumable_tag().delegate(&mut co, probe.0, first, direct),
 //!       }
+//!       .await
 //! ```
+//!
+//! The `.await` is outside the `match`, so the body keeps `sub` once across it, in the future
+//! it awaits: awaited inside the arm, the binding `probe` (borrowed for the tag) would stay in
+//! the body's state beside it. The temporaries of `sub` (a `pin!(..)`'s) live to the end of
+//! the statement, so still across the `.await`.
 //!
 //! * The tag says what `sub` is, by autoref: a method on `Probe<G>` itself is found before one
 //!   on `&Probe<G>`. A generator of this crate gets [`SharedTag`] (its body is polled with the
@@ -28,7 +34,7 @@ use alloc::boxed::Box;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::panic::Location;
-use core::pin::{pin, Pin};
+use core::pin::Pin;
 
 use crate::generator::async_gen::IntoAsyncSub;
 use crate::generator::body::Body;
@@ -647,17 +653,21 @@ impl LoopTag {
     }
 }
 
-/// What the loop for a subgenerator resumed with plain `T` needs of it.
+/// What the loop for a subgenerator resumed with plain `T` needs of it, pinned in the loop's
+/// future.
 trait Driven<T> {
     type Yield;
     type Return;
     /// Checks it can be started (or resumed) with `first`, before the first resume.
-    fn begin(&mut self, first: Option<&T>, at: &'static Location<'static>);
+    fn begin(self: Pin<&mut Self>, first: Option<&T>, at: &'static Location<'static>);
     /// Resumes it; `None` starts a generator of this crate that has not started without an
     /// argument (see the module docs).
-    fn resume_with(&mut self, arg: Option<T>) -> GeneratorState<Self::Yield, Self::Return>;
+    fn resume_with(
+        self: Pin<&mut Self>,
+        arg: Option<T>,
+    ) -> GeneratorState<Self::Yield, Self::Return>;
     /// Ends it early, as closing the delegating generator would.
-    fn close(&mut self);
+    fn close(self: Pin<&mut Self>);
 }
 
 /// A generator of this crate, driven by a loop (its resume type differs from the delegating
@@ -667,34 +677,47 @@ struct Ours<G, Y>(G, PhantomData<fn() -> Y>);
 impl<Y, T, G: Shared<Y, T>> Driven<T> for Ours<G, Y> {
     type Yield = Y;
     type Return = G::Output;
-    fn begin(&mut self, first: Option<&T>, at: &'static Location<'static>) {
-        self.0.begin_shared(first, at);
+    fn begin(self: Pin<&mut Self>, first: Option<&T>, at: &'static Location<'static>) {
+        self.get_mut().0.begin_shared(first, at);
     }
-    fn resume_with(&mut self, arg: Option<T>) -> GeneratorState<Y, G::Output> {
-        self.0.resume_shared(arg)
+    fn resume_with(self: Pin<&mut Self>, arg: Option<T>) -> GeneratorState<Y, G::Output> {
+        self.get_mut().0.resume_shared(arg)
     }
-    fn close(&mut self) {
-        self.0.close_shared();
+    fn close(self: Pin<&mut Self>) {
+        self.get_mut().0.close_shared();
     }
 }
 
-/// Any other generator (pinned by the loop): closing it is releasing it.
-struct Theirs<'a, G>(Pin<&'a mut G>, &'static Location<'static>);
+/// Any other generator, held by value: closing it is releasing it.
+struct Theirs<G> {
+    sub: G,
+    at: &'static Location<'static>,
+}
 
-impl<T, G: Generator<T>> Driven<T> for Theirs<'_, G> {
+impl<G> Theirs<G> {
+    /// The generator, pinned where it lies in `self`.
+    fn sub(self: Pin<&mut Self>) -> Pin<&mut G> {
+        // SAFETY: `sub` is structurally pinned: it is never moved out of `Theirs`, which has no
+        // `Drop` and is `Unpin` only when `G` is.
+        unsafe { self.map_unchecked_mut(|theirs| &mut theirs.sub) }
+    }
+}
+
+impl<T, G: Generator<T>> Driven<T> for Theirs<G> {
     type Yield = G::Yield;
     type Return = G::Return;
-    fn begin(&mut self, _first: Option<&T>, _at: &'static Location<'static>) {}
-    fn resume_with(&mut self, arg: Option<T>) -> GeneratorState<G::Yield, G::Return> {
+    fn begin(self: Pin<&mut Self>, _first: Option<&T>, _at: &'static Location<'static>) {}
+    fn resume_with(self: Pin<&mut Self>, arg: Option<T>) -> GeneratorState<G::Yield, G::Return> {
+        let at = self.at;
         match arg {
-            Some(arg) => self.0.as_mut().resume(arg),
-            None => match self.0.as_mut().try_start() {
+            Some(arg) => self.sub().resume(arg),
+            None => match self.sub().try_start() {
                 Some(state) => state,
-                None => needs_first(self.1),
+                None => needs_first(at),
             },
         }
     }
-    fn close(&mut self) {}
+    fn close(self: Pin<&mut Self>) {}
 }
 
 /// `yield_from!` without a first value, of a generator that needs one.
@@ -719,75 +742,97 @@ fn needs_first(at: &'static Location<'static>) -> ! {
 ///     }
 /// };
 /// ```
-async fn reyield<Y, R, G: Generator<R, Yield = Y>>(
-    co: &mut Co<Y, R>,
-    sub: G,
+///
+/// A function returning an `async` block rather than an `async fn`, here and below: an
+/// `async fn` moves each argument into a local of its body, and rustc keeps both copies in the
+/// future's state, so a subgenerator delegated to by value would take twice its size in the
+/// generator delegating to it (and again at every level of a chain). The block captures `sub`
+/// and uses it where it lies.
+#[allow(clippy::manual_async_fn)] // see above
+fn reyield<'c, Y, R, G: Generator<R, Yield = Y> + 'c>(
+    co: &'c mut Co<Y, R>,
+    mut sub: G,
     first: Option<R>,
     at: &'static Location<'static>,
-) -> G::Return {
-    let mut sub = pin!(sub);
-    let mut state = match first {
-        Some(first) => sub.as_mut().resume(first),
-        None => match sub.as_mut().try_start() {
-            Some(state) => state,
-            None => needs_first(at),
-        },
-    };
-    loop {
-        let arg = match state {
-            GeneratorState::Yielded(y) => co.yield_at(y, at).await,
-            GeneratorState::Complete(r) => {
-                co.end_if_closing().await;
-                return r;
-            }
+) -> impl Future<Output = G::Return> + 'c
+where
+    Y: 'c,
+    R: 'c,
+{
+    async move {
+        // SAFETY: `sub` lies in this future's state, which runs only once polled, so only once
+        // pinned; from here on it is reached only through this `Pin` (the name is shadowed), so
+        // it never moves, and it is dropped in place with the future.
+        let mut sub = unsafe { Pin::new_unchecked(&mut sub) };
+        let mut state = match first {
+            Some(first) => sub.as_mut().resume(first),
+            None => match sub.as_mut().try_start() {
+                Some(state) => state,
+                None => needs_first(at),
+            },
         };
-        state = sub.as_mut().resume(arg);
+        loop {
+            let arg = match state {
+                GeneratorState::Yielded(y) => co.yield_at(y, at).await,
+                GeneratorState::Complete(r) => {
+                    co.end_if_closing().await;
+                    return r;
+                }
+            };
+            state = sub.as_mut().resume(arg);
+        }
     }
 }
 
 /// The loop for a subgenerator resumed with `T` in a generator resumed with `Result<T, E>`: a
 /// value sent in goes on to the subgenerator; an error thrown in closes it (PEP 380: the
-/// subiterator has no `throw()`) and comes out of the `yield_from!`.
-async fn throwing<Y, T, E, D: Driven<T, Yield = Y>>(
-    co: &mut Co<Y, Result<T, E>>,
+/// subiterator has no `throw()`) and comes out of the `yield_from!`. (Not an `async fn`: see
+/// [`reyield`].)
+#[allow(clippy::manual_async_fn)]
+fn throwing<'c, Y: 'c, T: 'c, E: 'c, D: Driven<T, Yield = Y> + 'c>(
+    co: &'c mut Co<Y, Result<T, E>>,
     mut sub: D,
     first: Option<Result<T, E>>,
     at: &'static Location<'static>,
-) -> Result<D::Return, E> {
-    let mut arg = match first {
-        Some(Ok(first)) => Some(first),
-        // Thrown in before it started: it never runs.
-        Some(Err(e)) => {
-            sub.close();
-            return Err(e);
-        }
-        None => None,
-    };
-    sub.begin(arg.as_ref(), at);
-    loop {
-        match sub.resume_with(arg.take()) {
-            GeneratorState::Yielded(y) => match co.yield_at(y, at).await {
-                Ok(sent) => arg = Some(sent),
-                Err(e) => {
-                    sub.close();
-                    return Err(e);
-                }
-            },
-            GeneratorState::Complete(r) => return Ok(r),
+) -> impl Future<Output = Result<D::Return, E>> + 'c {
+    async move {
+        // SAFETY: as in `reyield`.
+        let mut sub = unsafe { Pin::new_unchecked(&mut sub) };
+        let mut arg = match first {
+            Some(Ok(first)) => Some(first),
+            // Thrown in before it started: it never runs.
+            Some(Err(e)) => {
+                sub.as_mut().close();
+                return Err(e);
+            }
+            None => None,
+        };
+        sub.as_mut().begin(arg.as_ref(), at);
+        loop {
+            match sub.as_mut().resume_with(arg.take()) {
+                GeneratorState::Yielded(y) => match co.yield_at(y, at).await {
+                    Ok(sent) => arg = Some(sent),
+                    Err(e) => {
+                        sub.as_mut().close();
+                        return Err(e);
+                    }
+                },
+                GeneratorState::Complete(r) => return Ok(r),
+            }
         }
     }
 }
 
-/// [`throwing`] for any other generator, pinned here.
-async fn throwing_theirs<Y, T, E, G: Generator<T, Yield = Y>>(
-    co: &mut Co<Y, Result<T, E>>,
+/// [`throwing`] for any other generator.
+fn throwing_theirs<'c, Y: 'c, T: 'c, E: 'c, G: Generator<T, Yield = Y> + 'c>(
+    co: &'c mut Co<Y, Result<T, E>>,
     sub: G,
     first: Option<Result<T, E>>,
     at: &'static Location<'static>,
-) -> Result<G::Return, E> {
-    let sub = pin!(sub);
-    throwing(co, Theirs(sub, at), first, at).await
+) -> impl Future<Output = Result<G::Return, E>> + 'c {
+    throwing(co, Theirs { sub, at }, first, at)
 }
+
 /// Makes any iterator a [`Generator`] (Resume = `()`, Return = `()`), so `yield_from!` can
 /// delegate to it — the way Python's `yield from` accepts any iterable.
 ///

@@ -10,7 +10,8 @@
 //!
 //! * **the idea**, in a few paragraphs;
 //! * **the Python** the tutorials write, beside **the Rust** that does the same here (every Rust
-//!   snippet in these pages is compiled and run by `cargo test`);
+//!   snippet in these pages is compiled by `cargo test`, and run, except the one in chapter 4
+//!   that is there to show what does *not* compile);
 //! * **the example to run**, `cargo run --example NAME` from a checkout of the repository, and
 //!   the output it printed when this page was written;
 //! * **one "change this and see" exercise**;
@@ -49,19 +50,44 @@ pub mod ch2_send_throw_close {}
 #[doc = include_str!("ch3_yield_from.md")]
 pub mod ch3_yield_from {}
 
+// A chapter with pictures is in several Markdown files, with a picture between two of them.
+// The pictures are SVG, put in the page as text because rustdoc does not copy local image
+// files; the empty line on each side makes each one an HTML block of its own (one cannot start
+// inside a paragraph). `tests/timelines.rs` checks that they are what the code draws now
+// (`SNAPSHOTS=overwrite cargo test --test timelines` draws them again).
 #[doc = include_str!("ch4_round_robin.md")]
+#[doc = ""]
+#[doc = include_str!("img/round_robin.svg")]
+#[doc = ""]
+#[doc = include_str!("ch4_round_robin_2.md")]
 pub mod ch4_round_robin {}
 
 #[doc = include_str!("ch5_kernel.md")]
+#[doc = ""]
+#[doc = include_str!("img/kernel.svg")]
+#[doc = ""]
+#[doc = include_str!("ch5_kernel_2.md")]
+#[doc = ""]
+#[doc = include_str!("img/hog.svg")]
+#[doc = ""]
+#[doc = include_str!("ch5_kernel_3.md")]
 pub mod ch5_kernel {}
 
 #[doc = include_str!("ch6_event_loop.md")]
+#[doc = ""]
+#[doc = include_str!("img/rt.svg")]
+#[doc = ""]
+#[doc = include_str!("ch6_event_loop_2.md")]
 pub mod ch6_event_loop {}
 
 #[doc = include_str!("ch7_network.md")]
 pub mod ch7_network {}
 
 #[doc = include_str!("ch8_threads_vs_async.md")]
+#[doc = ""]
+#[doc = include_str!("img/chess.svg")]
+#[doc = ""]
+#[doc = include_str!("ch8_threads_vs_async_2.md")]
 pub mod ch8_threads_vs_async {}
 
 #[doc = include_str!("ch9_files.md")]

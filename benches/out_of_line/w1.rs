@@ -1,0 +1,202 @@
+//! W1 iterate, out of line: `0..N` summed by an `#[inline(never)]` driver that holds the
+//! generator as a trait object.
+
+use super::*;
+
+/// Hand-written: the least a value costs through an indirect call.
+struct Count {
+    i: u64,
+    n: u64,
+}
+
+impl Iterator for Count {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        if self.i < self.n {
+            self.i += 1;
+            Some(self.i - 1)
+        } else {
+            None
+        }
+    }
+}
+
+#[generator(yield = u64)]
+fn count(n: u64) {
+    for i in 0..n {
+        yield_!(i);
+    }
+}
+
+#[generator(yield = u64, pinned)]
+fn count_pinned(n: u64) {
+    for i in 0..n {
+        yield_!(i);
+    }
+}
+
+async fn count_genawaiter_stack(n: u64, co: genawaiter::stack::Co<'_, u64>) {
+    for i in 0..n {
+        co.yield_(i).await;
+    }
+}
+
+#[next_gen::generator(yield(u64))]
+fn count_next_gen(n: u64) {
+    for i in 0..n {
+        yield_!(i);
+    }
+}
+
+/// Polls a stream to its end with a no-op waker (the stream never waits), summing.
+#[inline(never)]
+fn drain_stream(s: Pin<&mut dyn Stream<Item = u64>>) -> u64 {
+    let mut s = s;
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut sum = 0u64;
+    loop {
+        match s.as_mut().poll_next(&mut cx) {
+            Poll::Ready(Some(v)) => sum = sum.wrapping_add(black_box(v)),
+            Poll::Ready(None) => return sum,
+            Poll::Pending => unreachable!("a synchronous stream never waits"),
+        }
+    }
+}
+
+/// A corosensei coroutine's values, summed; the switch itself is never inlined (it is a stack
+/// switch in assembly), the driver is kept out of line like the others.
+#[inline(never)]
+fn drain_coro(c: &mut Coroutine<(), u64, (), DefaultStack>) -> u64 {
+    let mut sum = 0u64;
+    while let CoroutineResult::Yield(v) = c.resume(()) {
+        sum = sum.wrapping_add(black_box(v));
+    }
+    sum
+}
+
+#[inline(never)]
+fn drain_iter(it: &mut dyn Iterator<Item = u64>) -> u64 {
+    let mut sum = 0u64;
+    for v in it {
+        sum = sum.wrapping_add(black_box(v));
+    }
+    sum
+}
+
+type DynGen<'a> = dyn Generator<(), Yield = u64, Return = ()> + 'a;
+
+#[inline(never)]
+fn drain_gen(g: Pin<&mut DynGen<'_>>) -> u64 {
+    let mut g = g;
+    let mut sum = 0u64;
+    while let GeneratorState::Yielded(v) = g.as_mut().resume(()) {
+        sum = sum.wrapping_add(black_box(v));
+    }
+    sum
+}
+
+/// A [`BoxGen`] is already type-erased: the driver takes it as users name it.
+#[inline(never)]
+fn drain_boxgen(g: &mut BoxGen<'_, u64>) -> u64 {
+    let mut sum = 0u64;
+    for v in g {
+        sum = sum.wrapping_add(black_box(v));
+    }
+    sum
+}
+
+type GaGen<'a> = dyn genawaiter::Generator<Yield = u64, Return = ()> + 'a;
+
+#[inline(never)]
+fn drain_genawaiter(g: Pin<&mut GaGen<'_>>) -> u64 {
+    let mut g = g;
+    let mut sum = 0u64;
+    while let genawaiter::GeneratorState::Yielded(v) = g.as_mut().resume() {
+        sum = sum.wrapping_add(black_box(v));
+    }
+    sum
+}
+
+type NgGen<'a> = dyn next_gen::generator::Generator<(), Yield = u64, Return = ()> + 'a;
+
+#[inline(never)]
+fn drain_next_gen(g: Pin<&mut NgGen<'_>>) -> u64 {
+    let mut g = g;
+    let mut sum = 0u64;
+    while let next_gen::generator::GeneratorState::Yielded(v) = g.as_mut().resume(()) {
+        sum = sum.wrapping_add(black_box(v));
+    }
+    sum
+}
+
+pub fn hand_written(_: &mut Env, n: u64) -> u64 {
+    let mut it = Count { i: 0, n };
+    drain_iter(black_box(&mut it))
+}
+
+pub fn resumable_boxed(_: &mut Env, n: u64) -> u64 {
+    let mut g = count(n);
+    let g = Pin::new(&mut g);
+    let g: Pin<&mut DynGen> = g;
+    drain_gen(black_box(g))
+}
+
+/// The boxed generator as users iterate it: `Iterator::next` through `&mut dyn Iterator`.
+pub fn resumable_boxed_iter(_: &mut Env, n: u64) -> u64 {
+    let mut g = count(n);
+    drain_iter(black_box(&mut g))
+}
+
+pub fn resumable_pinned(_: &mut Env, n: u64) -> u64 {
+    let g = pin!(count_pinned(n));
+    drain_gen(black_box(g))
+}
+
+pub fn resumable_boxgen(_: &mut Env, n: u64) -> u64 {
+    let mut g = count(n).boxed();
+    drain_boxgen(black_box(&mut g))
+}
+
+pub fn genawaiter_stack(_: &mut Env, n: u64) -> u64 {
+    genawaiter::stack::let_gen_using!(g, |co| count_genawaiter_stack(n, co));
+    let g = Pin::new(g);
+    let g: Pin<&mut GaGen> = g;
+    drain_genawaiter(black_box(g))
+}
+
+pub fn genawaiter_rc(_: &mut Env, n: u64) -> u64 {
+    let mut g = genawaiter::rc::Gen::new(move |co| async move {
+        for i in 0..n {
+            co.yield_(i).await;
+        }
+    });
+    let g = Pin::new(&mut g);
+    let g: Pin<&mut GaGen> = g;
+    drain_genawaiter(black_box(g))
+}
+
+pub fn next_gen(_: &mut Env, n: u64) -> u64 {
+    next_gen::mk_gen!(let g = count_next_gen(n));
+    drain_next_gen(black_box(g))
+}
+
+pub fn corosensei(env: &mut Env, n: u64) -> u64 {
+    let mut c = coroutine(env, move |y: &Yielder<(), u64>, ()| {
+        for i in 0..n {
+            y.suspend(i);
+        }
+    });
+    let sum = drain_coro(black_box(&mut c));
+    give_back(env, c);
+    sum
+}
+
+pub fn async_stream(_: &mut Env, n: u64) -> u64 {
+    let s = pin!(async_stream::stream! {
+        for i in 0..n {
+            yield i;
+        }
+    });
+    drain_stream(black_box(s))
+}
