@@ -1,10 +1,10 @@
 //! Filling a timeline from what the schedulers report: a round-robin's steps, a kernel's
 //! passes.
 
-#[cfg(feature = "std")]
+#[cfg(feature = "kernel")]
 use super::Position;
 use super::{Activity, Span, Timeline};
-#[cfg(feature = "std")]
+#[cfg(feature = "kernel")]
 use crate::kernel::{Snapshot, TaskState};
 use crate::sched::Step;
 
@@ -55,7 +55,7 @@ impl Timeline<u64> {
     }
 }
 
-#[cfg(feature = "std")]
+#[cfg(feature = "kernel")]
 impl Timeline<u64> {
     /// Adds one pass of a [`Kernel`](crate::kernel::Kernel), between the
     /// [`snapshot`](crate::kernel::Kernel::snapshot) taken `before` it and the one taken
