@@ -385,6 +385,13 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     #[track_caller]
     fn resume(&mut self, waker: &Waker, arg: Option<R>) -> (Poll<B::Output>, Option<Y>) {
         let body = &mut self.body;
+        if !<B::Marks as Marks<Y, R>>::DELEGATES {
+            // A body without `yield_from!` has no chain to step. Tested on the constant, not on
+            // `delegation()` (always `None` here, but a call): so the compiler does not even
+            // build the chain's code for such a body, a third of a generator's code in the
+            // user's crate (benches/compile_time).
+            return body.resume_plain(waker, &self.marks, arg);
+        }
         if let Some(delegation) = self.marks.delegation() {
             if let Some(shortcut) = delegation.innermost.get() {
                 return Self::resume_chain(body, delegation, shortcut, waker, arg);
