@@ -33,7 +33,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 async fn loop_client(
     addr: SocketAddr,
     name: String,
-    said: Rc<Gate>,
+    said: Rc<async_lock::Barrier>,
     done: Rc<Cell<usize>>,
 ) -> Vec<String> {
     let (reader, mut writer) = TcpStream::connect(addr).await.expect("connect").split();
@@ -50,7 +50,7 @@ async fn loop_client(
         .await
         .unwrap();
     next().await.expect("the hello");
-    said.arrive().await; // everyone is in the room before anyone speaks
+    said.wait().await; // everyone is in the room before anyone speaks
     writer
         .write_all(format!("hi from {name}\n").as_bytes())
         .await
@@ -67,40 +67,12 @@ async fn loop_client(
     heard
 }
 
-/// Waits until `n` tasks have arrived (a barrier on the loop, made of `event_listener`).
-struct Gate {
-    left: Cell<usize>,
-    all_in: event_listener::Event,
-}
-
-impl Gate {
-    fn new(n: usize) -> Rc<Gate> {
-        Rc::new(Gate {
-            left: Cell::new(n),
-            all_in: event_listener::Event::new(),
-        })
-    }
-
-    async fn arrive(&self) {
-        self.left.set(self.left.get() - 1);
-        if self.left.get() == 0 {
-            self.all_in.notify(usize::MAX);
-        }
-        while self.left.get() > 0 {
-            let listener = self.all_in.listen();
-            if self.left.get() == 0 {
-                break;
-            }
-            listener.await;
-        }
-    }
-}
-
 #[test]
 fn a_hundred_clients_on_the_servers_loop_hear_every_line_and_the_goodbye() {
     let (heard, stats) = rt::block_on(async {
         let server = Server::start(TcpListener::bind("127.0.0.1:0").unwrap(), false).unwrap();
-        let (said, done) = (Gate::new(CLIENTS), Rc::new(Cell::new(0)));
+        let said = Rc::new(async_lock::Barrier::new(CLIENTS));
+        let done = Rc::new(Cell::new(0));
         let clients = TaskGroup::new();
         for n in 0..CLIENTS {
             let name = format!("c{n:03}");

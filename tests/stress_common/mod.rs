@@ -154,16 +154,14 @@ impl Server {
     /// Sends it SIGINT (what Ctrl-C sends) and waits up to `limit` for it to exit; returns
     /// how it exited.
     pub fn interrupt(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let pid = rustix::process::Pid::from_raw(self.pid as i32).expect("a live child's pid");
+        let pid = Pid::from_raw(self.pid as i32).expect("a live child's pid");
         rustix::process::kill_process(pid, rustix::process::Signal::INT)
             .unwrap_or_else(|e| self.fail(format_args!("cannot send SIGINT: {e}")));
-        let deadline = std::time::Instant::now() + limit;
+        let deadline = Instant::now() + limit;
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => return status,
-                Ok(None) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
                 _ => self.fail(format_args!("still running {limit:?} after SIGINT")),
             }
         }
