@@ -277,7 +277,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         let frame = Frame::new(waker, marks, arg);
         let waker = frame.waker();
         let poll = self.poll(&frame, &mut Context::from_waker(&waker));
-        (poll, frame.yielded.take())
+        (poll, frame.yielded.replace(None))
     }
 
     /// Panics because the generator cannot run.
