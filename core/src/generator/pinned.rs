@@ -151,6 +151,28 @@ fn refuse_first() -> ! {
     panic!("{NOT_STARTED}")
 }
 
+/// Panics because a generator with this status cannot run. A function of the status alone, not
+/// a method of the generic generator: one copy for all generators, not one per generator.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn refuse(status: Status) -> ! {
+    match status {
+        Status::Returned => panic!("{FINISHED}"),
+        Status::Closed => panic!("{CLOSED}"),
+        _ => panic!("{POISONED}"),
+    }
+}
+
+/// A generator body awaited something other than a yield, which only async generators may do:
+/// the generator is poisoned.
+#[cold]
+#[inline(never)]
+fn awaited(status: &mut Status) -> ! {
+    *status = Status::Poisoned;
+    panic!("{AWAITED}")
+}
+
 const NOT_STARTED: &str = "a value was sent to a generator that has not started, whose body \
                            would never see it (Python: can't send non-None value to a \
                            just-started generator): call start() first, or try_send() for an error";
@@ -214,12 +236,14 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
             Status::Created => {
                 let first = frame.resumed.take();
                 // Refused before anything runs: the generator stays `Created`.
-                if first.as_ref().is_some_and(|first| B::loses_first(first)) {
-                    refuse_first();
+                if let Some(first) = &first {
+                    if B::loses_first(first) {
+                        refuse_first();
+                    }
                 }
                 Some(first)
             }
-            _ => self.refuse(),
+            status => refuse(status),
         };
         // Where a body that delegates lies, for its delegations (see `Shortcut`). Another body
         // leaves the place as it is, so a generator the compiler inlines does not see its
@@ -278,26 +302,6 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         let waker = frame.waker();
         let poll = self.poll(&frame, &mut Context::from_waker(&waker));
         (poll, frame.yielded.replace(None))
-    }
-
-    /// Panics because the generator cannot run.
-    #[cold]
-    #[inline(never)]
-    #[track_caller]
-    fn refuse(&self) -> ! {
-        match self.status {
-            Status::Returned => panic!("{FINISHED}"),
-            Status::Closed => panic!("{CLOSED}"),
-            _ => panic!("{POISONED}"),
-        }
-    }
-
-    /// The body awaited something other than a yield, which only async generators may do.
-    #[cold]
-    #[inline(never)]
-    fn awaited(&mut self) -> ! {
-        self.status = Status::Poisoned;
-        panic!("{AWAITED}")
     }
 }
 
@@ -536,7 +540,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         match this.resume(Waker::noop(), arg) {
             (Poll::Ready(out), _) => GeneratorState::Complete(out),
             (Poll::Pending, Some(y)) => GeneratorState::Yielded(y),
-            (Poll::Pending, None) => this.body.awaited(),
+            (Poll::Pending, None) => awaited(&mut this.body.status),
         }
     }
 
@@ -572,8 +576,10 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         match self.body.status {
             Status::Suspended => {}
             Status::Created => {
-                if arg.as_ref().is_some_and(B::loses_first) {
-                    return Err(Refusal::NotStarted);
+                if let Some(arg) = &arg {
+                    if B::loses_first(arg) {
+                        return Err(Refusal::NotStarted);
+                    }
                 }
             }
             Status::Returned => return Err(Refusal::Finished),
@@ -682,7 +688,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         match self.body.status {
             Status::Created => self.drive(None),
             Status::Suspended => panic!("{STARTED}"),
-            _ => self.body.refuse(),
+            status => refuse(status),
         }
     }
 
@@ -728,7 +734,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             Poll::Pending => {
                 self.as_mut().end_closing();
                 // SAFETY: only the status is written.
-                unsafe { self.get_unchecked_mut() }.body.awaited()
+                awaited(&mut unsafe { self.get_unchecked_mut() }.body.status)
             }
         }
     }
