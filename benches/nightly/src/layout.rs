@@ -207,12 +207,16 @@ macro_rules! yield_future {
             _resume: core::marker::PhantomData<fn() -> R>,
         }
 
+        // No field is pinned.
+        impl<Y, R> Unpin for $name<Y, R> {}
+
         impl<Y, R: Default> Future for $name<Y, R> {
             type Output = R;
-            fn poll(self: core::pin::Pin<&mut Self>, _: &mut core::task::Context<'_>) -> core::task::Poll<R> {
-                // SAFETY: no field is pinned; nothing is moved out but the value.
-                let this = unsafe { self.get_unchecked_mut() };
-                match this.value.take() {
+            fn poll(
+                self: core::pin::Pin<&mut Self>,
+                _: &mut core::task::Context<'_>,
+            ) -> core::task::Poll<R> {
+                match self.get_mut().value.take() {
                     Some(_) => core::task::Poll::Pending,
                     None => core::task::Poll::Ready(R::default()),
                 }

@@ -38,7 +38,10 @@ fn check() {
         let (group, _) = name.split_once('/').expect("group/row");
         let got = row(1000);
         let want = *expected.entry(group.to_owned()).or_insert(got);
-        assert_eq!(got, want, "{name} computes {got}, the hand-written row {want}");
+        assert_eq!(
+            got, want,
+            "{name} computes {got}, the hand-written row {want}"
+        );
     }
     println!("every row computes its group's hand-written result");
 }

@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 use std::ops::{Coroutine, CoroutineState};
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 
 use resumable::prelude::*;
 use resumable_nightly_reference::bodies::{count, count_pinned, gen_count, nightly_count};

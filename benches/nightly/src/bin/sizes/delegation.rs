@@ -2,7 +2,7 @@
 //! to 3, and what one level of `yield_from!` holds.
 
 use std::mem::{size_of, size_of_val};
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use resumable::__private::{Co, InSync, Probe, ViaShared as _};
@@ -14,7 +14,9 @@ use crate::counting::measure;
 
 /// The heap bytes a boxed chain keeps while suspended at its innermost yield: made and
 /// resumed once with the counter on.
-fn boxed_live<G: Generator<(), Yield = u64, Return = u64> + Unpin>(make: impl FnOnce() -> G) -> isize {
+fn boxed_live<G: Generator<(), Yield = u64, Return = u64> + Unpin>(
+    make: impl FnOnce() -> G,
+) -> isize {
     let (g, added) = measure(|| {
         let mut g = make();
         assert_eq!(Pin::new(&mut g).resume(()), GeneratorState::Yielded(0));
@@ -43,7 +45,9 @@ fn delegation_future() -> (usize, usize) {
     let g = pin!(PinnedGen::new(
         |mut co: Co<u64, ()>, _: Option<()>| async move {
             let sub = pin!(pinned_d0(1));
-            // What `yield_from!(sub)` expands to (see the expansion of `pinned_d1`), not awaited.
+            // What `yield_from!(sub)` expands to (see the expansion of `pinned_d1`), not awaited:
+            // kept token for token (the borrow picks the delegation's kind by autoref).
+            #[allow(clippy::match_single_binding, clippy::needless_borrow)]
             let delegation = match (Probe(sub), Some(())) {
                 (sub, first) => (&sub)
                     .__resumable_tag()

@@ -10,7 +10,7 @@ use std::mem::size_of_val;
 
 use resumable_nightly_reference::bodies::*;
 use resumable_nightly_reference::layout::{
-    replicas, stage_only_with, with_future, AsItIs, Breakdown, Minimal, NoAt, Savings,
+    AsItIs, Breakdown, Minimal, NoAt, Savings, replicas, stage_only_with, with_future,
 };
 
 #[global_allocator]
@@ -127,7 +127,9 @@ fn main() {
     }
     delegation::table();
 
-    println!("\n## Where the bytes go: `PinnedGen {{ body: BodyCell {{ stage, status, id }}, marks }}`\n");
+    println!(
+        "\n## Where the bytes go: `PinnedGen {{ body: BodyCell {{ stage, status, id }}, marks }}`\n"
+    );
     println!(
         "From the types (`layout.rs` mirrors them and checks the mirror's size against each \
          value). stage = the largest of closure (`Created`), future (`Running`) and kept \
@@ -142,7 +144,11 @@ fn main() {
     println!("|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|");
     for r in &rows {
         let b = r.pinned;
-        assert_eq!(r.boxed.1, b.total, "{}: the boxed form boxes a PinnedGen as big", r.name);
+        assert_eq!(
+            r.boxed.1, b.total,
+            "{}: the boxed form boxes a PinnedGen as big",
+            r.name
+        );
         println!(
             "| {} | {} | **{}** | {} | {} | {} | {} / {} / {} | +{} | {} | {} | {}{} |",
             r.name,
@@ -158,11 +164,17 @@ fn main() {
             b.co,
             b.yield_future,
             r.replica,
-            if r.replica == b.future { " (= future)" } else { " (≠ future!)" },
+            if r.replica == b.future {
+                " (= future)"
+            } else {
+                " (≠ future!)"
+            },
         );
     }
 
-    println!("\n## What a change to the generator would save (size of the `pinned` generator with it)\n");
+    println!(
+        "\n## What a change to the generator would save (size of the `pinned` generator with it)\n"
+    );
     println!(
         "Each column is the mirror with one change, except the yield-future columns, which are \
          the replica of the body's `async` block awaiting a smaller yield future (its size \

@@ -7,12 +7,12 @@ use std::mem::{size_of, size_of_val};
 use std::rc::Rc;
 
 use resumable::__private::Headed;
-use resumable::sched::{RoundRobin, TaskId};
 use resumable::Generator;
+use resumable::sched::{RoundRobin, TaskId};
 use resumable_nightly_reference::adapter::Nightly;
 use resumable_nightly_reference::bodies::{nightly_rr_task, rr_task, rr_task_pinned};
 
-use crate::counting::{measure, Added};
+use crate::counting::{Added, measure};
 
 const TASKS: usize = 10_000;
 const YIELDS: u32 = 100;
@@ -30,7 +30,10 @@ struct Measured {
 /// The size of a task's block holding `generator` (a `RoundRobin` moves a boxed generator of
 /// ours that has not started out of its box, so for those pass the boxed `PinnedGen`).
 fn block_of<T>(generator: &T) -> (usize, usize) {
-    (size_of::<Headed<(TaskId, Rc<str>), T>>(), size_of_val(generator))
+    (
+        size_of::<Headed<(TaskId, Rc<str>), T>>(),
+        size_of_val(generator),
+    )
 }
 
 /// Spawns the tasks `task` makes on a `RoundRobin` (one shared name, as in W5), counting; then
