@@ -86,6 +86,13 @@ struct NoMarks<B, F: Future> {
     id: u64,
 }
 
+/// `PinnedGen` with the status in the stage and no marks.
+#[allow(dead_code)]
+struct OneTagNoMarks<B, F: Future> {
+    stage: UnsafeCell<StageWithStatus<B, F>>,
+    id: u64,
+}
+
 /// `PinnedGen` with the status in the stage, no identity and no marks: the running body
 /// and one tag, as a nightly coroutine is.
 #[allow(dead_code)]
@@ -151,6 +158,21 @@ impl Breakdown {
 /// (see [`replicas`]) with another yield future.
 pub fn with_future<Y, R, B: Body<Y, R>, F: Future>(_g: &PinnedGen<Y, R, B>, _f: &F) -> usize {
     size_of::<Mirror<B, F, B::Marks>>()
+}
+
+/// The size `g` would have without the locations `suspended_at` reports: no marks, and its
+/// body's future `f` (a replica awaiting [`WithoutAt`]) in place of its own.
+pub fn no_locations_with<Y, R, B: Body<Y, R>, F: Future>(_g: &PinnedGen<Y, R, B>, _f: &F) -> usize {
+    size_of::<NoMarks<B, F>>()
+}
+
+/// The size `g` would have with the status in the stage's tag and without the locations (see
+/// [`no_locations_with`]): its identity kept.
+pub fn one_tag_no_locations_with<Y, R, B: Body<Y, R>, F: Future>(
+    _g: &PinnedGen<Y, R, B>,
+    _f: &F,
+) -> usize {
+    size_of::<OneTagNoMarks<B, F>>()
 }
 
 /// The size `g` would have with the status in the stage's tag, no identity and no marks, and

@@ -10,7 +10,8 @@ use std::mem::size_of_val;
 
 use resumable_nightly_reference::bodies::*;
 use resumable_nightly_reference::layout::{
-    AsItIs, Breakdown, Minimal, NoAt, Savings, replicas, stage_only_with, with_future,
+    AsItIs, Breakdown, Minimal, NoAt, Savings, no_locations_with, one_tag_no_locations_with,
+    replicas, stage_only_with, with_future,
 };
 
 #[global_allocator]
@@ -30,6 +31,9 @@ struct Row {
     replica: usize,
     no_at: usize,
     minimal: usize,
+    /// No marks and no `at` in the yield future; and that with the status in the stage's tag.
+    no_locations: usize,
+    one_tag_no_locations: usize,
     all: usize,
 }
 
@@ -62,6 +66,8 @@ macro_rules! row {
             replica: size_of_val(&as_is),
             no_at: with_future(&pinned, &no_at),
             minimal: with_future(&pinned, &minimal),
+            no_locations: no_locations_with(&pinned, &no_at),
+            one_tag_no_locations: one_tag_no_locations_with(&pinned, &no_at),
             all: stage_only_with(&pinned, &minimal),
         }
     }};
@@ -125,6 +131,7 @@ fn main() {
             r.pinned.total - r.nightly
         );
     }
+    println!("\n## size_of: delegation chains\n");
     delegation::table();
 
     println!(
@@ -176,28 +183,33 @@ fn main() {
         "\n## What a change to the generator would save (size of the `pinned` generator with it)\n"
     );
     println!(
-        "Each column is the mirror with one change, except the yield-future columns, which are \
-         the replica of the body's `async` block awaiting a smaller yield future (its size \
-         checked equal to the real future's above when it awaits one laid out as \
-         `YieldFuture`).\n"
+        "Each column is the mirror with the change; where the change is to the yield future \
+         (no `at`; the value alone, with no `Co`), the body's future is the replica of its \
+         `async` block awaiting that smaller future (the replica's size checked equal to the \
+         real future's above when it awaits one laid out as `YieldFuture`). \"Status in the \
+         stage's tag\" is the same saving as using the status as the tag of an untagged \
+         stage: one tag instead of two.\n"
     );
     println!(
         "| body | as is | status in the stage's tag | no `id` | no marks | `YieldFuture` without \
-         `at` | yield future = its value, no `Co` | all of these | nightly |"
+         `at` | no locations (no marks, no `at`) | one tag, no locations | yield future = its \
+         value, no `Co` | all of these | nightly |"
     );
-    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for r in &rows {
         let s = r.savings;
         let t = r.pinned.total;
         let d = |v: usize| format!("{v} ({:+})", v as isize - t as isize);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.name,
             t,
             d(s.status_in_stage),
             d(s.no_id),
             d(s.no_marks),
             d(r.no_at),
+            d(r.no_locations),
+            d(r.one_tag_no_locations),
             d(r.minimal),
             d(r.all),
             r.nightly
