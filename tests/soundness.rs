@@ -16,7 +16,7 @@ use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use common::{block_on, catch, counting, entries, new_log, poll_once, Log};
+use common::{block_on, catch, counting, entries, new_log, poll_once, Log, Noisy};
 use resumable::prelude::*;
 
 /// Wraps an expression in an `async` block the rewrite cannot see.
@@ -287,7 +287,10 @@ fn a_yield_polled_twice_in_one_resume_panics() {
             let _ = poll_once(fut.as_mut()).await;
         }};
     }
+    let log = new_log();
+    let guard_log = log.clone();
     let mut g = coroutine! {
+        let _guard = Noisy::new("body", &guard_log);
         poll_twice!(yield_!(1u8));
         yield 2;
     };
@@ -297,6 +300,15 @@ fn a_yield_polled_twice_in_one_resume_panics() {
         "{err}"
     );
     assert_eq!(g.state(), State::Poisoned);
+    // Poisoned where it suspended: the body's live locals are kept, not run again...
+    assert!(entries(&log).is_empty());
+    let err = catch(|| g.send(())).unwrap_err();
+    assert!(err.contains("after its body panicked"), "{err}");
+    // ...until the generator is closed, which drops them and leaves it poisoned.
+    g.close();
+    assert_eq!(entries(&log), ["body"]);
+    assert_eq!(g.state(), State::Poisoned);
+    assert_eq!(g.try_send(()), Err(ResumeError::Poisoned));
 }
 
 /// A yield polled once by a macro and dropped: its value may still reach the caller (if the

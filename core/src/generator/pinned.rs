@@ -16,16 +16,53 @@ use crate::generator::chain::{Shortcut, Stepped};
 use crate::generator::channel::{BodyId, BodyPlace, Co, DelegationMarks, Frame, Marks};
 use crate::{CloseError, Generator, GeneratorState, ResumeError, State};
 
-/// What the generator holds: the body before it starts, the running body, or, once the body
-/// is gone, the return value an iterator's `next` kept (see `PinnedGen::take_return`), in the
-/// body's place.
+/// What the generator holds, and so where it is: the body before it starts, the running body,
+/// or, once the body is gone, the return value an iterator's `next` kept (see
+/// `PinnedGen::take_return`), in the body's place.
+///
+/// The variant is the generator's state, and the only one it keeps: one tag, which a resume
+/// tests once. `repr(u8)` makes the tag the first byte, so that [`StageCell::status`] can read it
+/// alone through `&PinnedGen`, and a panic can turn `Suspended` into `Poisoned` without moving
+/// the body (the two variants hold it at the same place).
+#[repr(u8)]
 enum Stage<B, F: Future> {
     /// Not resumed yet: the closure holding the arguments.
-    Created(B),
-    /// Started: the `async` block's state machine. Structurally pinned.
-    Running(F),
-    /// Returned, closed or poisoned: the body has been dropped. Not pinned.
-    Done(Option<F::Output>),
+    Created(B) = TAG_CREATED,
+    /// Started and not finished: the `async` block's state machine. Structurally pinned.
+    Suspended(F) = TAG_SUSPENDED,
+    /// Its body panicked, or misused a yield, while it was running: the state machine is kept
+    /// (with whatever live locals it holds) until the generator is closed or dropped. Made by
+    /// rewriting the tag of `Suspended` (see `Stage::poison`), never built.
+    #[allow(dead_code)]
+    Poisoned(F) = TAG_POISONED,
+    /// Poisoned, and the body has been dropped.
+    Broken = TAG_BROKEN,
+    /// Returned: the body has been dropped. Not pinned.
+    Returned(Option<F::Output>) = TAG_RETURNED,
+    /// Closed before it finished: the body has been dropped.
+    Closed = TAG_CLOSED,
+}
+
+const TAG_CREATED: u8 = 0;
+const TAG_SUSPENDED: u8 = 1;
+const TAG_POISONED: u8 = 2;
+const TAG_BROKEN: u8 = 3;
+const TAG_RETURNED: u8 = 4;
+const TAG_CLOSED: u8 = 5;
+
+impl<B, F: Future> Stage<B, F> {
+    /// Poisons a generator whose body was running: its state machine stays where it is.
+    #[inline]
+    fn poison(&mut self) {
+        if let Stage::Suspended(_) = self {
+            // SAFETY: `Stage` is `repr(u8)`: its first byte is the tag, and `Suspended` and
+            // `Poisoned` hold the same type at the same place, so rewriting the tag turns one into
+            // the other, body untouched.
+            unsafe { (self as *mut Self).cast::<u8>().write(TAG_POISONED) };
+        } else {
+            *self = Stage::Broken;
+        }
+    }
 }
 
 /// The stage, kept where shared references to the generator do not reach it.
@@ -43,15 +80,29 @@ unsafe impl<B: Send, F: Future + Send> Send for StageCell<B, F> where F::Output:
 unsafe impl<B: Sync, F: Future + Sync> Sync for StageCell<B, F> where F::Output: Sync {}
 
 impl<B, F: Future> StageCell<B, F> {
+    #[inline(always)]
     fn get(&mut self) -> &mut Stage<B, F> {
         self.0.get_mut()
     }
+
+    /// Where the generator is, from the stage's tag alone.
+    #[inline(always)]
+    fn status(&self) -> Status {
+        // SAFETY: `Stage` is `repr(u8)`, so its first byte is its tag, always initialized. The
+        // byte is read through the cell's raw pointer, and nothing else: a body's references
+        // into itself point into its own state, after the tag, and are left alone. Nothing
+        // writes the stage meanwhile: writing it takes `&mut self`.
+        match unsafe { self.0.get().cast::<u8>().read() } {
+            TAG_CREATED => Status::Created,
+            TAG_SUSPENDED => Status::Suspended,
+            TAG_POISONED | TAG_BROKEN => Status::Poisoned,
+            TAG_RETURNED => Status::Returned,
+            _ => Status::Closed,
+        }
+    }
 }
 
-/// Where the generator is. A resume leaves it as it found it while the body runs (nothing can
-/// look at it meanwhile: the resume holds the generator's `&mut`) and writes the outcome when
-/// the body suspends or returns; a panic out of the body writes `Poisoned` as it unwinds (see
-/// `PoisonOnUnwind`), so a plain resume stores the status once, not twice.
+/// Where the generator is, as its stage's tag says (see `StageCell::status`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Status {
     Created,
@@ -61,13 +112,20 @@ enum Status {
     Closed,
 }
 
-/// Marks a generator poisoned when a panic unwinds out of its body's poll. A resume that returns
-/// forgets it, so it costs nothing unless the body panics.
-struct PoisonOnUnwind<'a>(&'a mut Status);
+/// Marks a generator poisoned when a panic unwinds out of its body's poll: `Suspended`, its
+/// stage's tag while the body runs, becomes `Poisoned`. A resume that returns forgets it, so it
+/// costs nothing unless the body panics.
+///
+/// It holds the stage's tag by raw pointer, since the body is borrowed from the stage for the
+/// poll; it writes only when that poll has ended, unwinding.
+struct PoisonOnUnwind(*mut u8);
 
-impl Drop for PoisonOnUnwind<'_> {
+impl Drop for PoisonOnUnwind {
     fn drop(&mut self) {
-        *self.0 = Status::Poisoned;
+        // SAFETY: the pointer is to the tag of a stage that was `Suspended` when the poll began
+        // (see `BodyCell::poll`) and outlives this guard; the poll that borrowed the body has
+        // ended. `Suspended` and `Poisoned` hold the body at the same place (see `Stage`).
+        unsafe { self.0.write(TAG_POISONED) };
     }
 }
 
@@ -117,7 +175,6 @@ pub struct PinnedGen<Y, R, B: Body<Y, R>> {
 /// The body and where it is.
 struct BodyCell<Y, R, B: Body<Y, R>> {
     stage: StageCell<B, B::Future>,
-    status: Status,
     /// The body's identity, from its start on (see `BodyId`).
     id: BodyId,
 }
@@ -131,8 +188,7 @@ impl<Y, R, B: Body<Y, R>> Drop for DropOnUnwind<Y, R, B> {
         // SAFETY: the body outlives this guard, which lives inside `resume_shortcut`, and the
         // panic that unwinds here ended every use of the body the shortcut step had made.
         let body = unsafe { self.0.as_mut() };
-        body.status = Status::Poisoned;
-        *body.stage.get() = Stage::Done(None);
+        *body.stage.get() = Stage::Broken;
     }
 }
 
@@ -164,12 +220,11 @@ fn refuse(status: Status) -> ! {
     }
 }
 
-/// A generator body awaited something other than a yield, which only async generators may do:
-/// the generator is poisoned.
+/// A generator body awaited something other than a yield, which only async generators may do
+/// (the caller has poisoned the generator).
 #[cold]
 #[inline(never)]
-fn awaited(status: &mut Status) -> ! {
-    *status = Status::Poisoned;
+fn awaited() -> ! {
     panic!("{AWAITED}")
 }
 
@@ -230,21 +285,6 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
     #[inline(always)]
     #[track_caller]
     fn poll(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        // `Some(first argument)` if the body starts now.
-        let start = match self.status {
-            Status::Suspended => None,
-            Status::Created => {
-                let first = frame.resumed.take();
-                // Refused before anything runs: the generator stays `Created`.
-                if let Some(first) = &first {
-                    if B::loses_first(first) {
-                        refuse_first();
-                    }
-                }
-                Some(first)
-            }
-            status => refuse(status),
-        };
         // Where a body that delegates lies, for its delegations (see `Shortcut`). Another body
         // leaves the place as it is, so a generator the compiler inlines does not see its
         // address taken: the place is then that of a body around this one in the chain being
@@ -253,37 +293,47 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         if <B::Marks as Marks<Y, R>>::DELEGATES {
             frame.header.place.set(BodyPlace::of(&*self));
         }
-        let BodyCell { stage, status, id } = self;
-        let poison = PoisonOnUnwind(status);
+        let BodyCell { stage, id } = self;
         let stage = stage.get();
-        if let Some(first) = start {
-            let Stage::Created(body) = mem::replace(stage, Stage::Done(None)) else {
-                unreachable!()
-            };
-            *id = BodyId::next();
-            *stage = Stage::Running(body.start(Co::new(*id), first));
+        match stage {
+            Stage::Suspended(_) => {}
+            Stage::Created(_) => {
+                let first = frame.resumed.take();
+                // Refused before anything runs: the generator stays `Created`.
+                if let Some(first) = &first {
+                    if B::loses_first(first) {
+                        refuse_first();
+                    }
+                }
+                let Stage::Created(body) = mem::replace(stage, Stage::Broken) else {
+                    unreachable!()
+                };
+                *id = BodyId::next();
+                *stage = Stage::Suspended(body.start(Co::new(*id), first));
+            }
+            Stage::Returned(_) => refuse(Status::Returned),
+            Stage::Closed => refuse(Status::Closed),
+            Stage::Poisoned(_) | Stage::Broken => refuse(Status::Poisoned),
         }
         frame.header.body.set(*id);
-        let Stage::Running(fut) = stage else {
+        // The body and the guard's tag both come from this pointer, so the guard's write, after
+        // the poll, is made through what the body was borrowed from.
+        let place: *mut Stage<B, B::Future> = stage;
+        // SAFETY: `place` is `stage`, unused until the body's borrow ends.
+        let Stage::Suspended(fut) = (unsafe { &mut *place }) else {
             unreachable!()
         };
+        let poison = PoisonOnUnwind(place.cast());
         // SAFETY: `fut` lives inside the pinned generator (every caller's `&mut` comes from a
         // `Pin`) and is only ever dropped in place, never moved.
         let poll = unsafe { Pin::new_unchecked(fut) }.poll(cx);
         // A yield misused by code the macros cannot see panics here, poisoning the generator.
         frame.check();
         mem::forget(poison);
-        match poll {
-            Poll::Ready(out) => {
-                *stage = Stage::Done(None);
-                self.status = Status::Returned;
-                Poll::Ready(out)
-            }
-            Poll::Pending => {
-                self.status = Status::Suspended;
-                Poll::Pending
-            }
+        if let Poll::Ready(_) = poll {
+            *stage = Stage::Returned(None);
         }
+        poll
     }
 
     /// One resume the plain way: makes the resume's frame (the generator polled with `waker`,
@@ -312,7 +362,6 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         PinnedGen {
             body: BodyCell {
                 stage: StageCell(UnsafeCell::new(Stage::Created(body))),
-                status: Status::Created,
                 id: BodyId::NONE,
             },
             marks: B::Marks::NEW,
@@ -351,7 +400,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         first: Option<&R>,
         at: &'static Location<'static>,
     ) {
-        match (self.body.status, first) {
+        match (self.body.stage.status(), first) {
             (Status::Suspended, None) => delegation_refused(
                 at,
                 "this subgenerator has already started, and its yield waits for a value: give \
@@ -432,7 +481,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     ) -> (Poll<B::Output>, Option<Y>) {
         // A generator with a shortcut has started and is suspended; if not, the plain poll
         // says why it cannot run.
-        if body.status != Status::Suspended {
+        if body.stage.status() != Status::Suspended {
             marks.innermost.set(None);
             return body.resume_plain(waker, marks, arg);
         }
@@ -540,7 +589,10 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         match this.resume(Waker::noop(), arg) {
             (Poll::Ready(out), _) => GeneratorState::Complete(out),
             (Poll::Pending, Some(y)) => GeneratorState::Yielded(y),
-            (Poll::Pending, None) => awaited(&mut this.body.status),
+            (Poll::Pending, None) => {
+                this.body.stage.get().poison();
+                awaited()
+            }
         }
     }
 
@@ -573,7 +625,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         self: Pin<&mut Self>,
         arg: Option<R>,
     ) -> Result<GeneratorState<Y, B::Output>, Refusal> {
-        match self.body.status {
+        match self.body.stage.status() {
             Status::Suspended => {}
             Status::Created => {
                 if let Some(arg) = &arg {
@@ -685,7 +737,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     where
         B: Starts<Y, R>,
     {
-        match self.body.status {
+        match self.body.stage.status() {
             Status::Created => self.drive(None),
             Status::Suspended => panic!("{STARTED}"),
             status => refuse(status),
@@ -708,19 +760,18 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     pub fn close(self: Pin<&mut Self>) {
         // SAFETY: the body is dropped in place, never moved.
         let this = unsafe { self.get_unchecked_mut() };
-        if let Status::Created | Status::Suspended = this.body.status {
-            this.body.status = Status::Closed;
-        }
         if let Some(delegation) = this.marks.delegation() {
             delegation.innermost.set(None);
             delegation.outermost.set(None);
             delegation.descending.set(false);
         }
         this.marks.at().set(None);
-        // A return value kept for `take_return` stays.
         let stage = this.body.stage.get();
-        if !matches!(stage, Stage::Done(_)) {
-            *stage = Stage::Done(None);
+        match stage {
+            Stage::Created(_) | Stage::Suspended(_) => *stage = Stage::Closed,
+            Stage::Poisoned(_) => *stage = Stage::Broken,
+            // A return value kept for `take_return` stays.
+            Stage::Broken | Stage::Returned(_) | Stage::Closed => {}
         }
     }
 
@@ -733,8 +784,13 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             Poll::Ready(outcome) => outcome,
             Poll::Pending => {
                 self.as_mut().end_closing();
-                // SAFETY: only the status is written.
-                awaited(&mut unsafe { self.get_unchecked_mut() }.body.status)
+                // SAFETY: the body is poisoned in place, not moved.
+                unsafe { self.get_unchecked_mut() }
+                    .body
+                    .stage
+                    .get()
+                    .poison();
+                awaited()
             }
         }
     }
@@ -798,7 +854,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.state(), State::Suspended);
     /// ```
     pub fn state(&self) -> State {
-        match self.body.status {
+        match self.body.stage.status() {
             Status::Created => State::Created,
             Status::Suspended => State::Suspended,
             Status::Poisoned => State::Poisoned,
@@ -837,7 +893,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.suspended_at().unwrap().line(), line);
     /// ```
     pub fn suspended_at(&self) -> Option<&'static Location<'static>> {
-        if self.body.status == Status::Suspended {
+        if self.body.stage.status() == Status::Suspended {
             self.marks.at().get()
         } else {
             None
@@ -860,7 +916,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     /// assert_eq!(g.delegating_at().unwrap().line(), g.suspended_at().unwrap().line());
     /// ```
     pub fn delegating_at(&self) -> Option<&'static Location<'static>> {
-        if self.body.status == Status::Suspended {
+        if self.body.stage.status() == Status::Suspended {
             self.marks.delegation()?.outermost.get()
         } else {
             None
@@ -883,7 +939,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // SAFETY: only the return value is moved out, from the stage after the body, which is
         // not pinned.
         match unsafe { self.get_unchecked_mut() }.body.stage.get() {
-            Stage::Done(ret) => ret.take(),
+            Stage::Returned(ret) => ret.take(),
             _ => None,
         }
     }
@@ -893,7 +949,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     pub(crate) fn keep_return(self: Pin<&mut Self>, value: B::Output) {
         // SAFETY: only the return value is written, into the stage after the body, which is not
         // pinned.
-        if let Stage::Done(ret) = unsafe { self.get_unchecked_mut() }.body.stage.get() {
+        if let Stage::Returned(ret) = unsafe { self.get_unchecked_mut() }.body.stage.get() {
             *ret = Some(value);
         }
     }
@@ -970,7 +1026,7 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for PinnedGen<Y, R, B> {
     #[track_caller]
     fn try_start(self: Pin<&mut Self>) -> Option<GeneratorState<Y, B::Output>> {
         // Suspended at a yield, it waits for a value; a closure body binds its first one.
-        let needs_one = match self.body.status {
+        let needs_one = match self.body.stage.status() {
             Status::Suspended => true,
             Status::Created => B::BINDS_FIRST,
             _ => false, // cannot run: the resume says why
