@@ -330,7 +330,7 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         // A yield misused by code the macros cannot see panics here, poisoning the generator.
         frame.check();
         mem::forget(poison);
-        if let Poll::Ready(_) = poll {
+        if poll.is_ready() {
             *stage = Stage::Returned(None);
         }
         poll
