@@ -258,6 +258,38 @@ fn closing_a_chain_closes_its_levels_innermost_first() {
     assert_eq!(*log.borrow(), (0..=30).collect::<Vec<_>>());
 }
 
+/// Closing or dropping a chain far deeper than a stack frame per level would allow: the
+/// levels are closed innermost first, one at a time.
+#[test]
+fn a_chain_deeper_than_the_stack_would_allow_closes_and_drops_innermost_first() {
+    let depth = if cfg!(miri) { 20 } else { DEEP as u32 };
+    let log = Rc::default();
+    let mut g = descend(depth, Rc::clone(&log));
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
+    g.close();
+    assert_eq!(*log.borrow(), (0..=depth).collect::<Vec<_>>());
+    assert!(g.is_finished());
+
+    let log = Rc::default();
+    let mut g = descend(depth, Rc::clone(&log));
+    assert_eq!(g.start(), GeneratorState::Yielded(0));
+    drop(g);
+    assert_eq!(*log.borrow(), (0..=depth).collect::<Vec<_>>());
+}
+
+/// A walk dropped at the bottom of a deep tree, and half-way back up.
+#[test]
+fn a_deep_walk_dropped_half_way_takes_no_stack_per_level() {
+    let tree = Node::spine(DEEP);
+    let mut g = walk(&tree);
+    assert_eq!(g.next(), Some(0));
+    drop(g);
+    let mut g = walk(&tree);
+    let half = usize::try_from(DEEP).unwrap();
+    assert_eq!(g.by_ref().take(half).count(), half);
+    drop(g);
+}
+
 #[generator(yield = u32)]
 fn panics_at(depth: u32, log: Rc<RefCell<Vec<u32>>>) {
     let _level = Logged(depth, Rc::clone(&log));
@@ -279,6 +311,22 @@ fn a_panic_at_the_bottom_of_a_chain_poisons_it_and_drops_every_level() {
     assert_eq!(g.state(), State::Poisoned);
     assert_eq!(*log.borrow(), (0..=10).collect::<Vec<_>>());
     assert!(catch(|| g.send(())).unwrap_err().contains("panicked"));
+}
+
+/// The same, far deeper than a stack frame per level would allow.
+#[test]
+fn a_panic_at_the_bottom_of_a_deep_chain_drops_every_level_innermost_first() {
+    let depth = if cfg!(miri) { 20 } else { DEEP as u32 };
+    let log = Rc::default();
+    let mut g = panics_at(depth, Rc::clone(&log));
+    assert_eq!(
+        g.by_ref().take(depth as usize + 1).count(),
+        depth as usize + 1
+    );
+    let err = catch(|| g.next()).unwrap_err();
+    assert_eq!(err, "at the bottom");
+    assert_eq!(g.state(), State::Poisoned);
+    assert_eq!(*log.borrow(), (0..=depth).collect::<Vec<_>>());
 }
 
 // ---------------------------------------------------------------------------------------------

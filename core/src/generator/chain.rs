@@ -69,8 +69,26 @@ use crate::generator::channel::DelegationMarks;
 /// handles are kept is made through it (see `SharedDelegate::poll`).
 pub struct Shortcut<Y, R> {
     delegation: NonNull<()>,
-    step: ErasedStep<Y, R>,
+    /// A constant of the delegation's type, promoted to static memory (by pointer, as its type
+    /// need not be `'static`).
+    ops: NonNull<ErasedOps<Y, R>>,
 }
+
+/// What a handle can do with the delegation it points to, type-erased: one table per type of
+/// delegation and kind of step (see `SharedDelegate`).
+pub(crate) struct ErasedOps<Y, R> {
+    /// Its step: see [`ErasedStep`].
+    pub(crate) step: ErasedStep<Y, R>,
+    /// Closes its subgenerator, when the generator that owns the chain is closed or dropped,
+    /// and hands back its parent: see [`Shortcut::close_chain`].
+    pub(crate) close: ErasedClose<Y, R>,
+}
+
+/// Closes the subgenerator of a type-erased delegation and returns the delegation's parent.
+///
+/// # Safety
+/// As [`ErasedStep`]: `Shortcut`'s invariant holds for the handle.
+pub(crate) type ErasedClose<Y, R> = unsafe fn(NonNull<()>) -> Option<Shortcut<Y, R>>;
 
 impl<Y, R> Clone for Shortcut<Y, R> {
     fn clone(&self) -> Self {
@@ -84,8 +102,12 @@ impl<Y, R> Shortcut<Y, R> {
     /// # Safety
     /// `step(delegation, ..)` must be sound to call, with the parts of a resume of a generator
     /// of types `Y` and `R`, whenever the invariant above holds.
-    pub(crate) unsafe fn new(delegation: NonNull<()>, step: ErasedStep<Y, R>) -> Self {
-        Shortcut { delegation, step }
+    /// `ops` must be a promoted constant: it lives as long as the program.
+    pub(crate) unsafe fn new(delegation: NonNull<()>, ops: &ErasedOps<Y, R>) -> Self {
+        Shortcut {
+            delegation,
+            ops: NonNull::from(ops),
+        }
     }
 
     /// The delegation the handle steps.
@@ -107,8 +129,29 @@ impl<Y, R> Shortcut<Y, R> {
         marks: &DelegationMarks<Y, R>,
         arg: Option<R>,
     ) -> Stepped<Y> {
-        // SAFETY: the caller upholds the invariant, which is `new`'s contract.
-        unsafe { (self.step)(self.delegation, waker, marks, arg) }
+        // SAFETY: the caller upholds the invariant, which is `new`'s contract; `ops` is static.
+        unsafe { (self.ops.as_ref().step)(self.delegation, waker, marks, arg) }
+    }
+
+    /// Closes the chain from this handle up, innermost first: each delegation's subgenerator
+    /// is closed (its live locals dropped) and the delegation is left done, then its parent's.
+    /// So when the generator that owns the chain drops its own body, every body below it has
+    /// been dropped already, and dropping it is one level deep: closing or dropping a chain
+    /// takes no stack frame per level, as stepping it does not. (Dropped from the outermost
+    /// body down, each delegation would drop the one below inside its own drop.)
+    ///
+    /// # Safety
+    /// As `step`: the invariant above holds for this handle, the innermost of its generator.
+    pub(crate) unsafe fn close_chain(self) {
+        let mut next = Some(self);
+        while let Some(handle) = next {
+            // SAFETY: the invariant holds for the innermost handle (the caller's contract), and
+            // then for each parent in turn: a delegation whose subgenerator is closed is
+            // suspended at nothing any more, but its parent's body is still suspended at the
+            // parent, alive and unmoved, as the invariant says.
+            // `ops` is static.
+            next = unsafe { (handle.ops.as_ref().close)(handle.delegation) };
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
 use crate::generator::body::Body;
-use crate::generator::chain::{Enclosing, Link, Parent, Recorded, Shortcut, Stepped};
+use crate::generator::chain::{Enclosing, ErasedOps, Link, Parent, Recorded, Shortcut, Stepped};
 use crate::generator::channel::{BodyId, Co, DelegationMarks, Fault, Frame, NESTING_LIMIT};
 #[cfg(feature = "alloc")]
 use crate::Gen;
@@ -206,17 +206,29 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
     /// The handle on this delegation (see `Shortcut`), from the pointer `this` it is reached
     /// through.
     fn handle(this: NonNull<Self>) -> Shortcut<Y, R> {
-        // SAFETY: `step_erased` is sound to call while `Shortcut`'s invariant holds: then this
-        // delegation is alive and pinned inside the suspended body that owns it, and nothing
-        // else is using it.
-        unsafe { Shortcut::new(this.cast(), Self::step_erased) }
+        // SAFETY: `step_erased` and `close_erased` are sound to call while `Shortcut`'s
+        // invariant holds: then this delegation is alive and pinned inside the suspended body
+        // that owns it, and nothing else is using it.
+        unsafe { Shortcut::new(this.cast(), &Self::STEP) }
     }
+
+    /// The handle's operations.
+    const STEP: ErasedOps<Y, R> = ErasedOps {
+        step: Self::step_erased,
+        close: Self::close_erased,
+    };
+
+    /// The operations of the handle of a delegation that descended.
+    const DESCEND: ErasedOps<Y, R> = ErasedOps {
+        step: Self::descend_erased,
+        close: Self::close_erased,
+    };
 
     /// The handle a delegation records itself with when it descends (see `poll`): its first
     /// step starts the subgenerator.
     fn descent(this: NonNull<Self>) -> Shortcut<Y, R> {
         // SAFETY: as `handle`, for `descend_erased`.
-        unsafe { Shortcut::new(this.cast(), Self::descend_erased) }
+        unsafe { Shortcut::new(this.cast(), &Self::DESCEND) }
     }
 
     /// Makes the subgenerator ready, and hands `frame` the argument it starts with.
@@ -240,6 +252,21 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
         let frame = Frame::new(waker, marks, arg);
         // SAFETY: guaranteed by the caller.
         unsafe { Self::step_with(this.cast(), marks, frame) }
+    }
+
+    /// Closes the subgenerator (see `Shortcut::close_chain`) and returns this delegation's
+    /// parent. The delegation is then done: its drop does not close the subgenerator again.
+    ///
+    /// # Safety
+    /// As `step_erased`.
+    unsafe fn close_erased(this: NonNull<()>) -> Option<Shortcut<Y, R>> {
+        // SAFETY: guaranteed by the caller.
+        let this = unsafe { &mut *this.cast::<Self>().as_ptr() };
+        if !this.done {
+            this.done = true;
+            this.sub.close_shared();
+        }
+        this.parent.0
     }
 
     /// The first step of a delegation that descended: starts the subgenerator, which the

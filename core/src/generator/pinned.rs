@@ -180,12 +180,19 @@ struct BodyCell<Y, R, B: Body<Y, R>> {
 }
 
 /// Poisons a generator and drops its body in place if dropped itself, which only happens when
-/// a shortcut step unwinds (it is forgotten when the step returns).
-struct DropOnUnwind<Y, R, B: Body<Y, R>>(NonNull<BodyCell<Y, R, B>>);
+/// a shortcut step unwinds (it is forgotten when the step returns): the chain first, innermost
+/// first (see `Shortcut::close_chain`), then the generator's own body.
+struct DropOnUnwind<'m, Y, R, B: Body<Y, R>>(NonNull<BodyCell<Y, R, B>>, &'m DelegationMarks<Y, R>);
 
-impl<Y, R, B: Body<Y, R>> Drop for DropOnUnwind<Y, R, B> {
+impl<Y, R, B: Body<Y, R>> Drop for DropOnUnwind<'_, Y, R, B> {
     fn drop(&mut self) {
-        // SAFETY: the body outlives this guard, which lives inside `resume_shortcut`, and the
+        if let Some(innermost) = self.1.innermost.take() {
+            // SAFETY: the step that unwound left the chain as `Shortcut`'s invariant says: the
+            // subgenerator that panicked is poisoned in its delegation, which is alive, and so
+            // are the ones above it, in bodies suspended at them.
+            unsafe { innermost.close_chain() };
+        }
+        // SAFETY: the body outlives this guard, which lives inside `step_chain`, and the
         // panic that unwinds here ended every use of the body the shortcut step had made.
         let body = unsafe { self.0.as_mut() };
         *body.stage.get() = Stage::Broken;
@@ -521,7 +528,7 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
         // it are suspended or have returned: `Shortcut`'s invariant. If a subgenerator panics,
         // the panic does not unwind through the bodies around it, as a plain step's would:
         // `DropOnUnwind` drops them, innermost first, instead.
-        let unwinding = DropOnUnwind(NonNull::from(&mut *body));
+        let unwinding = DropOnUnwind(NonNull::from(&mut *body), marks);
         // SAFETY: see above; `marks` are this generator's, in its resume with `waker`.
         let stepped = unsafe { shortcut.step(waker, marks, arg) };
         mem::forget(unwinding);
@@ -760,8 +767,8 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
     pub fn close(self: Pin<&mut Self>) {
         // SAFETY: the body is dropped in place, never moved.
         let this = unsafe { self.get_unchecked_mut() };
+        this.close_chain();
         if let Some(delegation) = this.marks.delegation() {
-            delegation.innermost.set(None);
             delegation.outermost.set(None);
             delegation.descending.set(false);
         }
@@ -773,6 +780,23 @@ impl<Y, R, B: Body<Y, R>> PinnedGen<Y, R, B> {
             // A return value kept for `take_return` stays.
             Stage::Broken | Stage::Returned(_) | Stage::Closed => {}
         }
+    }
+
+    /// Closes the delegation chain the generator is suspended in, if its last resume left one,
+    /// innermost first (see `Shortcut::close_chain`): what its close or its drop does before
+    /// it drops its own body, so that this takes one stack frame, not one per level.
+    #[inline]
+    fn close_chain(&mut self) {
+        if !<B::Marks as Marks<Y, R>>::DELEGATES {
+            return;
+        }
+        let Some(innermost) = self.marks.delegation().and_then(|d| d.innermost.take()) else {
+            return;
+        };
+        // SAFETY: a handle kept in the marks is valid until the body is stepped another way,
+        // closed or dropped (`Shortcut`'s invariant): this is its close or its drop, and the body
+        // has not been touched since its last resume.
+        unsafe { innermost.close_chain() };
     }
 
     /// [`close_with`](Self::close_with), with the resume argument that carries the error.
@@ -1032,6 +1056,16 @@ impl<Y, R, B: Body<Y, R>> Generator<R> for PinnedGen<Y, R, B> {
             _ => false, // cannot run: the resume says why
         };
         (!needs_one).then(|| self.drive(None))
+    }
+}
+
+/// A generator dropped while suspended in a deep delegation chain closes the chain innermost
+/// first, then drops its own body (see `Shortcut::close_chain`): dropping is no deeper on the
+/// stack than resuming. A generator whose body cannot delegate has nothing to do here.
+impl<Y, R, B: Body<Y, R>> Drop for PinnedGen<Y, R, B> {
+    #[inline]
+    fn drop(&mut self) {
+        self.close_chain();
     }
 }
 
