@@ -6,12 +6,17 @@
 //! slot after it ended. Only lookups by id (kill, cancel, join, a timer or descriptor firing)
 //! go through the index. Freed slots are reused last-freed first, while still in cache.
 //!
+//! The index holds slot numbers only (4 bytes each), hashed by the id of the task in the
+//! slot, and compares a wanted id with the slot's: a map from id to slot would hold the id
+//! twice, in 16-byte buckets (28 bytes per task at 10,000 tasks, against 8).
+//!
 //! Slots come in pages of [`PAGE`]: the table grows a page at a time, so it holds at most a
 //! page of unused slots (a doubling vector would hold up to as many as it uses) and never
 //! moves a task.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use hashbrown::HashTable;
 use std::collections::HashMap;
 
 use crate::sched::TaskId;
@@ -73,7 +78,14 @@ pub(crate) struct Table<E> {
     used: u32,
     /// Free slots, the last freed last.
     free: Vec<u32>,
-    index: TaskMap<u32>,
+    /// The live tasks' slots, by the hash of their ids (see the module documentation).
+    index: HashTable<u32>,
+}
+
+/// Where the index looks for `id` first.
+#[inline]
+fn hash(id: TaskId) -> u64 {
+    id.get().wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 impl<E> Default for Table<E> {
@@ -82,7 +94,7 @@ impl<E> Default for Table<E> {
             pages: Vec::new(),
             used: 0,
             free: Vec::new(),
-            index: TaskMap::default(),
+            index: HashTable::new(),
         }
     }
 }
@@ -117,7 +129,10 @@ impl<E> Table<E> {
             id,
             entry: Some(entry(key)),
         };
-        self.index.insert(id, slot);
+        let pages = &self.pages;
+        self.index.insert_unique(hash(id), slot, |&s| {
+            hash(pages[s as usize / PAGE][s as usize % PAGE].id)
+        });
         key
     }
 
@@ -140,11 +155,16 @@ impl<E> Table<E> {
 
     /// The key of the live task `id`.
     pub(crate) fn key(&self, id: TaskId) -> Option<Key> {
-        self.index.get(&id).map(|&slot| Key { slot, id })
+        let pages = &self.pages;
+        self.index
+            .find(hash(id), |&s| {
+                pages[s as usize / PAGE][s as usize % PAGE].id == id
+            })
+            .map(|&slot| Key { slot, id })
     }
 
     pub(crate) fn contains(&self, id: TaskId) -> bool {
-        self.index.contains_key(&id)
+        self.key(id).is_some()
     }
 
     #[inline]
@@ -177,7 +197,12 @@ impl<E> Table<E> {
             return None;
         }
         let entry = slot.entry.take()?;
-        self.index.remove(&key.id);
+        let pages = &self.pages;
+        if let Ok(found) = self.index.find_entry(hash(key.id), |&s| {
+            pages[s as usize / PAGE][s as usize % PAGE].id == key.id
+        }) {
+            found.remove();
+        }
         self.free.push(key.slot);
         Some(entry)
     }
@@ -263,5 +288,32 @@ mod tests {
         assert_eq!(k.slot, keys[PAGE + 1].slot);
         assert_eq!(table.pages.len(), 4);
         assert_eq!(table.len(), 3 * PAGE + 4);
+    }
+
+    #[test]
+    fn the_index_finds_every_live_task_by_id_through_growth_and_reuse() {
+        let mut table = Table::default();
+        let mut ids = ids();
+        let mut live: Vec<(TaskId, Key)> = Vec::new();
+        for round in 0..4 {
+            for _ in 0..1000 {
+                let id = ids.next().unwrap();
+                live.push((id, table.insert(id, id.get())));
+            }
+            // Every other task ends: its id is found no more, its slot is reused next round.
+            let (gone, kept): (Vec<_>, Vec<_>) =
+                live.iter().enumerate().partition(|(i, _)| (i + round) % 2 == 0);
+            for (_, &(id, key)) in &gone {
+                assert_eq!(table.remove(key), Some(id.get()));
+                assert_eq!(table.key(id), None);
+                assert!(!table.contains(id));
+            }
+            live = kept.into_iter().map(|(_, &k)| k).collect();
+            for &(id, key) in &live {
+                assert_eq!(table.key(id), Some(key));
+                assert_eq!(table.by_id(id), Some(&id.get()));
+            }
+            assert_eq!(table.len(), live.len());
+        }
     }
 }
