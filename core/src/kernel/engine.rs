@@ -27,7 +27,7 @@ use std::time::Instant;
 use super::clock::{Clock, Deadline, StepClock, Waiter};
 use super::reactor::{Direction, Reactor, Woken};
 use super::sites::Site;
-use super::table::{Key, Table, TaskMap};
+use super::table::{Key, Queued, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
 use super::timers::{TimerKey, Timers};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
@@ -192,9 +192,9 @@ struct State {
     tasks: Table<Entry>,
     next_id: TaskId,
     /// The pass being run (taken out while its steps run; nothing queues in it then).
-    ready: Vec<Key>,
+    ready: Vec<Queued>,
     /// Made ready during the pass: they run in the next one, after the readiness poll.
-    later: Vec<Key>,
+    later: Vec<Queued>,
     timers: Timers,
     clock: Clock,
     ended: TaskMap<Ended>,
@@ -225,7 +225,7 @@ pub(crate) struct Core {
     /// How many more operations the running task may do without waiting before it yields.
     budget: Cell<u32>,
     /// Wakes from the loop's own thread (see `TaskWaker`): no lock needed.
-    local_woken: RefCell<Vec<Key>>,
+    local_woken: RefCell<Vec<Queued>>,
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
@@ -348,22 +348,16 @@ impl Core {
         *self.reporter.borrow_mut() = reporter;
     }
 
-    /// The wakes since last asked: this thread's, then other threads'.
-    fn take_woken(&self, into: &mut Vec<Key>) {
-        into.append(&mut self.local_woken.borrow_mut());
-        self.remote.take(into);
-    }
-
     /// Queues the futures woken since last asked, this thread's first, then other threads'
-    /// (see `take_woken`), for this pass (`now`) or the next. `spare` is an empty buffer for
+    /// for this pass (`now`) or the next. `spare` is an empty buffer for
     /// the other threads' wakes; this thread's are drained in place, without a copy.
     #[inline(always)]
     fn queue_woken(&self, spare: &mut Vec<Key>, now: bool) {
         let mut local = self.local_woken.borrow_mut();
         if !local.is_empty() {
             let mut state = self.state.borrow_mut();
-            for key in local.drain(..) {
-                state.wake_future(key, now);
+            for queued in local.drain(..) {
+                state.wake_queued(queued, now);
             }
         }
         drop(local);
@@ -475,7 +469,7 @@ impl Core {
         entry.wait = Wait::Nothing;
         if !entry.queued {
             entry.queued = true;
-            state.later.push(key);
+            state.later.push(key.queued());
         }
         true
     }

@@ -50,7 +50,30 @@ pub(crate) struct Key {
     pub(crate) id: TaskId,
 }
 
+/// A key as the run queues hold it: its slot and the low half of its id, in 8 bytes where a
+/// [`Key`] takes 16 (a queue of 10,000 tasks grown to 16,384 entries costs 13 bytes per task,
+/// not 26). It finds its task while the slot holds a task whose id agrees in those 32 bits: a
+/// queued key is resolved within the pass after it was queued (or a step, for the wakes on the
+/// loop's thread), and a slot would have to be taken by 2^32 tasks in that time for a later
+/// task to pass for its own. (What may hold a key for longer, a waker, holds a whole one.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Queued {
+    slot: u32,
+    id: u32,
+}
+
 impl Key {
+    /// The key, as a run queue holds it.
+    #[inline]
+    pub(crate) fn queued(self) -> Queued {
+        Queued {
+            slot: self.slot,
+            // Truncated on purpose: the low half (see `Queued`).
+            #[allow(clippy::cast_possible_truncation)]
+            id: self.id.get() as u32,
+        }
+    }
+
     /// Its slot and its id, to be stored apart (a waker packs a flag beside the slot).
     pub(crate) fn into_parts(self) -> (u32, TaskId) {
         (self.slot, self.id)
@@ -151,6 +174,36 @@ impl<E> Table<E> {
     fn slot_mut(&mut self, slot: u32) -> Option<&mut Slot<E>> {
         let slot = slot as usize;
         Some(&mut self.pages.get_mut(slot / PAGE)?[slot % PAGE])
+    }
+
+    /// The key of the live task that `queued` was taken from (see [`Queued`]).
+    #[inline]
+    pub(crate) fn resolve(&self, queued: Queued) -> Option<Key> {
+        let slot = self.slot(queued.slot)?;
+        #[allow(clippy::cast_possible_truncation)]
+        let same = slot.id.get() as u32 == queued.id;
+        (same && slot.entry.is_some()).then_some(Key {
+            slot: queued.slot,
+            id: slot.id,
+        })
+    }
+
+    /// `resolve`, with the task's entry.
+    #[inline(always)]
+    pub(crate) fn resolve_mut(&mut self, queued: Queued) -> Option<(Key, &mut E)> {
+        let slot = self.slot_mut(queued.slot)?;
+        let id = slot.id;
+        #[allow(clippy::cast_possible_truncation)]
+        match &mut slot.entry {
+            Some(entry) if id.get() as u32 == queued.id => Some((
+                Key {
+                    slot: queued.slot,
+                    id,
+                },
+                entry,
+            )),
+            _ => None,
+        }
     }
 
     /// The key of the live task `id`.
@@ -258,6 +311,13 @@ mod tests {
         assert_eq!(table.get(ka), None);
         assert_eq!(table.get_mut(ka), None);
         assert_eq!(table.remove(ka), None);
+        // So does a queued key, in half the bytes.
+        assert_eq!(table.resolve(kc.queued()), Some(kc));
+        assert_eq!(table.resolve(ka.queued()), None);
+        assert_eq!(
+            table.resolve_mut(kb.queued()).map(|(k, e)| (k, *e)),
+            Some((kb, "b"))
+        );
         assert_eq!(table.by_id(c), Some(&"c"));
         assert_eq!(table.by_id(a), None);
         assert!(!table.contains(a) && table.contains(b) && table.contains(c));
@@ -301,8 +361,10 @@ mod tests {
                 live.push((id, table.insert(id, id.get())));
             }
             // Every other task ends: its id is found no more, its slot is reused next round.
-            let (gone, kept): (Vec<_>, Vec<_>) =
-                live.iter().enumerate().partition(|(i, _)| (i + round) % 2 == 0);
+            let (gone, kept): (Vec<_>, Vec<_>) = live
+                .iter()
+                .enumerate()
+                .partition(|(i, _)| (i + round) % 2 == 0);
             for (_, &(id, key)) in &gone {
                 assert_eq!(table.remove(key), Some(id.get()));
                 assert_eq!(table.key(id), None);

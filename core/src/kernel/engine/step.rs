@@ -22,7 +22,7 @@ use super::{
     panic_message, Body, Core, Deferred, Exit, Joiner, Leftover, Pass, Running, State, Wait, Waiter,
 };
 use crate::kernel::reactor::Woken;
-use crate::kernel::table::Key;
+use crate::kernel::table::{Key, Queued};
 use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome};
 use crate::kernel::{JoinError, Reply, Report, Syscall};
 use crate::sched::TaskId;
@@ -91,12 +91,14 @@ impl Core {
         }
         // Futures woken by that readiness (or from another thread) run in this pass, after the
         // generator tasks the poll woke.
+        let local = core::mem::take(&mut *self.local_woken.borrow_mut());
         let mut woken = Vec::new();
-        self.take_woken(&mut woken);
+        self.remote.take(&mut woken);
         let due = {
             let mut state = self.state.borrow_mut();
             let timed_out = timeout.is_some_and(|t| t > Duration::ZERO)
                 && io_woken.is_empty()
+                && local.is_empty()
                 && woken.is_empty();
             if timed_out && state.clock.is_virtual() {
                 // Nothing became ready in the time the next timer gave: it is due now.
@@ -106,6 +108,9 @@ impl Core {
             }
             for id in io_woken.tasks {
                 state.wake(id, Some(Reply::Io(Ok(()))), true);
+            }
+            for queued in local {
+                state.wake_queued(queued, true);
             }
             for key in woken.drain(..) {
                 state.wake_future(key, true);
@@ -188,8 +193,8 @@ impl Core {
         // One reading of the clock per step: each starts when the one before it ended.
         let mut clock = self.state.borrow().step_clock.read();
         let mut woken = Vec::new();
-        for &key in &queue {
-            self.step(key, &mut clock);
+        for &queued in &queue {
+            self.step(queued, &mut clock);
             // Wakes during the step (a future waking another, a wake from another thread)
             // queue for the next pass, in order with the generator tasks' answers.
             self.queue_woken(&mut woken, false);
@@ -202,30 +207,27 @@ impl Core {
         }
     }
 
-    /// Resumes the task at `key`, if it is still there, and carries out what it asks; `clock`
+    /// Resumes the task `queued` was taken from, if it is still there, and carries out what it asks; `clock`
     /// is the reading its step starts at, and becomes the one it ends at.
-    fn step(&self, key: Key, clock: &mut u64) {
-        let begun = {
-            let mut state = self.state.borrow_mut();
-            let Some(entry) = state.tasks.get_mut(key) else {
-                return;
-            };
-            entry.queued = false;
-            match &mut entry.body {
-                Body::Future { body, waker } => match body.take() {
-                    Some(body) => {
-                        Begun::Future(body, waker.take().expect("a future's waker is home"))
-                    }
-                    None => return,
-                },
-                Body::Generator { body, input } => match body.take() {
-                    Some(body) => {
-                        Begun::Generator(body, input.take().unwrap_or(Input::Reply(Reply::Done)))
-                    }
-                    None => return,
-                },
-            }
+    fn step(&self, queued: Queued, clock: &mut u64) {
+        let mut state = self.state.borrow_mut();
+        let Some((key, entry)) = state.tasks.resolve_mut(queued) else {
+            return;
         };
+        entry.queued = false;
+        let begun = match &mut entry.body {
+            Body::Future { body, waker } => match body.take() {
+                Some(body) => Begun::Future(body, waker.take().expect("a future's waker is home")),
+                None => return,
+            },
+            Body::Generator { body, input } => match body.take() {
+                Some(body) => {
+                    Begun::Generator(body, input.take().unwrap_or(Input::Reply(Reply::Done)))
+                }
+                None => return,
+            },
+        };
+        drop(state);
         match begun {
             Begun::Future(body, waker) => self.step_future(key, body, waker, clock),
             Begun::Generator(body, input) => self.step_generator(key, body, input, clock),
@@ -280,11 +282,11 @@ impl Core {
                 } else if self.local_woken.borrow().is_empty() {
                     if !entry.queued {
                         entry.queued = true;
-                        state.later.push(key);
+                        state.later.push(key.queued());
                     }
                 } else {
                     // Behind the tasks it woke before itself.
-                    self.local_woken.borrow_mut().push(key);
+                    self.local_woken.borrow_mut().push(key.queued());
                 }
             }
             Ok(Poll::Pending) => state.end(key, Exit::Killed),
@@ -426,7 +428,7 @@ impl Core {
                 if state.tasks.get(key).expect("present").body.cancellable() {
                     state.set_input(key, Input::Cancel);
                     state.tasks.get_mut(key).expect("present").queued = true;
-                    state.later.push(key);
+                    state.later.push(key.queued());
                 } else {
                     state.end(key, Exit::Killed);
                 }

@@ -285,10 +285,10 @@ impl Core {
         // A task that woke itself, then another, is queued first.
         if let Some(running) = self.running.get() {
             if Polling::take_wake_of(running.waker) {
-                local.push(running.key);
+                local.push(running.key.queued());
             }
         }
-        local.push(key);
+        local.push(key.queued());
     }
 }
 
@@ -343,7 +343,7 @@ mod tests {
     /// Makes the task at `key` wait for its waker, as its step does when it returns `Pending`.
     fn park(core: &Core, key: Key) {
         let mut state = core.state.borrow_mut();
-        state.later.retain(|&k| k != key);
+        state.later.retain(|&k| k != key.queued());
         let entry = state.tasks.get_mut(key).unwrap();
         (entry.queued, entry.wait) = (false, Wait::Waker);
         state.futures += 1;
@@ -397,20 +397,20 @@ mod tests {
         let mut spare = Vec::new();
         core.queue_woken(&mut spare, false);
         assert_eq!(waiting(&core), (0, 0));
-        assert_eq!(core.state.borrow().later, [key]);
+        assert_eq!(core.state.borrow().later, [key.queued()]);
         // Queued and not run yet: a wake from the loop's thread is dropped; one from another
         // thread is queued once again (the flag was cleared), and changes nothing.
         from_the_loop();
         from_another_thread();
         assert_eq!(waiting(&core), (0, 1));
         core.queue_woken(&mut spare, false);
-        assert_eq!(core.state.borrow().later, [key]);
+        assert_eq!(core.state.borrow().later, [key.queued()]);
         // Run and parked again: woken once more.
         park(&core, key);
         from_the_loop();
         assert_eq!(waiting(&core), (1, 0));
         core.queue_woken(&mut spare, false);
-        assert_eq!(core.state.borrow().later, [key]);
+        assert_eq!(core.state.borrow().later, [key.queued()]);
         core.shut_down();
     }
 }
