@@ -91,7 +91,8 @@ where
     }
     /// The line of the task's own body: the `yield_from!` it waits in, else its own yield.
     fn suspended_at(&self) -> Option<&'static Location<'static>> {
-        self.delegating_at().or_else(|| PinnedGen::suspended_at(self))
+        self.delegating_at()
+            .or_else(|| PinnedGen::suspended_at(self))
     }
 }
 
