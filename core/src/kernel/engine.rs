@@ -90,7 +90,8 @@ enum Body {
     },
     Future {
         body: Option<Pin<Box<dyn FutureBody>>>,
-        /// Lent to the step that polls it, so no step clones it.
+        /// Its waker, once one was handed out (see `LazyWaker`); lent to the step that polls
+        /// it, so no step clones it.
         waker: Option<Waker>,
     },
 }
@@ -422,7 +423,7 @@ impl Core {
 
     /// Starts `task`; it runs in the next pass.
     pub(crate) fn spawn(&self, task: Task) -> TaskId {
-        self.state.borrow_mut().insert(task, &self.remote)
+        self.state.borrow_mut().insert(task)
     }
 
     /// Undoes what `id` waits on, before it is killed or cancelled; it then waits for nothing.

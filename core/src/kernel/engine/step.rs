@@ -17,7 +17,7 @@ use core::time::Duration;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
-use super::wake::Polling;
+use super::wake::{LazyWaker, Polling, TaskWaker};
 use super::{
     panic_message, Body, Core, Deferred, Exit, Joiner, Leftover, Pass, Running, State, Wait, Waiter,
 };
@@ -34,7 +34,8 @@ use std::os::fd::RawFd;
 
 /// A step taken out of its task's entry: the body, and what it is resumed with.
 enum Begun {
-    Future(Pin<Box<dyn FutureBody>>, Waker),
+    /// With its waker, if one was made (see `LazyWaker`).
+    Future(Pin<Box<dyn FutureBody>>, Option<Waker>),
     Generator(Pin<Box<dyn GeneratorBody>>, Input),
 }
 
@@ -217,7 +218,7 @@ impl Core {
         entry.queued = false;
         let begun = match &mut entry.body {
             Body::Future { body, waker } => match body.take() {
-                Some(body) => Begun::Future(body, waker.take().expect("a future's waker is home")),
+                Some(body) => Begun::Future(body, waker.take()),
                 None => return,
             },
             Body::Generator { body, input } => match body.take() {
@@ -239,18 +240,25 @@ impl Core {
         &self,
         key: Key,
         mut body: Pin<Box<dyn FutureBody>>,
-        waker: Waker,
+        waker: Option<Waker>,
         clock: &mut u64,
     ) {
-        self.running.set(Some(Running {
-            key,
-            waker: waker.data(),
-        }));
         self.reset_budget();
-        let (result, woke_itself) = Polling::run(&waker, || {
-            let mut cx = Context::from_waker(&waker);
-            panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(&mut cx)))
-        });
+        let (result, woke_itself, waker) = match waker {
+            Some(waker) => {
+                let (result, woke_itself) = self.poll_future(key, &mut body, &waker);
+                (result, woke_itself, Some(waker))
+            }
+            // Its first poll, or none so far handed its waker out: lent one that makes it.
+            None => {
+                let remote = &self.remote;
+                let make = move || TaskWaker::waker(key, remote);
+                let lazy = LazyWaker::new(&make);
+                let (result, woke_itself) =
+                    lazy.lend(|waker| self.poll_future(key, &mut body, waker));
+                (result, woke_itself, lazy.into_made())
+            }
+        };
         self.running.set(None);
         let mut guard = self.state.borrow_mut();
         let state = &mut *guard;
@@ -271,7 +279,7 @@ impl Core {
         } = &mut entry.body
         {
             *home = Some(body);
-            *waker_home = Some(waker);
+            *waker_home = waker;
         }
         let killed = entry.killed;
         match result {
@@ -314,6 +322,24 @@ impl Core {
         if flush {
             self.flush_deferred();
         }
+    }
+
+    /// Polls the future task at `key` with `waker`; true with the result if it woke itself.
+    #[inline(always)]
+    fn poll_future(
+        &self,
+        key: Key,
+        body: &mut Pin<Box<dyn FutureBody>>,
+        waker: &Waker,
+    ) -> (std::thread::Result<Poll<Box<dyn Any>>>, bool) {
+        self.running.set(Some(Running {
+            key,
+            waker: waker.data(),
+        }));
+        Polling::run(waker, || {
+            let mut cx = Context::from_waker(waker);
+            panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(&mut cx)))
+        })
     }
 
     /// Resumes a generator task, with `input`, then with the answers to the calls it makes
@@ -385,7 +411,7 @@ impl Core {
             match call {
                 Syscall::GetId => Reply::Id(id),
                 Syscall::Now => Reply::Now(state.clock.now()),
-                Syscall::Spawn(task) => Reply::Spawned(state.insert(task, &self.remote)),
+                Syscall::Spawn(task) => Reply::Spawned(state.insert(task)),
                 Syscall::Kill(target) if target != id => {
                     self.release(&mut state, target);
                     Reply::Killed(state.kill(target))

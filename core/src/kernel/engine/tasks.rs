@@ -3,12 +3,10 @@
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::{Any, TypeId};
 use core::time::Duration;
 
-use super::wake::{Remote, TaskWaker};
 use super::{Body, Deferred, Ended, Entry, Exit, Joiner, Leftover, Returned, State, Wait};
 use crate::kernel::table::{Key, Queued};
 use crate::kernel::task::{Input, TaskBody};
@@ -17,11 +15,11 @@ use crate::sched::TaskId;
 
 impl State {
     /// Adds `task` to the table and the next pass's queue.
-    pub(super) fn insert(&mut self, task: Task, remote: &Arc<Remote>) -> TaskId {
+    pub(super) fn insert(&mut self, task: Task) -> TaskId {
         let id = self.next_id;
         self.next_id = id.next();
         let (name, body, detached, spawned) = task.into_parts();
-        let key = self.tasks.insert_with(id, |key| Entry {
+        let key = self.tasks.insert_with(id, |_| Entry {
             name,
             spawned,
             body: match body {
@@ -31,7 +29,8 @@ impl State {
                 },
                 TaskBody::Future(body) => Body::Future {
                     body: Some(body),
-                    waker: Some(TaskWaker::waker(key, remote)),
+                    // Made when it is first handed out (see `LazyWaker`).
+                    waker: None,
                 },
             },
             wait: Wait::Nothing,
