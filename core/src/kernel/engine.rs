@@ -27,7 +27,7 @@ use std::time::Instant;
 use super::clock::{Clock, Deadline, StepClock, Waiter};
 use super::reactor::{Direction, Reactor, Woken};
 use super::sites::Site;
-use super::table::{Key, Table, TaskMap};
+use super::table::{Key, Queued, Table, TaskMap};
 use super::task::{FutureBody, GeneratorBody, Input, TaskBody};
 use super::timers::{TimerKey, Timers};
 use super::{JoinError, Reply, Report, Snapshot, Task, TaskInfo, TaskState};
@@ -90,7 +90,8 @@ enum Body {
     },
     Future {
         body: Option<Pin<Box<dyn FutureBody>>>,
-        /// Lent to the step that polls it, so no step clones it.
+        /// Its waker, once one was handed out (see `LazyWaker`); lent to the step that polls
+        /// it, so no step clones it.
         waker: Option<Waker>,
     },
 }
@@ -128,7 +129,11 @@ impl Body {
     fn answer(&mut self, reply: Reply) {
         if let Body::Generator { input, .. } = self {
             debug_assert!(input.is_none(), "the step took the task's input");
-            *input = Some(Input::Reply(reply));
+            // Written only where it is known empty: no call to drop an old `Reply` (an
+            // out-of-line match on its variants, 23 instructions a switch).
+            if input.is_none() {
+                *input = Some(Input::Reply(reply));
+            }
         }
     }
 
@@ -192,9 +197,9 @@ struct State {
     tasks: Table<Entry>,
     next_id: TaskId,
     /// The pass being run (taken out while its steps run; nothing queues in it then).
-    ready: Vec<Key>,
+    ready: Vec<Queued>,
     /// Made ready during the pass: they run in the next one, after the readiness poll.
-    later: Vec<Key>,
+    later: Vec<Queued>,
     timers: Timers,
     clock: Clock,
     ended: TaskMap<Ended>,
@@ -225,7 +230,7 @@ pub(crate) struct Core {
     /// How many more operations the running task may do without waiting before it yields.
     budget: Cell<u32>,
     /// Wakes from the loop's own thread (see `TaskWaker`): no lock needed.
-    local_woken: RefCell<Vec<Key>>,
+    local_woken: RefCell<Vec<Queued>>,
     reactor: RefCell<Reactor>,
     remote: Arc<Remote>,
     reporter: RefCell<Reporter>,
@@ -348,22 +353,16 @@ impl Core {
         *self.reporter.borrow_mut() = reporter;
     }
 
-    /// The wakes since last asked: this thread's, then other threads'.
-    fn take_woken(&self, into: &mut Vec<Key>) {
-        into.append(&mut self.local_woken.borrow_mut());
-        self.remote.take(into);
-    }
-
     /// Queues the futures woken since last asked, this thread's first, then other threads'
-    /// (see `take_woken`), for this pass (`now`) or the next. `spare` is an empty buffer for
+    /// for this pass (`now`) or the next. `spare` is an empty buffer for
     /// the other threads' wakes; this thread's are drained in place, without a copy.
     #[inline(always)]
     fn queue_woken(&self, spare: &mut Vec<Key>, now: bool) {
         let mut local = self.local_woken.borrow_mut();
         if !local.is_empty() {
             let mut state = self.state.borrow_mut();
-            for key in local.drain(..) {
-                state.wake_future(key, now);
+            for queued in local.drain(..) {
+                state.wake_queued(queued, now);
             }
         }
         drop(local);
@@ -428,7 +427,7 @@ impl Core {
 
     /// Starts `task`; it runs in the next pass.
     pub(crate) fn spawn(&self, task: Task) -> TaskId {
-        self.state.borrow_mut().insert(task, &self.remote)
+        self.state.borrow_mut().insert(task)
     }
 
     /// Undoes what `id` waits on, before it is killed or cancelled; it then waits for nothing.
@@ -475,7 +474,7 @@ impl Core {
         entry.wait = Wait::Nothing;
         if !entry.queued {
             entry.queued = true;
-            state.later.push(key);
+            state.later.push(key.queued());
         }
         true
     }

@@ -12,6 +12,7 @@ use core::task::{Context, Poll};
 
 use super::sites::Site;
 use super::{Reply, Syscall, TaskInput};
+use crate::generator::pinned::PinnedGen;
 use crate::{Body, DynGen, DynGenerator, Gen, Generator, GeneratorState, State};
 
 /// What the kernel resumes a generator task with.
@@ -67,29 +68,31 @@ fn input<I: TaskInput>(input: Input) -> I {
     }
 }
 
-impl<I: TaskInput, B: Body<Syscall, I>> GeneratorBody for Gen<Syscall, I, B>
+/// A generator of this crate, in the box it was made in (a [`Gen`] is a pointer to it: the
+/// task does not box it a second time).
+impl<I: TaskInput, B: Body<Syscall, I>> GeneratorBody for PinnedGen<Syscall, I, B>
 where
     B::Output: 'static,
 {
-    fn resume(self: Pin<&mut Self>, i: Input) -> Outcome {
-        let this = self.get_mut();
+    fn resume(mut self: Pin<&mut Self>, i: Input) -> Outcome {
         // The first resume starts the body without an argument (it would be dropped, and a
         // generator declared with `resume = Reply` refuses to lose one), unless the body binds
         // it (a closure-form `coroutine!`).
         if matches!(i, Input::Reply(Reply::Start))
             && !B::BINDS_FIRST
-            && this.state() == State::Created
+            && self.state() == State::Created
         {
-            return outcome(this.as_pin_mut().drive(None));
+            return outcome(self.drive(None));
         }
-        outcome(this.send(input(i)))
+        outcome(self.as_mut().send(input(i)))
     }
     fn cancellable(&self) -> bool {
         I::cancelled().is_some()
     }
     /// The line of the task's own body: the `yield_from!` it waits in, else its own yield.
     fn suspended_at(&self) -> Option<&'static Location<'static>> {
-        self.delegating_at().or_else(|| Gen::suspended_at(self))
+        self.delegating_at()
+            .or_else(|| PinnedGen::suspended_at(self))
     }
 }
 
@@ -173,7 +176,7 @@ where
     fn into_task(self, name: Rc<str>, spawned: &'static Location<'static>) -> Task {
         Task {
             name,
-            body: TaskBody::Generator(Box::pin(self)),
+            body: TaskBody::Generator(self.into_pinned_box()),
             detached: false,
             spawned: Site::of(spawned),
         }

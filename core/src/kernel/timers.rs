@@ -50,7 +50,11 @@ use super::clock::Waiter;
 use crate::sched::TaskId;
 
 /// Where a timer is: its slot, and its number (which the slot must still hold).
+///
+/// Packed to 12 bytes (4-aligned), so that a task's `Wait::Sleep` holding one, with its tag,
+/// is 16 bytes and not 24: its fields are only ever read by value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub(crate) struct TimerKey {
     slot: u32,
     seq: NonZeroU64,

@@ -17,12 +17,12 @@ use core::time::Duration;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
-use super::wake::Polling;
+use super::wake::{LazyWaker, Polling, TaskWaker};
 use super::{
     panic_message, Body, Core, Deferred, Exit, Joiner, Leftover, Pass, Running, State, Wait, Waiter,
 };
 use crate::kernel::reactor::Woken;
-use crate::kernel::table::Key;
+use crate::kernel::table::{Key, Queued};
 use crate::kernel::task::{FutureBody, GeneratorBody, Input, Outcome};
 use crate::kernel::{JoinError, Reply, Report, Syscall};
 use crate::sched::TaskId;
@@ -34,7 +34,8 @@ use std::os::fd::RawFd;
 
 /// A step taken out of its task's entry: the body, and what it is resumed with.
 enum Begun {
-    Future(Pin<Box<dyn FutureBody>>, Waker),
+    /// With its waker, if one was made (see `LazyWaker`).
+    Future(Pin<Box<dyn FutureBody>>, Option<Waker>),
     Generator(Pin<Box<dyn GeneratorBody>>, Input),
 }
 
@@ -91,12 +92,14 @@ impl Core {
         }
         // Futures woken by that readiness (or from another thread) run in this pass, after the
         // generator tasks the poll woke.
+        let local = core::mem::take(&mut *self.local_woken.borrow_mut());
         let mut woken = Vec::new();
-        self.take_woken(&mut woken);
+        self.remote.take(&mut woken);
         let due = {
             let mut state = self.state.borrow_mut();
             let timed_out = timeout.is_some_and(|t| t > Duration::ZERO)
                 && io_woken.is_empty()
+                && local.is_empty()
                 && woken.is_empty();
             if timed_out && state.clock.is_virtual() {
                 // Nothing became ready in the time the next timer gave: it is due now.
@@ -106,6 +109,9 @@ impl Core {
             }
             for id in io_woken.tasks {
                 state.wake(id, Some(Reply::Io(Ok(()))), true);
+            }
+            for queued in local {
+                state.wake_queued(queued, true);
             }
             for key in woken.drain(..) {
                 state.wake_future(key, true);
@@ -188,8 +194,8 @@ impl Core {
         // One reading of the clock per step: each starts when the one before it ended.
         let mut clock = self.state.borrow().step_clock.read();
         let mut woken = Vec::new();
-        for &key in &queue {
-            self.step(key, &mut clock);
+        for &queued in &queue {
+            self.step(queued, &mut clock);
             // Wakes during the step (a future waking another, a wake from another thread)
             // queue for the next pass, in order with the generator tasks' answers.
             self.queue_woken(&mut woken, false);
@@ -202,30 +208,27 @@ impl Core {
         }
     }
 
-    /// Resumes the task at `key`, if it is still there, and carries out what it asks; `clock`
+    /// Resumes the task `queued` was taken from, if it is still there, and carries out what it asks; `clock`
     /// is the reading its step starts at, and becomes the one it ends at.
-    fn step(&self, key: Key, clock: &mut u64) {
-        let begun = {
-            let mut state = self.state.borrow_mut();
-            let Some(entry) = state.tasks.get_mut(key) else {
-                return;
-            };
-            entry.queued = false;
-            match &mut entry.body {
-                Body::Future { body, waker } => match body.take() {
-                    Some(body) => {
-                        Begun::Future(body, waker.take().expect("a future's waker is home"))
-                    }
-                    None => return,
-                },
-                Body::Generator { body, input } => match body.take() {
-                    Some(body) => {
-                        Begun::Generator(body, input.take().unwrap_or(Input::Reply(Reply::Done)))
-                    }
-                    None => return,
-                },
-            }
+    fn step(&self, queued: Queued, clock: &mut u64) {
+        let mut state = self.state.borrow_mut();
+        let Some((key, entry)) = state.tasks.resolve_mut(queued) else {
+            return;
         };
+        entry.queued = false;
+        let begun = match &mut entry.body {
+            Body::Future { body, waker } => match body.take() {
+                Some(body) => Begun::Future(body, waker.take()),
+                None => return,
+            },
+            Body::Generator { body, input } => match body.take() {
+                Some(body) => {
+                    Begun::Generator(body, input.take().unwrap_or(Input::Reply(Reply::Done)))
+                }
+                None => return,
+            },
+        };
+        drop(state);
         match begun {
             Begun::Future(body, waker) => self.step_future(key, body, waker, clock),
             Begun::Generator(body, input) => self.step_generator(key, body, input, clock),
@@ -237,18 +240,25 @@ impl Core {
         &self,
         key: Key,
         mut body: Pin<Box<dyn FutureBody>>,
-        waker: Waker,
+        waker: Option<Waker>,
         clock: &mut u64,
     ) {
-        self.running.set(Some(Running {
-            key,
-            waker: waker.data(),
-        }));
         self.reset_budget();
-        let (result, woke_itself) = Polling::run(&waker, || {
-            let mut cx = Context::from_waker(&waker);
-            panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(&mut cx)))
-        });
+        let (result, woke_itself, waker) = match waker {
+            Some(waker) => {
+                let (result, woke_itself) = self.poll_future(key, &mut body, &waker);
+                (result, woke_itself, Some(waker))
+            }
+            // Its first poll, or none so far handed its waker out: lent one that makes it.
+            None => {
+                let remote = &self.remote;
+                let make = move || TaskWaker::waker(key, remote);
+                let lazy = LazyWaker::new(&make);
+                let (result, woke_itself) =
+                    lazy.lend(|waker| self.poll_future(key, &mut body, waker));
+                (result, woke_itself, lazy.into_made())
+            }
+        };
         self.running.set(None);
         let mut guard = self.state.borrow_mut();
         let state = &mut *guard;
@@ -269,7 +279,7 @@ impl Core {
         } = &mut entry.body
         {
             *home = Some(body);
-            *waker_home = Some(waker);
+            *waker_home = waker;
         }
         let killed = entry.killed;
         match result {
@@ -280,11 +290,11 @@ impl Core {
                 } else if self.local_woken.borrow().is_empty() {
                     if !entry.queued {
                         entry.queued = true;
-                        state.later.push(key);
+                        state.later.push(key.queued());
                     }
                 } else {
                     // Behind the tasks it woke before itself.
-                    self.local_woken.borrow_mut().push(key);
+                    self.local_woken.borrow_mut().push(key.queued());
                 }
             }
             Ok(Poll::Pending) => state.end(key, Exit::Killed),
@@ -312,6 +322,24 @@ impl Core {
         if flush {
             self.flush_deferred();
         }
+    }
+
+    /// Polls the future task at `key` with `waker`; true with the result if it woke itself.
+    #[inline(always)]
+    fn poll_future(
+        &self,
+        key: Key,
+        body: &mut Pin<Box<dyn FutureBody>>,
+        waker: &Waker,
+    ) -> (std::thread::Result<Poll<Box<dyn Any>>>, bool) {
+        self.running.set(Some(Running {
+            key,
+            waker: waker.data(),
+        }));
+        Polling::run(waker, || {
+            let mut cx = Context::from_waker(waker);
+            panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(&mut cx)))
+        })
     }
 
     /// Resumes a generator task, with `input`, then with the answers to the calls it makes
@@ -383,7 +411,7 @@ impl Core {
             match call {
                 Syscall::GetId => Reply::Id(id),
                 Syscall::Now => Reply::Now(state.clock.now()),
-                Syscall::Spawn(task) => Reply::Spawned(state.insert(task, &self.remote)),
+                Syscall::Spawn(task) => Reply::Spawned(state.insert(task)),
                 Syscall::Kill(target) if target != id => {
                     self.release(&mut state, target);
                     Reply::Killed(state.kill(target))
@@ -426,7 +454,7 @@ impl Core {
                 if state.tasks.get(key).expect("present").body.cancellable() {
                     state.set_input(key, Input::Cancel);
                     state.tasks.get_mut(key).expect("present").queued = true;
-                    state.later.push(key);
+                    state.later.push(key.queued());
                 } else {
                     state.end(key, Exit::Killed);
                 }

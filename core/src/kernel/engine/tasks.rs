@@ -3,25 +3,23 @@
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::{Any, TypeId};
 use core::time::Duration;
 
-use super::wake::{Remote, TaskWaker};
 use super::{Body, Deferred, Ended, Entry, Exit, Joiner, Leftover, Returned, State, Wait};
-use crate::kernel::table::Key;
+use crate::kernel::table::{Key, Queued};
 use crate::kernel::task::{Input, TaskBody};
 use crate::kernel::{JoinError, Reply, Task};
 use crate::sched::TaskId;
 
 impl State {
     /// Adds `task` to the table and the next pass's queue.
-    pub(super) fn insert(&mut self, task: Task, remote: &Arc<Remote>) -> TaskId {
+    pub(super) fn insert(&mut self, task: Task) -> TaskId {
         let id = self.next_id;
         self.next_id = id.next();
         let (name, body, detached, spawned) = task.into_parts();
-        let key = self.tasks.insert_with(id, |key| Entry {
+        let key = self.tasks.insert_with(id, |_| Entry {
             name,
             spawned,
             body: match body {
@@ -31,7 +29,8 @@ impl State {
                 },
                 TaskBody::Future(body) => Body::Future {
                     body: Some(body),
-                    waker: Some(TaskWaker::waker(key, remote)),
+                    // Made when it is first handed out (see `LazyWaker`).
+                    waker: None,
                 },
             },
             wait: Wait::Nothing,
@@ -42,7 +41,7 @@ impl State {
             steps: 0,
             busy: 0,
         });
-        self.later.push(key);
+        self.later.push(key.queued());
         id
     }
 
@@ -105,6 +104,14 @@ impl State {
     /// A future task's waker fired: it runs in this pass (`now`) or the next, unless it is
     /// waiting on something else (a generator task's call).
     #[inline]
+    pub(super) fn wake_queued(&mut self, queued: Queued, now: bool) {
+        if let Some(key) = self.tasks.resolve(queued) {
+            self.wake_future(key, now);
+        }
+    }
+
+    /// `wake_queued`, for a whole key (a wake from another thread).
+    #[inline]
     pub(super) fn wake_future(&mut self, key: Key, now: bool) {
         self.make_ready(key, now, |entry| {
             entry.woken = false;
@@ -128,9 +135,9 @@ impl State {
         if !entry.queued {
             entry.queued = true;
             if now {
-                self.ready.push(key);
+                self.ready.push(key.queued());
             } else {
-                self.later.push(key);
+                self.later.push(key.queued());
             }
         }
     }
@@ -144,7 +151,7 @@ impl State {
         entry.body.answer(reply);
         entry.wait = Wait::Nothing;
         entry.queued = true;
-        self.later.push(key);
+        self.later.push(key.queued());
     }
 
     pub(super) fn park(&mut self, key: Key, wait: Wait) {

@@ -17,14 +17,20 @@
 //!
 //! A wake is only dropped when the task will be polled after it anyway; and the run queue
 //! keeps the task where its first wake put it.
+//!
+//! A task's waker is made the first time it is cloned ([`LazyWaker`]): until then the task is
+//! polled with a waker lent by the step, which can only wake it. A task that never hands its
+//! waker out (one that only yields, or ends in its first poll) costs no allocation for it.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::cell::Cell;
+use core::mem::ManuallyDrop;
 use core::panic::Location;
-use core::task::Waker;
-use std::sync::atomic::{AtomicBool, Ordering};
+use core::task::{RawWaker, RawWakerVTable, Waker};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Mutex;
 
 use polling::Poller;
@@ -153,6 +159,107 @@ impl Wake for TaskWaker {
         }
     }
 }
+
+/// The waker a future task is polled with until its own is made: lent for one poll, it makes
+/// the task's waker (with `make`) the first time it is cloned, or woken other than by the
+/// task itself, from any thread; the step then keeps that one for the task's later polls.
+pub(super) struct LazyWaker<'a> {
+    /// The made waker, boxed (null until it is made): the first to make it stores it with
+    /// one compare-and-swap, so a poll that hands nothing out pays a store and a load.
+    made: AtomicPtr<Waker>,
+    make: &'a (dyn Fn() -> Waker + Sync),
+}
+
+impl<'a> LazyWaker<'a> {
+    #[inline(always)]
+    pub(super) fn new(make: &'a (dyn Fn() -> Waker + Sync)) -> LazyWaker<'a> {
+        LazyWaker {
+            made: AtomicPtr::new(core::ptr::null_mut()),
+            make,
+        }
+    }
+
+    /// Runs `f` with the waker this lends. It must not outlive `f`: a `Context` made from it
+    /// cannot (the waker it lends is borrowed), and the waker's clones are the made one's.
+    #[inline(always)]
+    pub(super) fn lend<T>(&self, f: impl FnOnce(&Waker) -> T) -> T {
+        let data: *const () = core::ptr::from_ref(self).cast();
+        // SAFETY: `LAZY`'s functions take `data` for a `LazyWaker` (this one), which outlives
+        // the waker: it is lent to `f` and never dropped (`ManuallyDrop`), and a clone of it is
+        // another waker (the made one), never a copy of this `data`.
+        let waker = ManuallyDrop::new(unsafe { Waker::new(data, &LAZY) });
+        f(&waker)
+    }
+
+    /// The task's waker, if one was made during the poll.
+    #[inline(always)]
+    pub(super) fn into_made(mut self) -> Option<Waker> {
+        let made = core::mem::replace(self.made.get_mut(), core::ptr::null_mut());
+        // SAFETY: a non-null `made` is the `Box` that `made` stored, and is taken once (the
+        // pointer left behind is null).
+        (!made.is_null()).then(|| *unsafe { Box::from_raw(made) })
+    }
+
+    /// The task's waker, made now if it was not yet (from any thread).
+    fn made(&self) -> &Waker {
+        let made = self.made.load(Ordering::Acquire);
+        if !made.is_null() {
+            // SAFETY: stored by the compare-and-swap below (Release, read with Acquire), and
+            // freed only by `into_made` or the drop, which take the `LazyWaker` by value.
+            return unsafe { &*made };
+        }
+        let fresh = Box::into_raw(Box::new((self.make)()));
+        match self.made.compare_exchange(
+            core::ptr::null_mut(),
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            // SAFETY: stored now; freed as above.
+            Ok(_) => unsafe { &*fresh },
+            Err(first) => {
+                // SAFETY: `fresh` was never shared: it is ours to free.
+                drop(unsafe { Box::from_raw(fresh) });
+                // SAFETY: stored by the winner of the race; freed as above.
+                unsafe { &*first }
+            }
+        }
+    }
+}
+
+impl Drop for LazyWaker<'_> {
+    fn drop(&mut self) {
+        let made = *self.made.get_mut();
+        if !made.is_null() {
+            // SAFETY: as in `into_made`, which leaves null behind.
+            drop(unsafe { Box::from_raw(made) });
+        }
+    }
+}
+
+/// A lent waker's functions; `data` points to its `LazyWaker`.
+static LAZY: RawWakerVTable = RawWakerVTable::new(lazy_clone, lazy_wake, lazy_wake, lazy_drop);
+
+unsafe fn lazy_clone(data: *const ()) -> RawWaker {
+    // SAFETY: the waker is lent while its `LazyWaker` lives (see `LazyWaker::lend`).
+    let lazy = unsafe { &*data.cast::<LazyWaker<'_>>() };
+    let clone = ManuallyDrop::new(lazy.made().clone());
+    RawWaker::new(clone.data(), clone.vtable())
+}
+
+/// A lent waker is never owned, so never woken by value: both wakes are by reference.
+unsafe fn lazy_wake(data: *const ()) {
+    // The task woke itself while it is polled: the step queues it.
+    if Polling::wake_self(data) {
+        return;
+    }
+    // SAFETY: as in `lazy_clone`.
+    let lazy = unsafe { &*data.cast::<LazyWaker<'_>>() };
+    lazy.made().wake_by_ref();
+}
+
+/// Nothing to drop: the waker was lent.
+unsafe fn lazy_drop(_: *const ()) {}
 
 /// The waker of the future `block_on` drives.
 pub(super) struct MainWaker(pub(super) Arc<Remote>);
@@ -285,10 +392,10 @@ impl Core {
         // A task that woke itself, then another, is queued first.
         if let Some(running) = self.running.get() {
             if Polling::take_wake_of(running.waker) {
-                local.push(running.key);
+                local.push(running.key.queued());
             }
         }
-        local.push(key);
+        local.push(key.queued());
     }
 }
 
@@ -340,10 +447,100 @@ mod tests {
         assert!(!Polling::wake_self(outer.data()));
     }
 
+    /// Counts the wakes of the wakers made from it.
+    #[derive(Default)]
+    struct Counted(std::sync::atomic::AtomicUsize);
+
+    impl Wake for Counted {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Runs under Miri: the lent waker's functions.
+    #[test]
+    fn a_lent_waker_makes_the_tasks_waker_once_when_it_is_handed_out() {
+        let woken = Arc::new(Counted::default());
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let make = || {
+            made.fetch_add(1, Ordering::SeqCst);
+            Waker::from(woken.clone())
+        };
+        let wakes = || woken.0.load(Ordering::SeqCst);
+        let lazy = LazyWaker::new(&make);
+        let ((), woke_itself) = lazy.lend(|waker| {
+            Polling::run(waker, || {
+                // Woken by the task it is lent to: noted for the step, nothing made.
+                waker.wake_by_ref();
+                assert_eq!((made.load(Ordering::SeqCst), wakes()), (0, 0));
+                // Handed out: made once, every clone the same waker.
+                let (a, b) = (waker.clone(), waker.clone());
+                assert_eq!(made.load(Ordering::SeqCst), 1);
+                assert!(a.will_wake(&b) && !a.will_wake(waker));
+                // Woken from another thread: through the made waker.
+                std::thread::scope(|s| {
+                    s.spawn(|| waker.wake_by_ref());
+                });
+                assert_eq!(wakes(), 1);
+                a.wake();
+                drop(b);
+                assert_eq!(wakes(), 2);
+            })
+        });
+        assert!(woke_itself);
+        let kept = lazy
+            .into_made()
+            .expect("the made waker, for the task's later polls");
+        kept.wake_by_ref();
+        assert_eq!((made.load(Ordering::SeqCst), wakes()), (1, 3));
+        // A poll that hands nothing out makes nothing.
+        let lazy = LazyWaker::new(&make);
+        lazy.lend(|waker| Polling::run(waker, || waker.wake_by_ref()));
+        assert!(lazy.into_made().is_none());
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    #[cfg(feature = "rt")]
+    #[cfg_attr(miri, ignore = "a core needs the operating system's poller (timerfd)")]
+    fn a_future_task_gets_its_waker_when_it_hands_it_out_and_keeps_it() {
+        let core = Rc::new(Core::new());
+        core.set_virtual_clock();
+        let has_waker = |id| {
+            let state = core.state.borrow();
+            let entry = state.tasks.by_id(id).expect("alive");
+            matches!(entry.body, Body::Future { waker: Some(_), .. })
+        };
+        enter(&core, || {
+            let yields = core.spawn(Task::from_future("yields", async {
+                for _ in 0..3 {
+                    crate::rt::yield_now().await;
+                }
+                core::future::pending::<()>().await;
+            }));
+            let sleeps = core.spawn(Task::from_future(
+                "sleeps",
+                crate::rt::sleep(core::time::Duration::from_secs(60)),
+            ));
+            for _ in 0..4 {
+                assert_eq!(core.run_once(false), crate::kernel::engine::Pass::Ran);
+            }
+            // Woke only itself, by reference: no waker made. The sleeper's timer holds one.
+            assert!(!has_waker(yields));
+            assert!(has_waker(sleeps));
+            core.kill(yields);
+            core.kill(sleeps);
+        });
+        core.shut_down();
+    }
+
     /// Makes the task at `key` wait for its waker, as its step does when it returns `Pending`.
     fn park(core: &Core, key: Key) {
         let mut state = core.state.borrow_mut();
-        state.later.retain(|&k| k != key);
+        state.later.retain(|&k| k != key.queued());
         let entry = state.tasks.get_mut(key).unwrap();
         (entry.queued, entry.wait) = (false, Wait::Waker);
         state.futures += 1;
@@ -355,15 +552,7 @@ mod tests {
         let id = core.spawn(Task::from_future("parked", core::future::pending::<()>()));
         let key = core.state.borrow().tasks.key(id).unwrap();
         park(&core, key);
-        let state = core.state.borrow();
-        let Some(Body::Future {
-            waker: Some(waker), ..
-        }) = state.tasks.get(key).map(|e| &e.body)
-        else {
-            unreachable!("a future task's waker is home until it runs")
-        };
-        let waker = waker.clone();
-        drop(state);
+        let waker = TaskWaker::waker(key, &core.remote);
         (core, key, waker)
     }
 
@@ -397,20 +586,20 @@ mod tests {
         let mut spare = Vec::new();
         core.queue_woken(&mut spare, false);
         assert_eq!(waiting(&core), (0, 0));
-        assert_eq!(core.state.borrow().later, [key]);
+        assert_eq!(core.state.borrow().later, [key.queued()]);
         // Queued and not run yet: a wake from the loop's thread is dropped; one from another
         // thread is queued once again (the flag was cleared), and changes nothing.
         from_the_loop();
         from_another_thread();
         assert_eq!(waiting(&core), (0, 1));
         core.queue_woken(&mut spare, false);
-        assert_eq!(core.state.borrow().later, [key]);
+        assert_eq!(core.state.borrow().later, [key.queued()]);
         // Run and parked again: woken once more.
         park(&core, key);
         from_the_loop();
         assert_eq!(waiting(&core), (1, 0));
         core.queue_woken(&mut spare, false);
-        assert_eq!(core.state.borrow().later, [key]);
+        assert_eq!(core.state.borrow().later, [key.queued()]);
         core.shut_down();
     }
 }
