@@ -1,9 +1,9 @@
 //! The fields of a resumable generator, computed from its types.
 //!
-//! `PinnedGen { body: BodyCell { stage, status, id }, marks }` is private to the crate, so this
-//! module declares a mirror of it with the same field types (see `core/src/generator/pinned.rs`
-//! and `channel.rs`) and checks, on each real value, that the mirror has the real value's size:
-//! if the generator's fields change, [`Breakdown::of`] panics instead of printing a stale
+//! `PinnedGen { body: BodyCell { stage, id }, marks }` is private to the crate, so this module
+//! declares a mirror of it with the same field types (see `core/src/generator/pinned.rs` and
+//! `channel.rs`) and checks, on each real value, that the mirror has the real value's size: if
+//! the generator's fields change, [`Breakdown::of`] panics instead of printing a stale
 //! breakdown. Every figure is then a `size_of` of a type, never an estimate. The same mirror,
 //! with one field changed, says what a change to the generator would save ([`Savings`]).
 
@@ -16,30 +16,25 @@ use core::panic::Location;
 use resumable::__private::{Co, YieldFuture};
 use resumable::{Body, PinnedGen};
 
-/// `Stage` (pinned.rs): the body before it starts, running, or its kept return value.
+/// `Stage` (pinned.rs): the body before it starts, running (or poisoned with its body kept),
+/// gone, or its kept return value. Its `repr(u8)` tag is the generator's state, the only one it
+/// keeps.
 #[allow(dead_code)]
+#[repr(u8)]
 enum Stage<B, F: Future> {
-    Created(B),
-    Running(F),
-    Done(Option<F::Output>),
+    Created(B) = 0,
+    Suspended(F) = 1,
+    Poisoned(F) = 2,
+    Broken = 3,
+    Returned(Option<F::Output>) = 4,
+    Closed = 5,
 }
 
-/// `Status` (pinned.rs): five states, one byte.
-#[allow(dead_code)]
-enum Status {
-    Created,
-    Suspended,
-    Poisoned,
-    Returned,
-    Closed,
-}
-
-/// `BodyCell` (pinned.rs). The stage is in an `UnsafeCell`, which hides its niches from the
-/// fields around it. `BodyId` is a `u64`.
+/// `BodyCell` (pinned.rs). The stage is in an `UnsafeCell` (`StageCell`), which hides its
+/// niches from the fields around it. `BodyId` is a `u64`.
 #[allow(dead_code)]
 struct BodyCell<B, F: Future> {
     stage: UnsafeCell<Stage<B, F>>,
-    status: Status,
     id: u64,
 }
 
@@ -51,30 +46,10 @@ struct Mirror<B, F: Future, M> {
     _pinned: PhantomPinned,
 }
 
-/// A stage that also says why the body is gone, in place of `Status` (see
-/// [`Savings::status_in_stage`]).
-#[allow(dead_code)]
-enum StageWithStatus<B, F: Future> {
-    Created(B),
-    Running(F),
-    Returned(Option<F::Output>),
-    Closed,
-    Poisoned,
-}
-
-/// `PinnedGen` with the status folded into the stage.
-#[allow(dead_code)]
-struct StatusInStage<B, F: Future, M> {
-    stage: UnsafeCell<StageWithStatus<B, F>>,
-    id: u64,
-    marks: M,
-}
-
 /// `PinnedGen` without the body's identity.
 #[allow(dead_code)]
 struct NoId<B, F: Future, M> {
     stage: UnsafeCell<Stage<B, F>>,
-    status: Status,
     marks: M,
 }
 
@@ -82,22 +57,14 @@ struct NoId<B, F: Future, M> {
 #[allow(dead_code)]
 struct NoMarks<B, F: Future> {
     stage: UnsafeCell<Stage<B, F>>,
-    status: Status,
     id: u64,
 }
 
-/// `PinnedGen` with the status in the stage and no marks.
-#[allow(dead_code)]
-struct OneTagNoMarks<B, F: Future> {
-    stage: UnsafeCell<StageWithStatus<B, F>>,
-    id: u64,
-}
-
-/// `PinnedGen` with the status in the stage, no identity and no marks: the running body
-/// and one tag, as a nightly coroutine is.
+/// `PinnedGen` with no identity and no marks: the stage alone, the running body and one tag,
+/// as a nightly coroutine is.
 #[allow(dead_code)]
 struct StageOnly<B, F: Future> {
-    stage: UnsafeCell<StageWithStatus<B, F>>,
+    stage: UnsafeCell<Stage<B, F>>,
 }
 
 /// What a `PinnedGen` is made of, in bytes.
@@ -109,13 +76,13 @@ pub struct Breakdown {
     pub stage: usize,
     /// The closure holding the arguments (`Stage::Created`).
     pub closure: usize,
-    /// The running `async` block (`Stage::Running`): the body's locals, its `Co`, and the
-    /// future it awaits at a yield.
+    /// The running `async` block (`Stage::Suspended`, `Stage::Poisoned`): the body's locals,
+    /// its `Co`, and the future it awaits at a yield.
     pub future: usize,
-    /// The kept return value (`Stage::Done`).
-    pub done: usize,
-    /// `status` and `id` (with their padding).
-    pub status_id: usize,
+    /// The kept return value (`Stage::Returned`).
+    pub returned: usize,
+    /// `id` (with its padding).
+    pub id: usize,
     /// The marks: `YieldMarks` (where it suspended) or `DelegationMarks`.
     pub marks: usize,
     /// `Co<Y, R>`, which the running body holds.
@@ -139,15 +106,14 @@ impl Breakdown {
              fields changed"
         );
         let stage = size_of::<Stage<B, B::Future>>();
-        let marks = size_of::<B::Marks>();
         Breakdown {
             total,
             stage,
             closure: size_of::<B>(),
             future: size_of::<B::Future>(),
-            done: size_of::<Option<B::Output>>(),
-            status_id: size_of::<BodyCell<B, B::Future>>() - stage,
-            marks,
+            returned: size_of::<Option<B::Output>>(),
+            id: size_of::<BodyCell<B, B::Future>>() - stage,
+            marks: size_of::<B::Marks>(),
             co: size_of::<Co<Y, R>>(),
             yield_future: size_of::<YieldFuture<'static, Y, R>>(),
         }
@@ -166,17 +132,8 @@ pub fn no_locations_with<Y, R, B: Body<Y, R>, F: Future>(_g: &PinnedGen<Y, R, B>
     size_of::<NoMarks<B, F>>()
 }
 
-/// The size `g` would have with the status in the stage's tag and without the locations (see
-/// [`no_locations_with`]): its identity kept.
-pub fn one_tag_no_locations_with<Y, R, B: Body<Y, R>, F: Future>(
-    _g: &PinnedGen<Y, R, B>,
-    _f: &F,
-) -> usize {
-    size_of::<OneTagNoMarks<B, F>>()
-}
-
-/// The size `g` would have with the status in the stage's tag, no identity and no marks, and
-/// its body's future `f` in place of its own.
+/// The size `g` would have with no identity and no marks, and its body's future `f` in place
+/// of its own.
 pub fn stage_only_with<Y, R, B: Body<Y, R>, F: Future>(_g: &PinnedGen<Y, R, B>, _f: &F) -> usize {
     size_of::<StageOnly<B, F>>()
 }
@@ -184,25 +141,18 @@ pub fn stage_only_with<Y, R, B: Body<Y, R>, F: Future>(_g: &PinnedGen<Y, R, B>, 
 /// What `PinnedGen` would be with one change, in bytes (its size with the change).
 #[derive(Clone, Copy, Debug)]
 pub struct Savings {
-    /// The status folded into the stage's tag (`Returned`, `Closed`, `Poisoned` as stages;
-    /// `Created` and `Suspended` are the `Created` and `Running` stages).
-    pub status_in_stage: usize,
     /// No `id` in the generator.
     pub no_id: usize,
     /// No marks (the location `suspended_at` reports kept elsewhere, or not at all).
     pub no_marks: usize,
-    /// All three: the stage alone, with the status in its tag.
-    pub stage_only: usize,
 }
 
 impl Savings {
     /// The sizes `g` would have.
     pub fn of<Y, R, B: Body<Y, R>>(_g: &PinnedGen<Y, R, B>) -> Savings {
         Savings {
-            status_in_stage: size_of::<StatusInStage<B, B::Future, B::Marks>>(),
             no_id: size_of::<NoId<B, B::Future, B::Marks>>(),
             no_marks: size_of::<NoMarks<B, B::Future>>(),
-            stage_only: size_of::<StageOnly<B, B::Future>>(),
         }
     }
 }

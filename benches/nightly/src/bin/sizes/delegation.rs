@@ -122,7 +122,7 @@ pub fn table() {
     let _ = (d0.as_mut().resume(()), d1.as_mut().resume(()));
     println!(
         "\nOne level of `pinned` delegation (depth 1 over the leaf, {} − {} = {} bytes): the \
-         level's own `PinnedGen` around its body ({} stage tag and padding, {} status + id, {} \
+         level's own `PinnedGen` around its body ({} stage tag and padding, {} id, {} \
          marks: `DelegationMarks`, against {} for a body without `yield_from!`), and in its \
          `async` block ({} bytes: the argument `n` and its `Co`, 16, and what it awaits) the \
          future `yield_from!` awaits: {} bytes, of which {} are the subgenerator's handle \
@@ -133,7 +133,7 @@ pub fn table() {
         leaf.total,
         level.total - leaf.total,
         level.stage - level.future,
-        level.status_id,
+        level.id,
         level.marks,
         leaf.marks,
         level.future,

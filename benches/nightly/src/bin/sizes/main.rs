@@ -10,8 +10,8 @@ use std::mem::size_of_val;
 
 use resumable_nightly_reference::bodies::*;
 use resumable_nightly_reference::layout::{
-    AsItIs, Breakdown, Minimal, NoAt, Savings, no_locations_with, one_tag_no_locations_with,
-    replicas, stage_only_with, with_future,
+    AsItIs, Breakdown, Minimal, NoAt, Savings, no_locations_with, replicas, stage_only_with,
+    with_future,
 };
 
 #[global_allocator]
@@ -31,9 +31,9 @@ struct Row {
     replica: usize,
     no_at: usize,
     minimal: usize,
-    /// No marks and no `at` in the yield future; and that with the status in the stage's tag.
+    /// No marks and no `at` in the yield future.
     no_locations: usize,
-    one_tag_no_locations: usize,
+    /// No identity, no marks, and a yield future holding only its value: the stage alone.
     all: usize,
 }
 
@@ -67,7 +67,6 @@ macro_rules! row {
             no_at: with_future(&pinned, &no_at),
             minimal: with_future(&pinned, &minimal),
             no_locations: no_locations_with(&pinned, &no_at),
-            one_tag_no_locations: one_tag_no_locations_with(&pinned, &no_at),
             all: stage_only_with(&pinned, &minimal),
         }
     }};
@@ -134,18 +133,17 @@ fn main() {
     println!("\n## size_of: delegation chains\n");
     delegation::table();
 
-    println!(
-        "\n## Where the bytes go: `PinnedGen {{ body: BodyCell {{ stage, status, id }}, marks }}`\n"
-    );
+    println!("\n## Where the bytes go: `PinnedGen {{ body: BodyCell {{ stage, id }}, marks }}`\n");
     println!(
         "From the types (`layout.rs` mirrors them and checks the mirror's size against each \
-         value). stage = the largest of closure (`Created`), future (`Running`) and kept \
-         return value (`Done`), plus its tag. The future is the `async` block: the body's \
+         value). stage = the largest of closure (`Created`), future (`Suspended`, \
+         `Poisoned`) and kept return value (`Returned`), plus its `repr(u8)` tag, which is \
+         the generator's state (there is no status field). The future is the `async` block: the body's \
          locals, as in the nightly coroutine, plus its `Co` and the `YieldFuture` it awaits \
          at every yield (value: `Option<Y>`, `at: &Location`, `body: BodyId`).\n"
     );
     println!(
-        "| body | nightly | **PinnedGen** | stage | status + id | marks | closure / future / done \
+        "| body | nightly | **PinnedGen** | stage | id | marks | closure / future / returned \
          | future − nightly | `Co` | `YieldFuture` | replica of the future |"
     );
     println!("|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|");
@@ -162,11 +160,11 @@ fn main() {
             r.nightly,
             b.total,
             b.stage,
-            b.status_id,
+            b.id,
             b.marks,
             b.closure,
             b.future,
-            b.done,
+            b.returned,
             b.future as isize - r.nightly as isize,
             b.co,
             b.yield_future,
@@ -186,30 +184,28 @@ fn main() {
         "Each column is the mirror with the change; where the change is to the yield future \
          (no `at`; the value alone, with no `Co`), the body's future is the replica of its \
          `async` block awaiting that smaller future (the replica's size checked equal to the \
-         real future's above when it awaits one laid out as `YieldFuture`). \"Status in the \
-         stage's tag\" is the same saving as using the status as the tag of an untagged \
-         stage: one tag instead of two.\n"
+         real future's above when it awaits one laid out as `YieldFuture`). The status is \
+         already the stage's tag (one tag, no status field beside it), so \"as is\" has that \
+         saving; the last column but one is the floor: the stage alone, holding a body that \
+         awaits its bare value, as a nightly coroutine holds its locals and one tag.\n"
     );
     println!(
-        "| body | as is | status in the stage's tag | no `id` | no marks | `YieldFuture` without \
-         `at` | no locations (no marks, no `at`) | one tag, no locations | yield future = its \
-         value, no `Co` | all of these | nightly |"
+        "| body | as is | no `id` | no marks | `YieldFuture` without `at` | no locations (no \
+         marks, no `at`) | yield future = its value, no `Co` | floor: all of these | nightly |"
     );
-    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
     for r in &rows {
         let s = r.savings;
         let t = r.pinned.total;
         let d = |v: usize| format!("{v} ({:+})", v as isize - t as isize);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.name,
             t,
-            d(s.status_in_stage),
             d(s.no_id),
             d(s.no_marks),
             d(r.no_at),
             d(r.no_locations),
-            d(r.one_tag_no_locations),
             d(r.minimal),
             d(r.all),
             r.nightly
