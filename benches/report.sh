@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (issue 5's W1–W6; W6 with issue 14's multi-threaded servers) and prints
-# the BENCHMARKS.md results section: ns per operation, the ratio to the hand-written version,
-# round trips per second, and each target met or missed.
+# Runs the benchmarks (issue 5's W1–W6; W6 with issue 14's multi-threaded servers; issue 16's
+# W7 recursion) and prints the BENCHMARKS.md results section: ns per operation, the ratio to the
+# hand-written version, round trips per second, and each target met or missed.
 #
 #   benches/report.sh                  run `cargo bench`, print the section
 #   benches/report.sh --write          ... and replace the results section of BENCHMARKS.md
@@ -49,7 +49,8 @@ UNITS = {"ps": 1e-3, "ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 # Divan's tree: "├─ name" / "╰─ name"; a leaf (the argument: operations per iteration) carries
 # the columns fastest │ slowest │ median │ mean │ samples │ iters.
-results = {}  # "group/.../system" -> ns per operation (median / argument)
+results = {}  # "group/.../system" -> ns per operation (median / argument) of its last argument
+by_arg = {}  # "group/.../system" -> {argument: ns per operation}, for benches with several
 path = []
 for line in text.splitlines():
     head = re.match(r"^([a-z_0-9]+)\s+fastest\s", line)
@@ -69,6 +70,7 @@ for line in text.splitlines():
         ns = float(value) * UNITS[unit]
         ops = int(name)
         results["/".join(path[:-1])] = ns / ops
+        by_arg.setdefault("/".join(path[:-1]), {})[ops] = ns / ops
 
 memory = {}
 for m in re.finditer(r"^w5-memory (\S+)\s+([\d.]+)\s+([\d.]+)", text, re.M):
@@ -215,6 +217,21 @@ if w5:
         target("W5 rt bytes/task", "≤ tokio's",
                f"{memory['resumable_rt'][0]:.0f} vs {memory['tokio'][0]:.0f}",
                memory["resumable_rt"][0] <= memory["tokio"][0])
+    # Issue 16's bounds on the bytes each task keeps live (the W5 body).
+    for k, name, bound, why in (
+            ("resumable_round_robin", "W5 RoundRobin bytes/task", 64, ""),
+            ("resumable_round_robin_pinned", "W5 RoundRobin (`pinned` generators) bytes/task", 64, ""),
+            ("resumable_rt", "W5 rt bytes/task", 160, " (smol's, in issue 16)"),
+            ("resumable_kernel", "W5 kernel bytes/task", 256, "")):
+        if k in memory:
+            figure = f"{memory[k][0]:.0f}"
+            if k == "resumable_rt" and "smol" in memory:
+                figure += f" (smol here: {memory['smol'][0]:.0f})"
+            target(name, f"≤ {bound}{why}", figure, memory[k][0] <= bound)
+    if "resumable_kernel" in w5 and "resumable_rt" in w5:
+        r = w5["resumable_kernel"] / w5["resumable_rt"]
+        target("W5 kernel per switch", "≤ 2× rt's (the same engine)",
+               f"{fmt(w5['resumable_kernel'])} vs {fmt(w5['resumable_rt'])} ns = {r:.1f}×", r <= 2)
 
 if echo:
     threads = re.search(r"multi-threaded servers run (\d+) server threads", text)
@@ -246,12 +263,59 @@ if echo:
         r = echo["resumable_rt"][0] / echo["tokio"][0]
         target("W6 rt", "≥ 0.8× tokio's round trips/s", f"{r:.2f}×", r >= 0.8)
 
+W7 = "generators/w7_recursion/"
+w7 = {k[len(W7):]: v for k, v in by_arg.items() if k.startswith(W7)}  # system -> {levels: ns}
+w7 = {k: {(values + 1) // 2: ns for values, ns in v.items()} for k, v in w7.items()}
+if w7:
+    levels = sorted({d for v in w7.values() for d in v})
+    peer_levels = sorted({d for k, v in w7.items() if k.startswith(PEERS) for d in v})
+    order = sorted(w7, key=lambda k: (k != "hand_written", not k.startswith("resumable"),
+                                      w7[k][min(w7[k])]))
+    rows = ["| system | " + " | ".join(f"{d:,} levels" for d in levels) + " |",
+            "|---|" + "--:|" * len(levels)]
+    for k in order:
+        rows.append(f"| {NAMES.get(k, k)} | "
+                    + " | ".join(fmt(w7[k][d]) if d in w7[k] else "—" for d in levels) + " |")
+    sections.append(
+        f"### W7 recursion: an in-order walk of a binary tree {levels[0]:,} to {levels[-1]:,} "
+        "levels deep, values at every level\n\n"
+        "The tree is a spine: each node has the rest of the spine on its left and a leaf on its "
+        "right, so the walk goes all the way down first, then yields at every level on the way "
+        "back up, and half of the values come from the middle of a chain as deep as the tree. "
+        "resumable: a recursive (boxed) generator, `yield_from!` at each subtree; the peers, "
+        "which have no delegation, re-yield every value at every level above it, so a value "
+        "costs them its depth" + (
+            ", and they run at " + " and ".join(f"{d:,}" for d in peer_levels) + " levels only"
+            if peer_levels and peer_levels != levels else "")
+        + "; hand-written: an in-order iterator with an explicit stack. ns per value; — where a "
+        "system was not run.\n\n" + "\n".join(rows) + "\n")
+    ours = w7.get("resumable_yield_from", {})
+    if len(ours) >= 2:
+        lo, hi = min(ours), max(ours)
+        r = ours[hi] / ours[lo]
+        target(f"W7 {NAMES['resumable_yield_from']}",
+               f"cost per value flat in depth: {hi:,} levels ≤ 2× {lo:,} levels",
+               " / ".join(fmt(ours[d]) for d in sorted(ours)) + " ns at "
+               + " / ".join(f"{d:,}" for d in sorted(ours)) + f" levels ({r:.1f}×)", r <= 2)
+    figures, ok = [], bool(ours)
+    for d in levels:
+        p = {k: v[d] for k, v in w7.items() if k.startswith(PEERS) and d in v}
+        if not p or d not in ours:
+            continue
+        best = min(p.items(), key=lambda kv: kv[1])
+        figures.append(f"{d:,} levels: {fmt(ours[d])} vs {NAMES.get(best[0], best[0])} "
+                       f"{fmt(best[1])} ns")
+        ok = ok and ours[d] < best[1]
+    if figures:
+        target(f"W7 {NAMES['resumable_yield_from']}", "faster than every peer, at each depth",
+               "; ".join(figures), ok)
+
 machine = os.environ.get("BENCH_MACHINE", "?")
 
 # A run of some of the benches (`--bench NAME`) leaves the other workloads as the current
 # BENCHMARKS.md has them: their sections and target rows, and where they were measured.
 present = {"W1": bool(w1), "W2": bool(w2), "W3": bool(w3a or w3b), "W4": bool(w4),
-           "W5": bool(w5), "W6": bool(echo)}
+           "W5": bool(w5), "W6": bool(echo), "W7": bool(w7)}
 old = re.search(r"<!-- results:begin.*?<!-- results:end -->",
                 open(sys.argv[2], encoding="utf-8").read() if os.path.exists(sys.argv[2]) else "", re.S)
 old = old.group(0) if old else ""
