@@ -17,7 +17,7 @@ use core::task::{Context, Poll, Waker};
 
 use crate::generator::body::Body;
 use crate::generator::chain::{Enclosing, ErasedOps, Link, Parent, Recorded, Shortcut, Stepped};
-use crate::generator::channel::{BodyId, Co, DelegationMarks, Fault, Frame, NESTING_LIMIT};
+use crate::generator::channel::{BodyId, Co, DelegationMarks, Fault, Frame, Marks, NESTING_LIMIT};
 #[cfg(feature = "alloc")]
 use crate::Gen;
 use crate::{GeneratorState, PinnedGen};
@@ -31,6 +31,11 @@ use crate::{GeneratorState, PinnedGen};
 pub trait Shared<Y, R>: Unpin {
     /// The subgenerator's return value.
     type Output;
+    /// Whether the subgenerator's body has no `yield_from!` of its own: polled inside its
+    /// delegation's poll, it adds one level to the stack and never more, so its delegation need
+    /// not descend (see `SharedDelegate::poll`).
+    #[doc(hidden)]
+    const LEAF: bool = false;
     /// Runs the subgenerator with the outermost resume's frame and context (see `Frame`).
     #[doc(hidden)]
     fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<Self::Output>;
@@ -53,6 +58,7 @@ where
     P: DerefMut<Target = PinnedGen<Y, R, B>> + Unpin,
 {
     type Output = B::Output;
+    const LEAF: bool = !<B::Marks as Marks<Y, R>>::DELEGATES;
     #[inline(always)]
     fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_mut().step(frame, cx)
@@ -74,6 +80,7 @@ where
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     type Output = B::Output;
+    const LEAF: bool = !<B::Marks as Marks<Y, R>>::DELEGATES;
     #[inline(always)]
     fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         self.as_pin_mut().step(frame, cx)
@@ -96,6 +103,7 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     type Output = B::Output;
+    const LEAF: bool = !<B::Marks as Marks<Y, R>>::DELEGATES;
     #[inline(always)]
     fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
         (**self).step_shared(frame, cx)
@@ -407,7 +415,9 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
             _ => (false, None),
         };
         if !this.begun {
-            if steppable {
+            // A subgenerator without `yield_from!` of its own is polled here at once: one
+            // level more on the stack, never more, and no turn of the resume's loop to step it.
+            if steppable && !G::LEAF {
                 // Descends: the resume steps this delegation next, rather than its
                 // subgenerator being polled here, inside the polls of the bodies around it.
                 Self::record(ptr, frame, true);
