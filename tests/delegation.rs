@@ -690,3 +690,92 @@ fn a_throw_generator_delegates_to_a_hand_written_generator_and_an_iterator() {
     t.start();
     assert_eq!(t.throw(Stop), GeneratorState::Complete(Err(Stop)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A pinned generator delegated to by value: kept in place in the delegation, no allocation.
+
+#[generator(yield = u32, resume = u32, throw = &'static str, pinned)]
+fn pinned_acc(log: Rc<RefCell<Vec<&'static str>>>) -> Result<u32, &'static str> {
+    let _guard = common::Noisy::new("pinned_acc", &log);
+    let mut sum = 0;
+    loop {
+        match yield_!(sum) {
+            Ok(0) => return Ok(sum),
+            Ok(n) => sum += n,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[generator(yield = u32, resume = u32, throw = &'static str, pinned)]
+fn by_value(log: Rc<RefCell<Vec<&'static str>>>) -> Result<u32, &'static str> {
+    // No `pin!`, no box: the subgenerator lives in this generator's own state.
+    let total = yield_from!(pinned_acc(log))?;
+    Ok(total * 10)
+}
+
+#[test]
+fn a_pinned_generator_is_delegated_to_by_value_with_sends_and_returns() {
+    let log = Rc::default();
+    let mut g = core::pin::pin!(by_value(Rc::clone(&log)));
+    assert_eq!(g.as_mut().start(), GeneratorState::Yielded(0));
+    assert_eq!(g.as_mut().send(Ok(2)), GeneratorState::Yielded(2));
+    assert_eq!(g.as_mut().send(Ok(3)), GeneratorState::Yielded(5));
+    assert!(g.suspended_at().is_some());
+    assert_eq!(g.as_mut().send(Ok(0)), GeneratorState::Complete(Ok(50)));
+    assert_eq!(*log.borrow(), ["pinned_acc"]);
+}
+
+#[test]
+fn a_pinned_generator_delegated_to_by_value_takes_throws_and_is_closed_with_its_delegator() {
+    let log = Rc::default();
+    let mut g = core::pin::pin!(by_value(Rc::clone(&log)));
+    g.as_mut().start();
+    assert_eq!(
+        g.as_mut().throw("stop"),
+        GeneratorState::Complete(Err("stop"))
+    );
+    assert_eq!(*log.borrow(), ["pinned_acc"]);
+
+    let log = Rc::default();
+    let mut g = Box::pin(by_value(Rc::clone(&log)));
+    g.as_mut().start();
+    g.as_mut().send(Ok(4));
+    let mut moved = g; // the box moves; the subgenerator inside it does not
+    assert_eq!(moved.as_mut().send(Ok(1)), GeneratorState::Yielded(5));
+    moved.as_mut().close();
+    assert_eq!(*log.borrow(), ["pinned_acc"]);
+    assert_eq!(moved.state(), State::Finished);
+}
+
+#[test]
+fn a_pinned_generator_delegated_to_by_value_is_inside_its_delegator() {
+    // The subgenerator is part of the delegating generator's state: no box behind it.
+    let log: Rc<RefCell<Vec<&'static str>>> = Rc::default();
+    let sub = core::mem::size_of_val(&pinned_acc(Rc::clone(&log)));
+    let outer = core::mem::size_of_val(&by_value(log));
+    assert!(
+        outer > sub,
+        "{outer} bytes around a {sub}-byte subgenerator"
+    );
+}
+
+#[generator(yield = u32)]
+fn boxed_around_pinned() -> u32 {
+    #[generator(yield = u32, pinned)]
+    fn two() -> u32 {
+        yield_!(1);
+        yield_!(2);
+        3
+    }
+    let a = yield_from!(two());
+    let b = yield_from!(two());
+    a + b
+}
+
+#[test]
+fn a_boxed_generator_delegates_to_pinned_ones_by_value_one_after_the_other() {
+    let mut g = boxed_around_pinned();
+    assert_eq!(g.by_ref().collect::<Vec<_>>(), [1, 2, 1, 2]);
+    assert_eq!(g.take_return(), Some(6));
+}

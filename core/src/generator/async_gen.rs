@@ -958,19 +958,23 @@ where
 {
     type Output = B::Output;
     #[inline(always)]
-    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.0.as_mut().step_shared(frame, cx)
+    fn step_shared(
+        self: Pin<&mut Self>,
+        frame: &Frame<'_, Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
+        self.get_mut().0.as_mut().step_shared(frame, cx)
     }
-    fn resume_shared(&mut self, _: Option<R>) -> GeneratorState<Y, B::Output> {
+    fn resume_shared(self: Pin<&mut Self>, _: Option<R>) -> GeneratorState<Y, B::Output> {
         unreachable!("an async generator is only delegated to by sharing the exchange")
     }
     #[inline]
-    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>) {
-        self.0.as_mut().begin_shared(first, at);
+    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
+        self.get_mut().0.as_mut().begin_shared(first, at);
     }
     #[inline]
-    fn close_shared(&mut self) {
-        self.0.as_mut().close();
+    fn close_shared(self: Pin<&mut Self>) {
+        self.get_mut().0.as_mut().close();
     }
 }
 

@@ -28,7 +28,7 @@ use crate::{GeneratorState, PinnedGen};
     label = "not a generator yielding `{Y}` and resumed with `{R}`",
     note = "`yield_from!` takes a generator whose Yield and Resume types match the generator it is used in"
 )]
-pub trait Shared<Y, R>: Unpin {
+pub trait Shared<Y, R> {
     /// The subgenerator's return value.
     type Output;
     /// Whether the subgenerator's body has no `yield_from!` of its own: polled inside its
@@ -38,18 +38,50 @@ pub trait Shared<Y, R>: Unpin {
     const LEAF: bool = false;
     /// Runs the subgenerator with the outermost resume's frame and context (see `Frame`).
     #[doc(hidden)]
-    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    fn step_shared(
+        self: Pin<&mut Self>,
+        frame: &Frame<'_, Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output>;
     /// Resumes the subgenerator the plain way, as a generator of its own (`None`: start it
     /// without an argument).
     #[doc(hidden)]
-    fn resume_shared(&mut self, arg: Option<R>) -> GeneratorState<Y, Self::Output>;
+    fn resume_shared(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, Self::Output>;
     /// Makes the subgenerator ready to be delegated to by the `yield_from!` at `at`, started
     /// with `first` (see `PinnedGen::begin_delegation`).
     #[doc(hidden)]
-    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>);
+    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>);
     /// Closes the subgenerator, when the generator delegating to it is closed first.
     #[doc(hidden)]
-    fn close_shared(&mut self);
+    fn close_shared(self: Pin<&mut Self>);
+}
+
+/// A pinned generator by value (`yield_from!(sub())` of a `#[generator(pinned)]` fn): it has
+/// not started (a pinned generator is resumed only through `Pin`), and the delegation keeps it
+/// in place from its first poll on (see `SharedDelegate::sub`), so it allocates nothing.
+impl<Y, R, B: Body<Y, R>> Shared<Y, R> for PinnedGen<Y, R, B> {
+    type Output = B::Output;
+    const LEAF: bool = !<B::Marks as Marks<Y, R>>::DELEGATES;
+    #[inline(always)]
+    fn step_shared(
+        self: Pin<&mut Self>,
+        frame: &Frame<'_, Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
+        self.step(frame, cx)
+    }
+    #[inline]
+    fn resume_shared(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        self.drive(arg)
+    }
+    #[inline]
+    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
+        self.begin_delegation(first, at);
+    }
+    #[inline]
+    fn close_shared(self: Pin<&mut Self>) {
+        self.close();
+    }
 }
 
 /// A pinned generator of this crate, by reference (`pin!`) or boxed (`Box::pin`).
@@ -60,20 +92,24 @@ where
     type Output = B::Output;
     const LEAF: bool = !<B::Marks as Marks<Y, R>>::DELEGATES;
     #[inline(always)]
-    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.as_mut().step(frame, cx)
+    fn step_shared(
+        self: Pin<&mut Self>,
+        frame: &Frame<'_, Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
+        self.get_mut().as_mut().step(frame, cx)
     }
     #[inline]
-    fn resume_shared(&mut self, arg: Option<R>) -> GeneratorState<Y, B::Output> {
-        self.as_mut().drive(arg)
+    fn resume_shared(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        self.get_mut().as_mut().drive(arg)
     }
     #[inline]
-    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>) {
-        self.as_mut().begin_delegation(first, at);
+    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
+        self.get_mut().as_mut().begin_delegation(first, at);
     }
     #[inline]
-    fn close_shared(&mut self) {
-        self.as_mut().close();
+    fn close_shared(self: Pin<&mut Self>) {
+        self.get_mut().as_mut().close();
     }
 }
 
@@ -82,20 +118,24 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     type Output = B::Output;
     const LEAF: bool = !<B::Marks as Marks<Y, R>>::DELEGATES;
     #[inline(always)]
-    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        self.as_pin_mut().step(frame, cx)
+    fn step_shared(
+        self: Pin<&mut Self>,
+        frame: &Frame<'_, Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
+        self.get_mut().as_pin_mut().step(frame, cx)
     }
     #[inline]
-    fn resume_shared(&mut self, arg: Option<R>) -> GeneratorState<Y, B::Output> {
-        self.as_pin_mut().drive(arg)
+    fn resume_shared(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        self.get_mut().as_pin_mut().drive(arg)
     }
     #[inline]
-    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>) {
-        self.as_pin_mut().begin_delegation(first, at);
+    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
+        self.get_mut().as_pin_mut().begin_delegation(first, at);
     }
     #[inline]
-    fn close_shared(&mut self) {
-        self.as_pin_mut().close();
+    fn close_shared(self: Pin<&mut Self>) {
+        self.get_mut().as_pin_mut().close();
     }
 }
 
@@ -105,20 +145,24 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
     type Output = B::Output;
     const LEAF: bool = !<B::Marks as Marks<Y, R>>::DELEGATES;
     #[inline(always)]
-    fn step_shared(&mut self, frame: &Frame<'_, Y, R>, cx: &mut Context<'_>) -> Poll<B::Output> {
-        (**self).step_shared(frame, cx)
+    fn step_shared(
+        self: Pin<&mut Self>,
+        frame: &Frame<'_, Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<B::Output> {
+        Pin::new(&mut **self.get_mut()).step_shared(frame, cx)
     }
     #[inline]
-    fn resume_shared(&mut self, arg: Option<R>) -> GeneratorState<Y, B::Output> {
-        (**self).resume_shared(arg)
+    fn resume_shared(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
+        Pin::new(&mut **self.get_mut()).resume_shared(arg)
     }
     #[inline]
-    fn begin_shared(&mut self, first: Option<&R>, at: &'static Location<'static>) {
-        (**self).begin_shared(first, at);
+    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
+        Pin::new(&mut **self.get_mut()).begin_shared(first, at);
     }
     #[inline]
-    fn close_shared(&mut self) {
-        (**self).close_shared();
+    fn close_shared(self: Pin<&mut Self>) {
+        Pin::new(&mut **self.get_mut()).close_shared();
     }
 }
 
@@ -128,23 +172,30 @@ impl<D: ?Sized + crate::DynGenerator> Shared<D::Yield, D::Resume> for &mut crate
     type Output = D::Return;
     #[inline(always)]
     fn step_shared(
-        &mut self,
+        self: Pin<&mut Self>,
         frame: &Frame<'_, D::Yield, D::Resume>,
         cx: &mut Context<'_>,
     ) -> Poll<D::Return> {
-        (**self).step_shared(frame, cx)
+        Pin::new(&mut **self.get_mut()).step_shared(frame, cx)
     }
     #[inline]
-    fn resume_shared(&mut self, arg: Option<D::Resume>) -> GeneratorState<D::Yield, D::Return> {
-        (**self).resume_shared(arg)
+    fn resume_shared(
+        self: Pin<&mut Self>,
+        arg: Option<D::Resume>,
+    ) -> GeneratorState<D::Yield, D::Return> {
+        Pin::new(&mut **self.get_mut()).resume_shared(arg)
     }
     #[inline]
-    fn begin_shared(&mut self, first: Option<&D::Resume>, at: &'static Location<'static>) {
-        (**self).begin_shared(first, at);
+    fn begin_shared(
+        self: Pin<&mut Self>,
+        first: Option<&D::Resume>,
+        at: &'static Location<'static>,
+    ) {
+        Pin::new(&mut **self.get_mut()).begin_shared(first, at);
     }
     #[inline]
-    fn close_shared(&mut self) {
-        (**self).close_shared();
+    fn close_shared(self: Pin<&mut Self>) {
+        Pin::new(&mut **self.get_mut()).close_shared();
     }
 }
 
@@ -239,11 +290,26 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
         unsafe { Shortcut::new(this.cast(), &Self::DESCEND) }
     }
 
+    /// The subgenerator, pinned where it lies in the delegation.
+    ///
+    /// It is structurally pinned: the delegation is `!Unpin` and used in place from its first
+    /// poll on (it is awaited in its body, and its handles point to it, see `Shortcut`), it
+    /// never moves `sub` out, and its `Drop` uses it in place. Before the first poll the
+    /// delegation may move, and `sub` with it: a generator that has not started may move (a
+    /// pinned one by value has not: it is resumed only through `Pin`).
+    #[inline(always)]
+    fn sub(&mut self) -> Pin<&mut G> {
+        // SAFETY: see above; `&mut self` is only ever taken of a delegation in place (a poll's
+        // `Pin`, a handle's pointer, its drop).
+        unsafe { Pin::new_unchecked(&mut self.sub) }
+    }
+
     /// Makes the subgenerator ready, and hands `frame` the argument it starts with.
     fn begin(&mut self, frame: &Frame<'_, Y, R>) {
         self.begun = true;
-        self.sub.begin_shared(self.first.as_ref(), self.at);
-        frame.resumed.set(self.first.take());
+        let (first, at) = (self.first.take(), self.at);
+        self.sub().begin_shared(first.as_ref(), at);
+        frame.resumed.set(first);
     }
 
     /// A step of the chain (see `Shortcut`): resumes the subgenerator with a frame of its own
@@ -272,7 +338,7 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
         let this = unsafe { &mut *this.cast::<Self>().as_ptr() };
         if !this.done {
             this.done = true;
-            this.sub.close_shared();
+            this.sub().close_shared();
         }
         this.parent.0
     }
@@ -318,7 +384,7 @@ impl<'c, Y, R, G: Shared<Y, R>> SharedDelegate<'c, Y, R, G> {
         let this = unsafe { &mut *this.as_ptr() };
         let waker = frame.waker();
         match this
-            .sub
+            .sub()
             .step_shared(&frame, &mut Context::from_waker(&waker))
         {
             Poll::Ready(out) => {
@@ -381,7 +447,7 @@ impl<Y, R, G: Shared<Y, R>> Drop for SharedDelegate<'_, Y, R, G> {
             }
         }
         if !self.done {
-            self.sub.close_shared();
+            self.sub().close_shared();
         }
     }
 }
@@ -441,7 +507,7 @@ impl<Y, R, G: Shared<Y, R>> Future for SharedDelegate<'_, Y, R, G> {
         } else {
             Enclosing::Opaque
         });
-        let poll = this.sub.step_shared(frame, cx);
+        let poll = this.sub().step_shared(frame, cx);
         // The subgenerator's poll made the frame its own; the body goes on here.
         frame.header.body.set(this.body);
         frame.header.place.set(place);

@@ -491,27 +491,34 @@ impl<D: ?Sized + DynGenerator> Shared<D::Yield, D::Resume> for DynGen<D> {
     type Output = D::Return;
     #[inline]
     fn step_shared(
-        &mut self,
+        self: Pin<&mut Self>,
         frame: &Frame<'_, D::Yield, D::Resume>,
         cx: &mut Context<'_>,
     ) -> Poll<D::Return> {
-        self.inner().dyn_step(frame, cx)
+        self.get_mut().inner().dyn_step(frame, cx)
     }
     #[inline]
     #[track_caller]
-    fn resume_shared(&mut self, arg: Option<D::Resume>) -> GeneratorState<D::Yield, D::Return> {
-        match self.inner().dyn_resume(arg) {
+    fn resume_shared(
+        self: Pin<&mut Self>,
+        arg: Option<D::Resume>,
+    ) -> GeneratorState<D::Yield, D::Return> {
+        match self.get_mut().inner().dyn_resume(arg) {
             Ok(state) => state,
             Err(refusal) => refusal.panic(),
         }
     }
     #[inline]
-    fn begin_shared(&mut self, first: Option<&D::Resume>, at: &'static Location<'static>) {
-        self.inner().dyn_begin_delegation(first, at);
+    fn begin_shared(
+        self: Pin<&mut Self>,
+        first: Option<&D::Resume>,
+        at: &'static Location<'static>,
+    ) {
+        self.get_mut().inner().dyn_begin_delegation(first, at);
     }
     #[inline]
-    fn close_shared(&mut self) {
-        self.close();
+    fn close_shared(self: Pin<&mut Self>) {
+        self.get_mut().close();
     }
 }
 

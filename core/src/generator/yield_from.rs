@@ -55,7 +55,7 @@ pub struct SharedTag;
 /// Marks an iterator made a generator by [`from_iter`]: it is driven by the re-yield loop.
 #[derive(Default)]
 pub struct IterTag;
-/// Marks a pinned generator that is not pinned: it cannot be delegated to.
+/// Marks a borrowed pinned generator that is not pinned: it cannot be delegated to.
 #[derive(Default)]
 pub struct UnpinnedTag;
 /// Marks any other subgenerator: it is driven by the re-yield loop.
@@ -91,6 +91,7 @@ shared! {
     [#[cfg(feature = "alloc")]] <Y, R, B> Gen<Y, R, B> => Y, R, where {B: Body<Y, R>};
     [#[cfg(feature = "alloc")]] <Y, R, B> &mut Gen<Y, R, B> => Y, R, where {B: Body<Y, R>};
     [] <Y, R, B> Pin<&mut PinnedGen<Y, R, B>> => Y, R, where {B: Body<Y, R>};
+    [] <Y, R, B> PinnedGen<Y, R, B> => Y, R, where {B: Body<Y, R>};
     [#[cfg(feature = "alloc")]] <Y, R, B> Pin<Box<PinnedGen<Y, R, B>>> => Y, R, where {B: Body<Y, R>};
     [#[cfg(feature = "alloc")]] <D> DynGen<D> => D::Yield, D::Resume, where {D: ?Sized + DynGenerator};
     [#[cfg(feature = "alloc")]] <D> &mut DynGen<D> => D::Yield, D::Resume, where {D: ?Sized + DynGenerator};
@@ -100,9 +101,6 @@ impl<I> ViaShared for Probe<FromIter<I>> {
     type Tag = IterTag;
 }
 
-impl<Y, R, B: Body<Y, R>> ViaShared for Probe<PinnedGen<Y, R, B>> {
-    type Tag = UnpinnedTag;
-}
 impl<Y, R, B: Body<Y, R>> ViaShared for Probe<&mut PinnedGen<Y, R, B>> {
     type Tag = UnpinnedTag;
 }
@@ -582,15 +580,18 @@ impl<R> AsyncResumesMatch<R, R> for () {
     }
 }
 
-/// Not implemented for any generator: a `PinnedGen` is delegated to pinned. What
-/// `yield_from!` of one that is not says, once (the `Output` it would evaluate to is left to
+/// Not implemented for any generator: a `PinnedGen` is delegated to pinned, or by value (then
+/// the delegation keeps it in place). What `yield_from!` of a borrowed one that is not pinned
+/// says, once (the `Output` it would evaluate to is left to
 /// rustc's error type, so the code around it is not reported). Not public API.
 #[diagnostic::on_unimplemented(
-    message = "`yield_from!` delegates to a pinned generator only once it is pinned: write \
-               `yield_from!(core::pin::pin!(sub))`",
+    message = "`yield_from!` delegates to a borrowed pinned generator only once it is pinned: \
+               write `yield_from!(core::pin::pin!(sub))`, or give it by value, \
+               `yield_from!(sub)`",
     label = "not pinned",
     note = "a `#[generator(pinned)]` or `coroutine!(pinned ..)` generator is `!Unpin`: it must \
-            not move once started, so it is delegated to as `Pin<&mut _>` (or `Pin<Box<_>>`)"
+            not move once started, so it is delegated to as `Pin<&mut _>` (or `Pin<Box<_>>`), \
+            or by value, kept in place by the delegation"
 )]
 pub trait PinnedFirst<G> {
     /// What the `yield_from!` would evaluate to.
@@ -674,17 +675,26 @@ trait Driven<T> {
 /// generator's, so it cannot share its exchange).
 struct Ours<G, Y>(G, PhantomData<fn() -> Y>);
 
+impl<G, Y> Ours<G, Y> {
+    /// The generator, pinned where it lies in `self`.
+    fn sub(self: Pin<&mut Self>) -> Pin<&mut G> {
+        // SAFETY: `G` is structurally pinned: it is never moved out of `Ours`, which has no
+        // `Drop` of its own and is only used pinned (see `Driven`).
+        unsafe { self.map_unchecked_mut(|ours| &mut ours.0) }
+    }
+}
+
 impl<Y, T, G: Shared<Y, T>> Driven<T> for Ours<G, Y> {
     type Yield = Y;
     type Return = G::Output;
     fn begin(self: Pin<&mut Self>, first: Option<&T>, at: &'static Location<'static>) {
-        self.get_mut().0.begin_shared(first, at);
+        self.sub().begin_shared(first, at);
     }
     fn resume_with(self: Pin<&mut Self>, arg: Option<T>) -> GeneratorState<Y, G::Output> {
-        self.get_mut().0.resume_shared(arg)
+        self.sub().resume_shared(arg)
     }
     fn close(self: Pin<&mut Self>) {
-        self.get_mut().0.close_shared();
+        self.sub().close_shared();
     }
 }
 
