@@ -66,6 +66,28 @@ macro_rules! yield_ {
 /// * In an async generator, `sub` may be another async generator with the same Yield and
 ///   Resume types (its `.await`s are the delegating generator's); in a plain generator that is
 ///   a compile error.
+/// * `sub` is taken by value or borrowed (`&mut sub`); a `pinned` generator pinned
+///   (`pin!(sub)`, `Box::pin(sub)`) or by value, when the delegation keeps it inside the
+///   delegating generator's own state, allocating nothing:
+///
+/// ```
+/// use resumable::prelude::*;
+///
+/// #[generator(yield = u8, pinned)]
+/// fn inner() -> u8 {
+///     yield_!(1);
+///     2
+/// }
+///
+/// #[generator(yield = u8)]
+/// fn outer() -> u8 {
+///     yield_from!(inner()) + 1
+/// }
+///
+/// let mut g = outer();
+/// assert_eq!(g.by_ref().collect::<Vec<_>>(), [1]);
+/// assert_eq!(g.take_return(), Some(3));
+/// ```
 ///
 /// Only meaningful inside a `#[generator]` function or a `coroutine!`; anywhere else it is a
 /// compile error.
