@@ -337,10 +337,13 @@ impl<Y, R, B: Body<Y, R>> BodyCell<Y, R, B> {
         // A yield misused by code the macros cannot see panics here, poisoning the generator.
         frame.check();
         mem::forget(poison);
-        if poll.is_ready() {
-            *stage = Stage::Returned(None);
+        match poll {
+            Poll::Ready(out) => {
+                *stage = Stage::Returned(None);
+                Poll::Ready(out)
+            }
+            Poll::Pending => Poll::Pending,
         }
-        poll
     }
 
     /// One resume the plain way: makes the resume's frame (the generator polled with `waker`,
