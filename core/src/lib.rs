@@ -7,6 +7,9 @@ a function's stack frame to an asyncio-style event loop, one runnable chapter at
 #![cfg_attr(any(not(doctest), all(feature = "rt", unix)), doc = include_str!("../../README.md"))]
 #![doc = include_str!("features.md")]
 #![no_std]
+// Without `alloc` the boxed forms (`Gen`, `AsyncGen`, `BoxGen`, `sched`) are not built: the docs
+// that link to them show those links as plain text.
+#![cfg_attr(not(feature = "alloc"), allow(rustdoc::broken_intra_doc_links))]
 #![warn(
     missing_docs,
     clippy::undocumented_unsafe_blocks,
