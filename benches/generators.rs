@@ -27,7 +27,6 @@
 //! as anyone who cares about its speed does; W4 shows the cost of a fresh stack separately.
 #![allow(clippy::unit_arg)]
 
-use std::future::Future;
 use std::hint::black_box;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
@@ -94,67 +93,13 @@ fn drain_iter(it: impl Iterator<Item = u64>) -> u64 {
 // The generators under test
 // ---------------------------------------------------------------------------------------------
 
-/// Hand-written: the physical limit for W1.
-struct Count {
-    i: u64,
-    n: u64,
-}
+#[path = "common/bodies.rs"]
+mod bodies;
+#[path = "common/peers.rs"]
+mod peers;
 
-impl Iterator for Count {
-    type Item = u64;
-    #[inline]
-    fn next(&mut self) -> Option<u64> {
-        if self.i < self.n {
-            self.i += 1;
-            Some(self.i - 1)
-        } else {
-            None
-        }
-    }
-}
-
-#[generator(yield = u64)]
-fn count(n: u64) {
-    for i in 0..n {
-        yield_!(i);
-    }
-}
-
-#[generator(yield = u64, pinned)]
-fn count_pinned(n: u64) {
-    for i in 0..n {
-        yield_!(i);
-    }
-}
-
-async fn count_genawaiter_stack(n: u64, co: genawaiter::stack::Co<'_, u64>) {
-    for i in 0..n {
-        co.yield_(i).await;
-    }
-}
-
-fn count_genawaiter_rc(n: u64) -> genawaiter::rc::Gen<u64, (), impl Future<Output = ()>> {
-    genawaiter::rc::Gen::new(move |co| async move {
-        for i in 0..n {
-            co.yield_(i).await;
-        }
-    })
-}
-
-#[next_gen::generator(yield(u64))]
-fn count_next_gen(n: u64) {
-    for i in 0..n {
-        yield_!(i);
-    }
-}
-
-fn count_async_stream(n: u64) -> impl Stream<Item = u64> {
-    async_stream::stream! {
-        for i in 0..n {
-            yield i;
-        }
-    }
-}
+use bodies::*;
+use peers::*;
 
 // ---------------------------------------------------------------------------------------------
 // W1 iterate
@@ -220,11 +165,7 @@ mod w1_iterate {
         b.bench_local(|| {
             let n = black_box(n);
             let mut c =
-                Coroutine::with_stack(slot.take().unwrap(), move |y: &Yielder<(), u64>, ()| {
-                    for i in 0..n {
-                        y.suspend(i);
-                    }
-                });
+                Coroutine::with_stack(slot.take().unwrap(), move |y, ()| count_corosensei(y, n));
             let sum = drain_coro(&mut c);
             slot = Some(c.into_stack());
             sum
@@ -254,37 +195,6 @@ impl Adder {
             return GeneratorState::Yielded(1); // the priming resume: its argument is dropped
         }
         GeneratorState::Yielded(arg + 1)
-    }
-}
-
-#[generator(yield = u64, resume = u64)]
-fn adder() {
-    let mut x = 0;
-    loop {
-        x = yield_!(x + 1);
-    }
-}
-
-#[generator(yield = u64, resume = u64, pinned)]
-fn adder_pinned() {
-    let mut x = 0;
-    loop {
-        x = yield_!(x + 1);
-    }
-}
-
-async fn adder_genawaiter_stack(co: genawaiter::stack::Co<'_, u64, u64>) {
-    let mut x = 0;
-    loop {
-        x = co.yield_(x + 1).await;
-    }
-}
-
-#[next_gen::generator(yield(u64), resume(u64))]
-fn adder_next_gen() {
-    let mut x = 0;
-    loop {
-        x = yield_!(x + 1);
     }
 }
 
@@ -364,12 +274,7 @@ mod w2_ping_pong {
     #[divan::bench(args = [N])]
     fn genawaiter_rc(b: Bencher, n: u64) {
         b.bench_local(|| {
-            let mut g = genawaiter::rc::Gen::new(|co: genawaiter::rc::Co<u64, u64>| async move {
-                let mut x = 0;
-                loop {
-                    x = co.yield_(x + 1).await;
-                }
-            });
+            let mut g = adder_genawaiter_rc();
             g.resume_with(0);
             ping_pong(black_box(n), |x| yielded_ga(g.resume_with(x)))
         });
@@ -388,13 +293,7 @@ mod w2_ping_pong {
     fn corosensei(b: Bencher, n: u64) {
         let mut slot = Some(stack());
         b.bench_local(|| {
-            let mut c =
-                Coroutine::with_stack(slot.take().unwrap(), |y: &Yielder<u64, u64>, mut x: u64| {
-                    // `u64::MAX` ends it, so its stack can be reused without unwinding it.
-                    while x != u64::MAX {
-                        x = y.suspend(x + 1);
-                    }
-                });
+            let mut c = Coroutine::with_stack(slot.take().unwrap(), adder_corosensei);
             c.resume(0);
             let x = ping_pong(black_box(n), |x| match c.resume(x) {
                 CoroutineResult::Yield(v) => v,
@@ -625,9 +524,7 @@ mod w3_delegation {
                     b.bench_local(|| {
                         let n = black_box(n);
                         let inner = CoroIter::new(pool.pop().unwrap(), move |y, ()| {
-                            for i in 0..n {
-                                y.suspend(i);
-                            }
+                            count_corosensei(y, n);
                             Vec::with_capacity($depth + 1)
                         });
                         let mut level = |inner| reyield_corosensei(pool.pop().unwrap(), inner);
@@ -658,58 +555,6 @@ mod w3_delegation {
 // ---------------------------------------------------------------------------------------------
 // W4 create + drain
 // ---------------------------------------------------------------------------------------------
-
-/// Hand-written: three values from `a`.
-struct Three {
-    a: u64,
-    i: u64,
-}
-
-impl Iterator for Three {
-    type Item = u64;
-    #[inline]
-    fn next(&mut self) -> Option<u64> {
-        if self.i < 3 {
-            self.i += 1;
-            Some(self.a + self.i - 1)
-        } else {
-            None
-        }
-    }
-}
-
-#[generator(yield = u64)]
-fn three(a: u64) {
-    yield_!(a);
-    yield_!(a + 1);
-    yield_!(a + 2);
-}
-
-#[generator(yield = u64, pinned)]
-fn three_pinned(a: u64) {
-    yield_!(a);
-    yield_!(a + 1);
-    yield_!(a + 2);
-}
-
-async fn three_genawaiter_stack(a: u64, co: genawaiter::stack::Co<'_, u64>) {
-    co.yield_(a).await;
-    co.yield_(a + 1).await;
-    co.yield_(a + 2).await;
-}
-
-#[next_gen::generator(yield(u64))]
-fn three_next_gen(a: u64) {
-    yield_!(a);
-    yield_!(a + 1);
-    yield_!(a + 2);
-}
-
-fn three_body(y: &Yielder<(), u64>, a: u64) {
-    y.suspend(a);
-    y.suspend(a + 1);
-    y.suspend(a + 2);
-}
 
 /// Makes and drains `gens` generators with `one(a)`, which returns the sum of what the generator
 /// made from `a` yielded.
@@ -762,18 +607,7 @@ mod w4_create_drain {
 
     #[divan::bench(args = [GENS])]
     fn genawaiter_rc(b: Bencher, gens: u64) {
-        b.bench_local(|| {
-            create_drain(gens, |a| {
-                drain_iter(
-                    genawaiter::rc::Gen::new(move |co| async move {
-                        co.yield_(a).await;
-                        co.yield_(a + 1).await;
-                        co.yield_(a + 2).await;
-                    })
-                    .into_iter(),
-                )
-            })
-        });
+        b.bench_local(|| create_drain(gens, |a| drain_iter(three_genawaiter_rc(a).into_iter())));
     }
 
     #[divan::bench(args = [GENS])]
@@ -792,10 +626,9 @@ mod w4_create_drain {
         let mut slot = Some(stack());
         b.bench_local(|| {
             create_drain(gens, |a| {
-                let mut c =
-                    Coroutine::with_stack(slot.take().unwrap(), move |y: &Yielder<(), u64>, ()| {
-                        three_body(y, a)
-                    });
+                let mut c = Coroutine::with_stack(slot.take().unwrap(), move |y, ()| {
+                    three_corosensei(y, a)
+                });
                 let sum = drain_coro(&mut c);
                 slot = Some(c.into_stack());
                 sum
@@ -808,7 +641,7 @@ mod w4_create_drain {
     fn corosensei_fresh_stack(b: Bencher, gens: u64) {
         b.bench_local(|| {
             create_drain(gens, |a| {
-                let mut c = Coroutine::new(move |y: &Yielder<(), u64>, ()| three_body(y, a));
+                let mut c = Coroutine::new(move |y, ()| three_corosensei(y, a));
                 drain_coro(&mut c)
             })
         });
@@ -816,15 +649,7 @@ mod w4_create_drain {
 
     #[divan::bench(args = [GENS])]
     fn async_stream(b: Bencher, gens: u64) {
-        b.bench_local(|| {
-            create_drain(gens, |a| {
-                drain_stream(pin!(async_stream::stream! {
-                    yield a;
-                    yield a + 1;
-                    yield a + 2;
-                }))
-            })
-        });
+        b.bench_local(|| create_drain(gens, |a| drain_stream(pin!(three_async_stream(a)))));
     }
 }
 

@@ -20,6 +20,10 @@
 //! operations and prints its result (no divan); `--list`, which prints the rows; and `--check`,
 //! which checks every row computes what its group's hand-written row does.
 //!
+//! The hand-written and resumable rows and that command line are shared with the nightly
+//! reference (`benches/nightly`): `common/out_of_line.rs`. The bodies are `benches/generators.rs`'s
+//! (`common/bodies.rs`, `common/peers.rs`); `out_of_line/w*.rs` add the peers' rows.
+//!
 //! Debug builds (what `cargo test` runs): the `bench-o0` and `bench-o1` profiles are the `dev`
 //! profile at opt-level 0 and 1, so `cargo bench --bench out_of_line --profile bench-o1 -- w1 w2`.
 #![allow(clippy::unit_arg)]
@@ -32,7 +36,6 @@ use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use divan::Bencher;
 use futures_core::Stream;
-use resumable::prelude::*;
 use resumable::BoxGen;
 
 /// Values per iteration in W1 and W2.
@@ -56,9 +59,6 @@ impl Env {
     }
 }
 
-/// One iteration of a row: `ops` operations, returning what the consumer computed.
-type Row = fn(&mut Env, u64) -> u64;
-
 /// Declares a group twice: as divan benchmarks (module `$group`) and as the list of rows the
 /// callgrind mode runs (`$group::ROWS`), both calling the row functions of module `$rows`.
 macro_rules! group {
@@ -67,7 +67,7 @@ macro_rules! group {
         mod $group {
             use super::*;
 
-            pub const ROWS: &[(&str, Row)] = &[$((stringify!($row), $rows::$row)),*];
+            pub const ROWS: &[(&str, common::Row)] = &[$((stringify!($row), $rows::$row)),*];
 
             $(
                 #[divan::bench(args = [$ops])]
@@ -79,6 +79,13 @@ macro_rules! group {
         }
     };
 }
+
+#[path = "common/bodies.rs"]
+mod bodies;
+#[path = "common/out_of_line.rs"]
+mod common;
+#[path = "common/peers.rs"]
+mod peers;
 
 #[path = "out_of_line/w1.rs"]
 mod w1;
@@ -137,54 +144,13 @@ group!(
     ]
 );
 
-/// Every row, named `group/row` as divan names them.
-fn rows() -> impl Iterator<Item = (String, Row)> {
-    [
+fn main() {
+    let groups: &common::Groups = &[
         ("w1_out_of_line", w1_out_of_line::ROWS),
         ("w2_out_of_line", w2_out_of_line::ROWS),
         ("w4_black_boxed", w4_black_boxed::ROWS),
-    ]
-    .into_iter()
-    .flat_map(|(group, rows)| {
-        rows.iter()
-            .map(move |&(row, f)| (format!("{group}/{row}"), f))
-    })
-}
-
-/// Runs every row with a few operations and checks it computes what its group's hand-written
-/// row computes (so no row measures less work than the others).
-fn check() {
-    let mut expected = std::collections::HashMap::new();
-    for (name, row) in rows() {
-        let (group, _) = name.split_once('/').expect("group/row");
-        let got = row(&mut Env::new(), 1000);
-        let want = *expected.entry(group.to_owned()).or_insert(got);
-        assert_eq!(
-            got, want,
-            "{name} computes {got}, the hand-written row {want}"
-        );
-    }
-    println!("every row computes its group's hand-written result");
-}
-
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--list") => rows().for_each(|(name, _)| println!("{name}")),
-        Some("--check") => check(),
-        Some("--callgrind") => {
-            let [_, name, ops] = &args[..] else {
-                panic!("usage: out_of_line --callgrind GROUP/ROW OPS");
-            };
-            let ops: u64 = ops.parse().expect("OPS is a number");
-            let (_, row) = rows()
-                .find(|(n, _)| n == name)
-                .unwrap_or_else(|| panic!("no row {name:?} (see --list)"));
-            let mut env = Env::new();
-            println!("{}", row(&mut env, ops));
-        }
-        _ => divan::main(),
-    }
+    ];
+    common::main(groups, divan::main);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,53 +1,13 @@
 //! W1 iterate, out of line: `0..N` summed by an `#[inline(never)]` driver that holds the
-//! generator as a trait object.
+//! generator as a trait object. The hand-written and resumable rows are
+//! `common/out_of_line.rs`'s; here are the boxed generator as an iterator, `BoxGen` and the
+//! peers.
 
 use super::*;
+use crate::bodies::count;
+use crate::peers::*;
 
-/// Hand-written: the least a value costs through an indirect call.
-struct Count {
-    i: u64,
-    n: u64,
-}
-
-impl Iterator for Count {
-    type Item = u64;
-    #[inline]
-    fn next(&mut self) -> Option<u64> {
-        if self.i < self.n {
-            self.i += 1;
-            Some(self.i - 1)
-        } else {
-            None
-        }
-    }
-}
-
-#[generator(yield = u64)]
-fn count(n: u64) {
-    for i in 0..n {
-        yield_!(i);
-    }
-}
-
-#[generator(yield = u64, pinned)]
-fn count_pinned(n: u64) {
-    for i in 0..n {
-        yield_!(i);
-    }
-}
-
-async fn count_genawaiter_stack(n: u64, co: genawaiter::stack::Co<'_, u64>) {
-    for i in 0..n {
-        co.yield_(i).await;
-    }
-}
-
-#[next_gen::generator(yield(u64))]
-fn count_next_gen(n: u64) {
-    for i in 0..n {
-        yield_!(i);
-    }
-}
+pub use crate::common::w1::*;
 
 /// Polls a stream to its end with a no-op waker (the stream never waits), summing.
 #[inline(never)]
@@ -70,27 +30,6 @@ fn drain_stream(s: Pin<&mut dyn Stream<Item = u64>>) -> u64 {
 fn drain_coro(c: &mut Coroutine<(), u64, (), DefaultStack>) -> u64 {
     let mut sum = 0u64;
     while let CoroutineResult::Yield(v) = c.resume(()) {
-        sum = sum.wrapping_add(black_box(v));
-    }
-    sum
-}
-
-#[inline(never)]
-fn drain_iter(it: &mut dyn Iterator<Item = u64>) -> u64 {
-    let mut sum = 0u64;
-    for v in it {
-        sum = sum.wrapping_add(black_box(v));
-    }
-    sum
-}
-
-type DynGen<'a> = dyn Generator<(), Yield = u64, Return = ()> + 'a;
-
-#[inline(never)]
-fn drain_gen(g: Pin<&mut DynGen<'_>>) -> u64 {
-    let mut g = g;
-    let mut sum = 0u64;
-    while let GeneratorState::Yielded(v) = g.as_mut().resume(()) {
         sum = sum.wrapping_add(black_box(v));
     }
     sum
@@ -130,27 +69,10 @@ fn drain_next_gen(g: Pin<&mut NgGen<'_>>) -> u64 {
     sum
 }
 
-pub fn hand_written(_: &mut Env, n: u64) -> u64 {
-    let mut it = Count { i: 0, n };
-    drain_iter(black_box(&mut it))
-}
-
-pub fn resumable_boxed(_: &mut Env, n: u64) -> u64 {
-    let mut g = count(n);
-    let g = Pin::new(&mut g);
-    let g: Pin<&mut DynGen> = g;
-    drain_gen(black_box(g))
-}
-
 /// The boxed generator as users iterate it: `Iterator::next` through `&mut dyn Iterator`.
 pub fn resumable_boxed_iter(_: &mut Env, n: u64) -> u64 {
     let mut g = count(n);
     drain_iter(black_box(&mut g))
-}
-
-pub fn resumable_pinned(_: &mut Env, n: u64) -> u64 {
-    let g = pin!(count_pinned(n));
-    drain_gen(black_box(g))
 }
 
 pub fn resumable_boxgen(_: &mut Env, n: u64) -> u64 {
@@ -166,11 +88,7 @@ pub fn genawaiter_stack(_: &mut Env, n: u64) -> u64 {
 }
 
 pub fn genawaiter_rc(_: &mut Env, n: u64) -> u64 {
-    let mut g = genawaiter::rc::Gen::new(move |co| async move {
-        for i in 0..n {
-            co.yield_(i).await;
-        }
-    });
+    let mut g = count_genawaiter_rc(n);
     let g = Pin::new(&mut g);
     let g: Pin<&mut GaGen> = g;
     drain_genawaiter(black_box(g))
@@ -182,21 +100,13 @@ pub fn next_gen(_: &mut Env, n: u64) -> u64 {
 }
 
 pub fn corosensei(env: &mut Env, n: u64) -> u64 {
-    let mut c = coroutine(env, move |y: &Yielder<(), u64>, ()| {
-        for i in 0..n {
-            y.suspend(i);
-        }
-    });
+    let mut c = coroutine(env, move |y, ()| count_corosensei(y, n));
     let sum = drain_coro(black_box(&mut c));
     give_back(env, c);
     sum
 }
 
 pub fn async_stream(_: &mut Env, n: u64) -> u64 {
-    let s = pin!(async_stream::stream! {
-        for i in 0..n {
-            yield i;
-        }
-    });
+    let s = pin!(count_async_stream(n));
     drain_stream(black_box(s))
 }

@@ -1,11 +1,13 @@
 //! The bodies of the project's benchmarks, each written three ways: a nightly coroutine
 //! (`#[coroutine] static move |..| { .. }`), where it fits a nightly `gen` block, and a resumable
 //! generator (`#[generator]`, boxed, and `#[generator(pinned)]`). Same locals, same yields.
+//! W1's, W2's and W4's resumable generators and hand-written iterators are the workspace
+//! benches' own (`benches/common/bodies.rs`, included here and re-exported).
 //!
 //! * W5's task (`benches/switch.rs`, `rr_task`): `yields` yields of `()`.
-//! * W1 (`benches/generators.rs`, `count`): yields `0..n`.
-//! * W2 (`benches/out_of_line/w2.rs`, `adder`): answers each resume `x` with `x + 1`.
-//! * W4 (`benches/out_of_line/w4.rs`, `three`): yields `a`, `a + 1`, `a + 2`.
+//! * W1 (`count`): yields `0..n`.
+//! * W2 (`adder`): answers each resume `x` with `x + 1`.
+//! * W4 (`three`): yields `a`, `a + 1`, `a + 2`.
 //! * A delegation chain: the leaf yields `0..n` and returns `n`; each level above delegates to
 //!   the one below (`yield_from!`; on nightly, the re-yield loop over the pinned inner
 //!   coroutine) and returns what it returned.
@@ -14,6 +16,11 @@ use core::ops::{Coroutine, CoroutineState};
 use core::pin::pin;
 
 use resumable::prelude::*;
+
+#[path = "../../common/bodies.rs"]
+mod shared;
+
+pub use shared::*;
 
 // ---------------------------------------------------------------------------------------------
 // W5's task
@@ -75,22 +82,6 @@ pub fn gen_count(n: u64) -> impl Iterator<Item = u64> {
     }
 }
 
-/// W1 as the benchmarks write it.
-#[generator(yield = u64)]
-pub fn count(n: u64) {
-    for i in 0..n {
-        yield_!(i);
-    }
-}
-
-/// W1, `pinned`.
-#[generator(yield = u64, pinned)]
-pub fn count_pinned(n: u64) {
-    for i in 0..n {
-        yield_!(i);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // W2
 
@@ -103,24 +94,6 @@ pub fn nightly_adder() -> impl Coroutine<u64, Yield = u64, Return = ()> {
         loop {
             x = yield x + 1;
         }
-    }
-}
-
-/// W2 as the benchmarks write it.
-#[generator(yield = u64, resume = u64)]
-pub fn adder() {
-    let mut x = 0;
-    loop {
-        x = yield_!(x + 1);
-    }
-}
-
-/// W2, `pinned`.
-#[generator(yield = u64, resume = u64, pinned)]
-pub fn adder_pinned() {
-    let mut x = 0;
-    loop {
-        x = yield_!(x + 1);
     }
 }
 
@@ -144,22 +117,6 @@ pub fn gen_three(a: u64) -> impl Iterator<Item = u64> {
         yield a + 1;
         yield a + 2;
     }
-}
-
-/// W4 as the benchmarks write it.
-#[generator(yield = u64)]
-pub fn three(a: u64) {
-    yield_!(a);
-    yield_!(a + 1);
-    yield_!(a + 2);
-}
-
-/// W4, `pinned`.
-#[generator(yield = u64, pinned)]
-pub fn three_pinned(a: u64) {
-    yield_!(a);
-    yield_!(a + 1);
-    yield_!(a + 2);
 }
 
 // ---------------------------------------------------------------------------------------------
