@@ -7,8 +7,8 @@
 //!   runs both.
 //! * [`layout`]: the fields of a resumable generator, computed from its types.
 //!
-//! `src/bin/sizes.rs` prints the `size_of` tables and the bytes `sched::RoundRobin` keeps per
-//! task; `src/bin/out_of_line.rs` runs the out-of-line rows for callgrind; `run.sh` runs both.
+//! `src/bin/sizes/` prints the `size_of` tables and the bytes `sched::RoundRobin` keeps per
+//! task; `src/bin/out_of_line/` runs the out-of-line rows for callgrind; `run.sh` runs both.
 #![feature(coroutines, coroutine_trait, gen_blocks)]
 
 pub mod adapter;
