@@ -779,3 +779,27 @@ fn a_boxed_generator_delegates_to_pinned_ones_by_value_one_after_the_other() {
     assert_eq!(g.by_ref().collect::<Vec<_>>(), [1, 2, 1, 2]);
     assert_eq!(g.take_return(), Some(6));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A boxed generator of this crate is delegated to like the generator in the box.
+
+#[generator(yield = u64)]
+fn through_boxes() -> u64 {
+    let a = yield_from!(Box::new(inner(2)));
+    let b = yield_from!(Box::new(middle()));
+    let c = yield_from!(Box::new(inner(1).boxed()));
+    a + b + c
+}
+
+#[test]
+fn boxed_generators_of_this_crate_share_the_exchange() {
+    let mut g = through_boxes();
+    assert_eq!(g.by_ref().collect::<Vec<_>>(), [0, 1, 0, 1, 200, 0, 0]);
+    assert_eq!(g.take_return(), Some(200 + 300 + 100));
+    // Stepped through the delegation chain, not re-yielded: the innermost yield is reported,
+    // below the `yield_from!` the generator waits at.
+    let mut g = through_boxes();
+    g.next();
+    let (yielded, delegating) = (g.suspended_at().unwrap(), g.delegating_at().unwrap());
+    assert_ne!(yielded.line(), delegating.line());
+}

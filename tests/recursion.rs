@@ -277,6 +277,36 @@ fn a_chain_deeper_than_the_stack_would_allow_closes_and_drops_innermost_first() 
     assert_eq!(*log.borrow(), (0..=depth).collect::<Vec<_>>());
 }
 
+/// The same walk with each subtree's generator boxed once more (`Box::new`): delegated to like
+/// the generator in the box, one level at a time.
+fn walk_boxed(t: &Node) -> LocalBoxGen<'_, u64, (), u64> {
+    coroutine! {
+        let mut n = 1;
+        if let Some(left) = &t.left {
+            n += yield_from!(Box::new(walk_boxed(left)));
+        }
+        yield t.value;
+        if let Some(right) = &t.right {
+            n += yield_from!(Box::new(walk_boxed(right)));
+        }
+        n
+    }
+    .boxed_local()
+}
+
+#[test]
+fn a_recursive_walk_through_boxed_generators_is_as_deep_as_one_without() {
+    let tree = Node::spine(DEEP);
+    let mut g = walk_boxed(&tree);
+    let mut expected = 0;
+    for v in g.by_ref() {
+        assert_eq!(v, expected);
+        expected += 1;
+    }
+    assert_eq!(expected, 2 * DEEP - 1);
+    assert_eq!(g.take_return(), Some(2 * DEEP - 1));
+}
+
 /// A walk dropped at the bottom of a deep tree, and half-way back up.
 #[test]
 fn a_deep_walk_dropped_half_way_takes_no_stack_per_level() {

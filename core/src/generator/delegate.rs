@@ -139,6 +139,34 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     }
 }
 
+/// A boxed generator of this crate (`yield_from!(Box::new(sub))`) is delegated to like the
+/// generator in the box.
+#[cfg(feature = "alloc")]
+impl<Y, R, G: Shared<Y, R> + Unpin> Shared<Y, R> for alloc::boxed::Box<G> {
+    type Output = G::Output;
+    const LEAF: bool = G::LEAF;
+    #[inline(always)]
+    fn step_shared(
+        self: Pin<&mut Self>,
+        frame: &Frame<'_, Y, R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<G::Output> {
+        Pin::new(&mut **self.get_mut()).step_shared(frame, cx)
+    }
+    #[inline]
+    fn resume_shared(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, G::Output> {
+        Pin::new(&mut **self.get_mut()).resume_shared(arg)
+    }
+    #[inline]
+    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
+        Pin::new(&mut **self.get_mut()).begin_shared(first, at);
+    }
+    #[inline]
+    fn close_shared(self: Pin<&mut Self>) {
+        Pin::new(&mut **self.get_mut()).close_shared();
+    }
+}
+
 /// A borrowed generator (`yield_from!(&mut sub)`) is delegated to like an owned one.
 #[cfg(feature = "alloc")]
 impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {

@@ -90,11 +90,13 @@ macro_rules! shared {
 shared! {
     [#[cfg(feature = "alloc")]] <Y, R, B> Gen<Y, R, B> => Y, R, where {B: Body<Y, R>};
     [#[cfg(feature = "alloc")]] <Y, R, B> &mut Gen<Y, R, B> => Y, R, where {B: Body<Y, R>};
+    [#[cfg(feature = "alloc")]] <Y, R, B> Box<Gen<Y, R, B>> => Y, R, where {B: Body<Y, R>};
     [] <Y, R, B> Pin<&mut PinnedGen<Y, R, B>> => Y, R, where {B: Body<Y, R>};
     [] <Y, R, B> PinnedGen<Y, R, B> => Y, R, where {B: Body<Y, R>};
     [#[cfg(feature = "alloc")]] <Y, R, B> Pin<Box<PinnedGen<Y, R, B>>> => Y, R, where {B: Body<Y, R>};
     [#[cfg(feature = "alloc")]] <D> DynGen<D> => D::Yield, D::Resume, where {D: ?Sized + DynGenerator};
     [#[cfg(feature = "alloc")]] <D> &mut DynGen<D> => D::Yield, D::Resume, where {D: ?Sized + DynGenerator};
+    [#[cfg(feature = "alloc")]] <D> Box<DynGen<D>> => D::Yield, D::Resume, where {D: ?Sized + DynGenerator};
 }
 
 impl<I> ViaShared for Probe<FromIter<I>> {
