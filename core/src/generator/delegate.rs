@@ -139,92 +139,50 @@ impl<Y, R, B: Body<Y, R>> Shared<Y, R> for Gen<Y, R, B> {
     }
 }
 
-/// A boxed generator of this crate (`yield_from!(Box::new(sub))`) is delegated to like the
-/// generator in the box.
-#[cfg(feature = "alloc")]
-impl<Y, R, G: Shared<Y, R> + Unpin> Shared<Y, R> for alloc::boxed::Box<G> {
-    type Output = G::Output;
-    const LEAF: bool = G::LEAF;
-    #[inline(always)]
-    fn step_shared(
-        self: Pin<&mut Self>,
-        frame: &Frame<'_, Y, R>,
-        cx: &mut Context<'_>,
-    ) -> Poll<G::Output> {
-        Pin::new(&mut **self.get_mut()).step_shared(frame, cx)
-    }
-    #[inline]
-    fn resume_shared(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, G::Output> {
-        Pin::new(&mut **self.get_mut()).resume_shared(arg)
-    }
-    #[inline]
-    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
-        Pin::new(&mut **self.get_mut()).begin_shared(first, at);
-    }
-    #[inline]
-    fn close_shared(self: Pin<&mut Self>) {
-        Pin::new(&mut **self.get_mut()).close_shared();
-    }
+/// Through a pointer to a generator of this crate that may move (`Unpin`): owned in a box
+/// (`yield_from!(Box::new(sub))`) or borrowed (`yield_from!(&mut sub)`), it is delegated to like
+/// the generator it points to.
+macro_rules! through_pointer {
+    ($($(#[$attr:meta])* $pointer:ty;)*) => {$(
+        $(#[$attr])*
+        impl<Y, R, G: Shared<Y, R> + Unpin + ?Sized> Shared<Y, R> for $pointer {
+            type Output = G::Output;
+            const LEAF: bool = G::LEAF;
+            #[inline(always)]
+            fn step_shared(
+                self: Pin<&mut Self>,
+                frame: &Frame<'_, Y, R>,
+                cx: &mut Context<'_>,
+            ) -> Poll<G::Output> {
+                Pin::new(&mut **self.get_mut()).step_shared(frame, cx)
+            }
+            #[inline]
+            fn resume_shared(
+                self: Pin<&mut Self>,
+                arg: Option<R>,
+            ) -> GeneratorState<Y, G::Output> {
+                Pin::new(&mut **self.get_mut()).resume_shared(arg)
+            }
+            #[inline]
+            fn begin_shared(
+                self: Pin<&mut Self>,
+                first: Option<&R>,
+                at: &'static Location<'static>,
+            ) {
+                Pin::new(&mut **self.get_mut()).begin_shared(first, at);
+            }
+            #[inline]
+            fn close_shared(self: Pin<&mut Self>) {
+                Pin::new(&mut **self.get_mut()).close_shared();
+            }
+        }
+    )*};
 }
 
-/// A borrowed generator (`yield_from!(&mut sub)`) is delegated to like an owned one.
-#[cfg(feature = "alloc")]
-impl<Y, R, B: Body<Y, R>> Shared<Y, R> for &mut Gen<Y, R, B> {
-    type Output = B::Output;
-    const LEAF: bool = !<B::Marks as Marks<Y, R>>::DELEGATES;
-    #[inline(always)]
-    fn step_shared(
-        self: Pin<&mut Self>,
-        frame: &Frame<'_, Y, R>,
-        cx: &mut Context<'_>,
-    ) -> Poll<B::Output> {
-        Pin::new(&mut **self.get_mut()).step_shared(frame, cx)
-    }
-    #[inline]
-    fn resume_shared(self: Pin<&mut Self>, arg: Option<R>) -> GeneratorState<Y, B::Output> {
-        Pin::new(&mut **self.get_mut()).resume_shared(arg)
-    }
-    #[inline]
-    fn begin_shared(self: Pin<&mut Self>, first: Option<&R>, at: &'static Location<'static>) {
-        Pin::new(&mut **self.get_mut()).begin_shared(first, at);
-    }
-    #[inline]
-    fn close_shared(self: Pin<&mut Self>) {
-        Pin::new(&mut **self.get_mut()).close_shared();
-    }
-}
-
-/// A borrowed boxed generator (`yield_from!(&mut sub)`) is delegated to like an owned one.
-#[cfg(feature = "alloc")]
-impl<D: ?Sized + crate::DynGenerator> Shared<D::Yield, D::Resume> for &mut crate::DynGen<D> {
-    type Output = D::Return;
-    #[inline(always)]
-    fn step_shared(
-        self: Pin<&mut Self>,
-        frame: &Frame<'_, D::Yield, D::Resume>,
-        cx: &mut Context<'_>,
-    ) -> Poll<D::Return> {
-        Pin::new(&mut **self.get_mut()).step_shared(frame, cx)
-    }
-    #[inline]
-    fn resume_shared(
-        self: Pin<&mut Self>,
-        arg: Option<D::Resume>,
-    ) -> GeneratorState<D::Yield, D::Return> {
-        Pin::new(&mut **self.get_mut()).resume_shared(arg)
-    }
-    #[inline]
-    fn begin_shared(
-        self: Pin<&mut Self>,
-        first: Option<&D::Resume>,
-        at: &'static Location<'static>,
-    ) {
-        Pin::new(&mut **self.get_mut()).begin_shared(first, at);
-    }
-    #[inline]
-    fn close_shared(self: Pin<&mut Self>) {
-        Pin::new(&mut **self.get_mut()).close_shared();
-    }
+through_pointer! {
+    &mut G;
+    #[cfg(feature = "alloc")]
+    alloc::boxed::Box<G>;
 }
 
 /// The future `yield_from!` awaits for a generator of this crate.
