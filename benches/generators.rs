@@ -29,7 +29,6 @@
 
 use std::hint::black_box;
 use std::pin::{pin, Pin};
-use std::task::{Context, Poll, Waker};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
@@ -54,20 +53,6 @@ const STACK: usize = 16 * 1024;
 
 fn stack() -> DefaultStack {
     DefaultStack::new(STACK).expect("mmap a coroutine stack")
-}
-
-/// Polls a stream to its end with a no-op waker (the stream never waits), summing.
-fn drain_stream<S: Stream<Item = u64>>(s: Pin<&mut S>) -> u64 {
-    let mut s = s;
-    let mut cx = Context::from_waker(Waker::noop());
-    let mut sum = 0u64;
-    loop {
-        match s.as_mut().poll_next(&mut cx) {
-            Poll::Ready(Some(v)) => sum = sum.wrapping_add(black_box(v)),
-            Poll::Ready(None) => return sum,
-            Poll::Pending => unreachable!("a synchronous stream never waits"),
-        }
-    }
 }
 
 /// Drains a corosensei coroutine (resume input `()`), summing.
