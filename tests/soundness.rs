@@ -117,6 +117,47 @@ fn a_delegation_polled_once_by_a_users_macro_and_dropped_leaves_no_shortcut() {
     assert_eq!(entries(&log), ["counting"]);
 }
 
+/// The same with a pinned subgenerator given by value, which the delegation keeps in place: a
+/// user's macro that polls it once and drops it closes it there, and a `select!` arm beside a
+/// later future is polled on every resume.
+#[test]
+fn a_pinned_subgenerator_by_value_inside_users_macros_is_closed_in_place() {
+    #[generator(yield = u64, pinned)]
+    fn pinned_counting(log: Log) {
+        let _guard = Noisy::new("pinned_counting", &log);
+        let mut n = 0;
+        loop {
+            yield_!(n);
+            n += 1;
+        }
+    }
+    macro_rules! poll_and_drop {
+        ($e:expr) => {{
+            let fut = pin!(async { $e });
+            let _ = poll_once(fut).await;
+        }};
+    }
+    #[generator(yield = u64)]
+    async fn body(log: Log) {
+        poll_and_drop!(yield_from!(pinned_counting(log)));
+        yield_!(99);
+    }
+    let log = new_log();
+    assert_eq!(block_on(collect(body(log.clone()))), [99]);
+    assert_eq!(entries(&log), ["pinned_counting"]);
+
+    #[generator(yield = u64)]
+    async fn until_ready(log: Log) {
+        match race(hidden!(yield_from!(pinned_counting(log))), ReadyAfter(4)).await {
+            Either::Left(()) => unreachable!(),
+            Either::Right(()) => yield_!(1000),
+        }
+    }
+    let log = new_log();
+    assert_eq!(block_on(collect(until_ready(log.clone()))), [0, 1, 2, 1000]);
+    assert_eq!(entries(&log), ["pinned_counting"]);
+}
+
 /// A delegation in a `select!` arm, beside a future that becomes ready later: every resume must
 /// poll both (the shortcut past the `select!` would skip the other arm, which then never fires).
 #[test]
